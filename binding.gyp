@@ -1,0 +1,22 @@
+{
+  "targets": [
+    {
+      "target_name": "wbc_native",
+      "sources": [
+        "src/native/addon/addon.cc",
+        "src/native/addon/network.cc",
+        "src/native/addon/batch.cc",
+        "src/native/addon/engine.cc"
+      ],
+      "include_dirs": [
+        "<!(node -p \"require('node-addon-api').include_dir\")",
+        "<!@(node scripts/find-libtorch.js include)"
+      ],
+      "libraries": ["<!@(node scripts/find-libtorch.js libs)"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_CPP_EXCEPTIONS_ALL", "<!@(node scripts/find-libtorch.js defines)"],
+      "cflags!": ["-fno-exceptions", "-fno-rtti"],
+      "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17"],
+      "cflags_cc": ["-std=c++17", "-O2", "-fexceptions", "-frtti", "-Wno-unused-parameter"]
+    }
+  ]
+}

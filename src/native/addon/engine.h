@@ -1,0 +1,42 @@
+// The JavaScript-facing Engine: one network with its optimiser, trained and queried a batch at a time.
+// Batches arrive as typed arrays over the caller's pixel buffer; no per-image calls cross the boundary.
+#pragma once
+#include <napi.h>
+#include <torch/torch.h>
+
+#include <memory>
+#include <optional>
+
+#include "batch.h"
+#include "network.h"
+
+class Engine : public Napi::ObjectWrap<Engine> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+  explicit Engine(const Napi::CallbackInfo& info);
+
+ private:
+  // configureTraining({ weightDecay, labelSmoothing, classWeights: Float32Array }): a fresh AdamW optimiser.
+  void ConfigureTraining(const Napi::CallbackInfo& info);
+  // trainStep(pixels, indices, labels, augment, learningRate) -> { loss, correct }
+  Napi::Value TrainStep(const Napi::CallbackInfo& info);
+  // predict(pixels, indices, augment | null) -> Float32Array of n * classes probabilities
+  Napi::Value Predict(const Napi::CallbackInfo& info);
+  // save(path, withOptimizer) / load(path, withOptimizer): weights, and the optimiser state for resuming
+  void Save(const Napi::CallbackInfo& info);
+  void Load(const Napi::CallbackInfo& info);
+  Napi::Value ParameterCount(const Napi::CallbackInfo& info);
+
+  torch::Tensor forward(const torch::Tensor& batch);
+  PixelSource pixelSource(const Napi::Value& value) const;
+
+  Network network{nullptr};
+  NetworkSpec spec;
+  InputGeometry geometry{};
+  int64_t storedSize = 0;
+  torch::Device device{torch::kCPU};
+  bool bfloat16 = false;
+  std::unique_ptr<torch::optim::AdamW> optimizer;
+  torch::Tensor classWeights;
+  double labelSmoothing = 0.0;
+};
