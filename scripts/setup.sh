@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what wbc-classifier needs on Debian 12 (as root, or with sudo): LibTorch, a C++ toolchain,
+# Node.js if missing, then the npm packages, the native addon and the TypeScript build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+packages=()
+dpkg -s libtorch-dev >/dev/null 2>&1 || packages+=(libtorch-dev)
+command -v g++ >/dev/null 2>&1 || packages+=(g++)
+command -v make >/dev/null 2>&1 || packages+=(make)
+command -v python3 >/dev/null 2>&1 || packages+=(python3)
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
+if [ ${#packages[@]} -gt 0 ]; then
+  echo "setup: installing ${packages[*]} with apt-get"
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${packages[@]}"
+fi
+
+if [ ! -f build/Release/wbc_native.node ] || [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
+  echo "setup: installing npm packages and building the native engine"
+  npm ci --no-audit --no-fund
+else
+  npm run --silent build
+fi

@@ -1,0 +1,57 @@
+import * as path from 'node:path';
+import { listImages } from '../data/image-folder';
+import { loadImages } from '../data/load-images';
+import { PixelCache } from '../data/pixel-cache';
+import { predictProbabilities } from '../model/predict';
+import { loadModel } from '../model/model-folder';
+import { setUpRuntime, type DeviceChoice } from '../native/runtime';
+import { differentialCount, type Differential } from './differential';
+import { toPredictions, type Prediction } from './predictions';
+
+export interface ClassifyOptions {
+  testTimeViews?: number;
+  /** Override the model's review threshold. */
+  reviewThreshold?: number;
+  device?: DeviceChoice;
+  threads?: number;
+  /** Cache decoded pixels here; off by default, since unlabelled images are usually classified once. */
+  cacheDir?: string;
+  /** Images decoded and held at once: bounds memory whatever the folder's size. */
+  chunkSize?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface ClassifyResult {
+  classes: string[];
+  predictions: Prediction[];
+  differential: Differential;
+  reviewThreshold: number;
+  skipped: { path: string; reason: string }[];
+}
+
+/** Classifies every image in a folder of unlabelled images. */
+export async function classify(modelDir: string, imageDir: string, options: ClassifyOptions = {}): Promise<ClassifyResult> {
+  const runtime = setUpRuntime({ device: options.device, threads: options.threads });
+  const { info, engine } = loadModel(modelDir, runtime);
+  const files = listImages(imageDir);
+  const reviewThreshold = options.reviewThreshold ?? info.reviewThreshold;
+  const views = options.testTimeViews ?? info.testTimeViews;
+  const cache = options.cacheDir ? new PixelCache(options.cacheDir) : undefined;
+  const chunkSize = options.chunkSize ?? 1024;
+
+  const predictions: Prediction[] = [];
+  const skipped: ClassifyResult['skipped'] = [];
+  for (let start = 0; start < files.length; start += chunkSize) {
+    const chunk = files.slice(start, start + chunkSize);
+    const loaded = await loadImages(chunk, info.input.storedSize, {
+      cache,
+      onProgress: (done) => options.onProgress?.(start + done, files.length),
+    });
+    skipped.push(...loaded.skipped);
+    if (loaded.loaded.length === 0) continue;
+    const probabilities = predictProbabilities(engine, loaded.pixels, Int32Array.from(loaded.loaded.keys()), views);
+    const names = loaded.loaded.map((i) => path.relative(imageDir, chunk[i]));
+    predictions.push(...toPredictions(names, probabilities, info.classes, reviewThreshold));
+  }
+  return { classes: info.classes, predictions, differential: differentialCount(predictions, info.classes), reviewThreshold, skipped };
+}

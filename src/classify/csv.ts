@@ -1,0 +1,110 @@
+import { WbcError } from '../util/errors';
+import type { Prediction } from './predictions';
+
+const FORMULA_PREFIX = /^[=+\-@]/;
+const NEEDS_QUOTES = /[",\r\n]/;
+
+/**
+ * One CSV field. A leading `=`, `+`, `-` or `@` gets an apostrophe first: spreadsheets run such a cell
+ * as a formula, and file names come from whoever supplied the images, so a name like
+ * `=HYPERLINK(...)` must not execute when a clinician opens the results. Then RFC 4180 quoting.
+ */
+function csvField(text: string): string {
+  const guarded = FORMULA_PREFIX.test(text) ? `'${text}` : text;
+  return NEEDS_QUOTES.test(guarded) ? `"${guarded.replace(/"/g, '""')}"` : guarded;
+}
+
+/** One CSV line (with its `\n`) from raw field values. */
+export function csvRow(fields: readonly string[]): string {
+  return `${fields.map(csvField).join(',')}\n`;
+}
+
+function decimal(value: number): string {
+  return value.toFixed(4);
+}
+
+/** The per-image results: top-2 classes, review flag, then one probability column per class. */
+export function predictionsCsv(predictions: readonly Prediction[], classes: readonly string[]): string {
+  const header = csvRow([
+    'file',
+    'prediction',
+    'confidence',
+    'second',
+    'second_confidence',
+    'needs_review',
+    ...classes,
+  ]);
+  const rows = predictions.map((p) => {
+    if (p.probabilities.length !== classes.length) {
+      throw new WbcError(
+        `prediction for "${p.file}" has ${p.probabilities.length} probabilities for ${classes.length} classes`,
+      );
+    }
+    return csvRow([
+      p.file,
+      p.prediction,
+      decimal(p.confidence),
+      p.second,
+      decimal(p.secondConfidence),
+      String(p.needsReview),
+      ...p.probabilities.map(decimal),
+    ]);
+  });
+  return header + rows.join('');
+}
+
+/**
+ * A small RFC 4180 parser: quoted fields may hold commas, doubled quotes and line breaks; records end
+ * in LF or CRLF, and a final line break does not start an empty record.
+ */
+export function parseCsv(text: string): string[][] {
+  const records: string[][] = [];
+  let record: string[] = [];
+  let field = '';
+  let i = 0;
+  let recordStart = 0;
+  const endField = (): void => {
+    record.push(field);
+    field = '';
+  };
+  const endRecord = (): void => {
+    endField();
+    records.push(record);
+    record = [];
+  };
+  while (i < text.length) {
+    const c = text[i];
+    if (c === '"' && field === '') {
+      // A quoted field: read to the closing quote, unescaping "" as ".
+      i += 1;
+      for (;;) {
+        if (i >= text.length) throw new WbcError('CSV ends inside a quoted field');
+        if (text[i] === '"') {
+          if (text[i + 1] !== '"') break;
+          field += '"';
+          i += 2;
+        } else {
+          field += text[i];
+          i += 1;
+        }
+      }
+      i += 1;
+      const next = text[i];
+      if (next !== undefined && next !== ',' && next !== '\n' && next !== '\r') {
+        throw new WbcError(`CSV has text after a closing quote at offset ${i}`);
+      }
+    } else if (c === ',') {
+      endField();
+      i += 1;
+    } else if (c === '\n' || (c === '\r' && text[i + 1] === '\n')) {
+      endRecord();
+      i += c === '\r' ? 2 : 1;
+      recordStart = i;
+    } else {
+      field += c;
+      i += 1;
+    }
+  }
+  if (recordStart < text.length) endRecord();
+  return records;
+}

@@ -1,0 +1,86 @@
+import { WbcError } from '../util/errors';
+import { csvRow } from './csv';
+import type { Prediction } from './predictions';
+
+export interface DifferentialRow {
+  className: string;
+  count: number;
+  /** Percentage of all classified cells, unrounded. */
+  percent: number;
+}
+
+export interface Differential {
+  total: number;
+  needsReview: number;
+  rows: DifferentialRow[];
+}
+
+/** `part` as a percentage of `whole`; 0 for an empty whole so that no NaN reaches a report. */
+function percentOf(part: number, whole: number): number {
+  return whole === 0 ? 0 : (part / whole) * 100;
+}
+
+function oneDecimal(value: number): string {
+  return value.toFixed(1);
+}
+
+/** The white-cell differential: how many cells of each class, in class order, including absent classes. */
+export function differentialCount(predictions: readonly Prediction[], classes: readonly string[]): Differential {
+  const counts = new Map<string, number>(classes.map((name) => [name, 0]));
+  let needsReview = 0;
+  for (const p of predictions) {
+    const count = counts.get(p.prediction);
+    if (count === undefined) {
+      throw new WbcError(
+        `prediction "${p.prediction}" for "${p.file}" is not one of the classes: ${classes.join(', ')}`,
+      );
+    }
+    counts.set(p.prediction, count + 1);
+    if (p.needsReview) needsReview += 1;
+  }
+  const total = predictions.length;
+  return {
+    total,
+    needsReview,
+    rows: classes.map((className) => {
+      const count = counts.get(className)!;
+      return { className, count, percent: percentOf(count, total) };
+    }),
+  };
+}
+
+/** An aligned terminal table: class, count, percent; then the total and the number needing review. */
+export function formatDifferential(differential: Differential): string {
+  const table: [string, string, string][] = [
+    ['class', 'count', '%'],
+    ...differential.rows.map((row): [string, string, string] => [
+      row.className,
+      String(row.count),
+      oneDecimal(row.percent),
+    ]),
+    ['total', String(differential.total), oneDecimal(differential.total === 0 ? 0 : 100)],
+  ];
+  const length = (text: string): number => Array.from(text).length;
+  const widths = [0, 1, 2].map((column) => Math.max(...table.map((row) => length(row[column]))));
+  const line = ([name, count, percent]: [string, string, string]): string =>
+    `${name}${' '.repeat(widths[0] - length(name))}  ${count.padStart(widths[1])}  ${percent.padStart(widths[2])}`;
+  const review = differential.needsReview;
+  return [
+    ...table.slice(0, -1).map(line),
+    '-'.repeat(widths[0] + widths[1] + widths[2] + 4),
+    line(table[table.length - 1]),
+    `needs review: ${review} (${oneDecimal(percentOf(review, differential.total))}%)`,
+    '',
+  ].join('\n');
+}
+
+/** `class,count,percent` rows in class order, then a `total` row and a `needs_review` row. */
+export function differentialCsv(differential: Differential): string {
+  const { total, needsReview } = differential;
+  return [
+    csvRow(['class', 'count', 'percent']),
+    ...differential.rows.map((row) => csvRow([row.className, String(row.count), oneDecimal(row.percent)])),
+    csvRow(['total', String(total), oneDecimal(total === 0 ? 0 : 100)]),
+    csvRow(['needs_review', String(needsReview), oneDecimal(percentOf(needsReview, total))]),
+  ].join('');
+}

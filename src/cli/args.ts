@@ -1,0 +1,87 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { WbcError } from '../util/errors';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+export interface Command {
+  name: string;
+  summary: string;
+  usage: string;
+  run(argv: string[]): Promise<void>;
+}
+
+/** A one-line error that ends with the command's usage line. */
+export function usageError(message: string, usage: string): WbcError {
+  return new WbcError(`${message} (${usage.split('\n')[0].replace(/^Usage: /, 'usage: ')})`);
+}
+
+export interface ParsedArgs {
+  positionals: string[];
+  text(name: string): string | undefined;
+  flag(name: string): boolean;
+}
+
+/** util.parseArgs with its errors turned into one-line usage errors. */
+export function parse(argv: string[], options: Options, usage: string): ParsedArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw usageError((error as Error).message.split('\n')[0], usage);
+  }
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  return {
+    positionals: parsed.positionals,
+    text: (name) => values[name] as string | undefined,
+    flag: (name) => values[name] === true,
+  };
+}
+
+export function positionals(values: string[], names: string[], usage: string): string[] {
+  if (values.length !== names.length) {
+    throw usageError(`expected ${names.map((n) => `<${n}>`).join(' ')}, got ${values.length} argument(s)`, usage);
+  }
+  return values;
+}
+
+export function integer(value: string | undefined, name: string, min = 1): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < min) throw new WbcError(`--${name} must be a whole number of at least ${min}, got '${value}'`);
+  return number;
+}
+
+export function fraction(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!(number > 0 && number < 1)) throw new WbcError(`--${name} must be a number between 0 and 1, got '${value}'`);
+  return number;
+}
+
+export function positiveNumber(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (!(number >= 0) || !Number.isFinite(number)) throw new WbcError(`--${name} must be a non-negative number, got '${value}'`);
+  return number;
+}
+
+export function oneOf<T extends string>(value: string | undefined, name: string, allowed: readonly T[]): T | undefined {
+  if (value === undefined) return undefined;
+  if (!allowed.includes(value as T)) throw new WbcError(`--${name} must be one of ${allowed.join(', ')}, got '${value}'`);
+  return value as T;
+}
+
+export function views(value: string | undefined): number | undefined {
+  const number = integer(value, 'tta');
+  if (number !== undefined && ![1, 2, 4, 8].includes(number)) throw new WbcError(`--tta must be 1, 2, 4 or 8, got '${value}'`);
+  return number;
+}
+
+/** Options every command that runs the engine shares. */
+export const RUNTIME_OPTIONS: Options = {
+  device: { type: 'string' },
+  threads: { type: 'string' },
+};
+
+export const RUNTIME_USAGE = `  --device auto|cpu|cuda   where to run (default auto: CUDA when this LibTorch has it)
+  --threads N              CPU threads (default: all cores)`;

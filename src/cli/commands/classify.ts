@@ -1,0 +1,53 @@
+import { classify } from '../../classify/classify';
+import { predictionsCsv } from '../../classify/csv';
+import { differentialCsv, formatDifferential } from '../../classify/differential';
+import { writeFileAtomic } from '../../util/atomic-write';
+import { WbcError } from '../../util/errors';
+import { RUNTIME_OPTIONS, RUNTIME_USAGE, fraction, integer, oneOf, parse, positionals, views, type Command } from '../args';
+import { ProgressLine, bar } from '../progress';
+
+const usage = `Usage: wbc classify <model-dir> <image-dir> [--out FILE.csv] [options]
+
+Classifies every image in a folder into a CSV: file, prediction, confidence, second, second_confidence,
+needs_review and one probability column per class; prints the differential count and saves it beside
+the CSV as <name>-differential.csv.
+
+  --out FILE.csv          where to write the predictions (default: predictions.csv)
+  --review-threshold F    mark predictions less confident than F for review (default: the model's)
+  --tta N                 flips/turns averaged per image: 1, 2, 4 or 8 (default: the model's)
+${RUNTIME_USAGE}`;
+
+export function differentialPathFor(csvPath: string): string {
+  return csvPath.replace(/(\.csv)?$/i, '-differential.csv');
+}
+
+export const classifyCommand: Command = {
+  name: 'classify',
+  summary: 'classify a folder of unlabelled images into a CSV with a differential count',
+  usage,
+  async run(argv) {
+    const args = parse(argv, {
+      out: { type: 'string' }, 'review-threshold': { type: 'string' }, tta: { type: 'string' }, ...RUNTIME_OPTIONS,
+    }, usage);
+    if (args.flag('help')) return void process.stdout.write(`${usage}\n`);
+    const [modelDir, imageDir] = positionals(args.positionals, ['model-dir', 'image-dir'], usage);
+    const out = (args.text('out')) ?? 'predictions.csv';
+    if (!out.toLowerCase().endsWith('.csv')) throw new WbcError(`--out must name a .csv file, got '${out}'`);
+    const progress = new ProgressLine();
+    const result = await classify(modelDir, imageDir, {
+      reviewThreshold: fraction(args.text('review-threshold'), 'review-threshold'),
+      testTimeViews: views(args.text('tta')),
+      device: oneOf(args.text('device'), 'device', ['auto', 'cpu', 'cuda'] as const),
+      threads: integer(args.text('threads'), 'threads'),
+      onProgress: (done, total) => progress.update(`classifying ${bar(done / total)} ${done}/${total}`),
+    });
+    progress.done();
+    for (const skipped of result.skipped) process.stderr.write(`skipped: ${skipped.reason}\n`);
+    if (result.predictions.length === 0) throw new WbcError(`no readable images in ${imageDir}`);
+    writeFileAtomic(out, predictionsCsv(result.predictions, result.classes));
+    const differentialFile = differentialPathFor(out);
+    writeFileAtomic(differentialFile, differentialCsv(result.differential));
+    process.stdout.write(`Classified ${result.predictions.length} images (review threshold ${result.reviewThreshold})\n\n`);
+    process.stdout.write(`${formatDifferential(result.differential)}\n\nPredictions: ${out}\nDifferential count: ${differentialFile}\n`);
+  },
+};

@@ -1,0 +1,54 @@
+import { writeConfusionMatrixImage } from '../../evaluate/confusion-image';
+import { evaluate } from '../../evaluate/evaluate';
+import { formatMetrics } from '../../evaluate/report';
+import { writeFileAtomic } from '../../util/atomic-write';
+import { RUNTIME_OPTIONS, RUNTIME_USAGE, integer, oneOf, parse, positionals, views, type Command } from '../args';
+import { ProgressLine, bar } from '../progress';
+
+const usage = `Usage: wbc evaluate <model-dir> <labelled-dir> [--json FILE] [options]
+
+Scores a model on a folder with one sub-folder of images per class: accuracy, balanced accuracy,
+macro-F1, per-class precision, recall, F1 and support, and the confusion matrix.
+
+  --json FILE          also write the scores as JSON
+  --confusion FILE     write the confusion matrix as a picture (.svg or .png)
+  --split all|test     all images in the folder (default), or only the model's held-out test images
+  --tta N              flips/turns averaged per image: 1, 2, 4 or 8 (default: the model's)
+  --cache-dir DIR      reuse and keep decoded images here (default ~/.cache/wbc-classifier)
+  --no-cache           decode every image afresh
+${RUNTIME_USAGE}`;
+
+export const evaluateCommand: Command = {
+  name: 'evaluate',
+  summary: 'score a model on a labelled image folder',
+  usage,
+  async run(argv) {
+    const args = parse(argv, {
+      json: { type: 'string' }, confusion: { type: 'string' }, split: { type: 'string' }, tta: { type: 'string' },
+      'cache-dir': { type: 'string' }, 'no-cache': { type: 'boolean' }, ...RUNTIME_OPTIONS,
+    }, usage);
+    if (args.flag('help')) return void process.stdout.write(`${usage}\n`);
+    const [modelDir, dataDir] = positionals(args.positionals, ['model-dir', 'labelled-dir'], usage);
+    const progress = new ProgressLine();
+    const result = await evaluate(modelDir, dataDir, {
+      split: oneOf(args.text('split'), 'split', ['all', 'test'] as const),
+      testTimeViews: views(args.text('tta')),
+      cacheDir: args.flag('no-cache') ? null : (args.text('cache-dir')),
+      device: oneOf(args.text('device'), 'device', ['auto', 'cpu', 'cuda'] as const),
+      threads: integer(args.text('threads'), 'threads'),
+      onProgress: (done, total) => progress.update(`reading images ${bar(done / total)} ${done}/${total}`),
+    });
+    progress.done();
+    for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
+    for (const skipped of result.skipped) process.stderr.write(`skipped: ${skipped.reason}\n`);
+    process.stdout.write(`Scored ${result.scored} images\n\n${formatMetrics(result.metrics)}\n`);
+    if (args.text('json')) {
+      writeFileAtomic(args.text('json')!, `${JSON.stringify({ ...result.metrics, images: result.scored, skipped: result.skipped }, null, 2)}\n`);
+      process.stdout.write(`Scores written to ${args.text('json')}\n`);
+    }
+    if (args.text('confusion')) {
+      await writeConfusionMatrixImage(result.metrics, args.text('confusion')!);
+      process.stdout.write(`Confusion matrix picture: ${args.text('confusion')}\n`);
+    }
+  },
+};

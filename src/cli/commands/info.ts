@@ -1,0 +1,45 @@
+import { readModelInfo, type ModelInfo } from '../../model/model-folder';
+import { parse, positionals, type Command } from '../args';
+import { duration, percent } from '../progress';
+
+const usage = `Usage: wbc info <model-dir> [--json]
+
+Describes a model: its classes, input, network, the data and split it was trained on, and its test scores.
+
+  --json    print model.json's description without the file lists`;
+
+export function describeModel(info: ModelInfo): string {
+  const t = info.training;
+  const m = info.testMetrics;
+  const counts = Object.entries(info.data.imagesPerClass).map(([name, count]) => `${name} ${count}`).join(', ');
+  return [
+    `classes:        ${info.classes.join(', ')}`,
+    `input:          ${info.input.inputSize}x${info.input.inputSize} px, centre ${percent(info.input.inputSize / info.input.storedSize, 0)} of each image; mean ${info.input.mean.map((v) => v.toFixed(3)).join('/')}, std ${info.input.std.map((v) => v.toFixed(3)).join('/')}`,
+    `network:        ${info.network.widths.length} stages x ${info.network.convsPerStage} convs, widths ${info.network.widths.join('-')}, dropout ${info.network.dropout}`,
+    `prediction:     ${info.testTimeViews} test-time view(s); review below ${percent(info.reviewThreshold, 0)} confidence`,
+    `data:           ${info.data.root} (${counts}${info.data.skipped.length ? `; ${info.data.skipped.length} unreadable` : ''})`,
+    `split:          ${info.split.train.length} train, ${info.split.validation.length} validation, ${info.split.test.length} test (seed ${info.split.seed})`,
+    `training:       ${t.history.length}/${t.epochs} epochs, best ${t.bestEpoch}, batch ${t.batchSize}, lr ${t.learningRate}, balance ${t.balance}, ${t.bfloat16 ? 'bf16' : 'fp32'}, ${t.threads} threads, ${duration(t.seconds)}, LibTorch ${t.libtorch}`,
+    `test scores:    accuracy ${percent(m.accuracy)}, balanced accuracy ${percent(m.balancedAccuracy)}, macro-F1 ${m.macroF1.toFixed(3)}`,
+    `created:        ${info.createdAt}`,
+  ].join('\n');
+}
+
+export const infoCommand: Command = {
+  name: 'info',
+  summary: 'describe a model: classes, input, data it saw, its scores',
+  usage,
+  async run(argv) {
+    const args = parse(argv, { json: { type: 'boolean' } }, usage);
+    if (args.flag('help')) return void process.stdout.write(`${usage}\n`);
+    const [modelDir] = positionals(args.positionals, ['model-dir'], usage);
+    const info = readModelInfo(modelDir);
+    if (args.flag('json')) {
+      const { train, validation, test, ...split } = info.split;
+      const summary = { ...info, split: { ...split, train: train.length, validation: validation.length, test: test.length } };
+      process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+    } else {
+      process.stdout.write(`${describeModel(info)}\n`);
+    }
+  },
+};

@@ -1,0 +1,113 @@
+import * as path from 'node:path';
+import { writeConfusionMatrixImage } from '../../evaluate/confusion-image';
+import { formatMetrics } from '../../evaluate/report';
+import { TRAIN_DEFAULTS, train } from '../../train/train';
+import type { TrainingEvent } from '../../train/events';
+import { RUNTIME_OPTIONS, RUNTIME_USAGE, fraction, integer, oneOf, parse, positionals, positiveNumber, views, type Command } from '../args';
+import { ProgressLine, bar, duration, percent } from '../progress';
+
+const d = TRAIN_DEFAULTS;
+const usage = `Usage: wbc train <labelled-dir> [--out <model-dir>] [options]
+
+Trains a classifier on a folder with one sub-folder of images per class, keeps a stratified test
+split apart, and writes a model folder with the weights, the split and the test scores.
+
+  --out DIR                  model folder to create (default: wbc-model)
+  --force                    replace an existing model folder
+  --epochs N                 passes over the training images (default ${d.epochs})
+  --width N                  channels of the first conv stage (default ${d.width})
+  --size N                   network input side in pixels (default ${d.inputSize})
+  --crop F                   centre fraction of each image the network sees (default ${d.crop})
+  --batch N                  images per training step (default ${d.batchSize})
+  --balance MODE             weights|sampler|none|smote: how class imbalance is handled (default ${d.balance})
+  --lr F                     peak learning rate of the one-cycle schedule (default ${d.learningRate})
+  --weight-decay F           AdamW weight decay (default ${d.weightDecay})
+  --label-smoothing F        (default ${d.labelSmoothing})
+  --patience N               stop after N epochs without a better validation score (default ${d.patience})
+  --tta N                    flips/turns averaged at prediction: 1, 2, 4 or 8 (default ${d.testTimeViews})
+  --test-fraction F          share of each class held out for the test (default ${d.testFraction})
+  --validation-fraction F    share of the training split used for validation (default ${d.validationFraction})
+  --seed N                   seed for the split, initial weights and augmentation (default ${d.seed})
+  --max-per-class N          use at most N images of each class (quick trials)
+  --confusion FILE           confusion-matrix picture of the test split, .svg or .png
+                             (default: <model-dir>/confusion-matrix.svg)
+  --cache-dir DIR            where decoded images are cached (default ~/.cache/wbc-classifier)
+  --no-cache                 decode every image afresh and cache nothing
+${RUNTIME_USAGE}`;
+
+function reportProgress(progress: ProgressLine) {
+  return (event: TrainingEvent) => {
+    switch (event.type) {
+      case 'decode':
+        progress.update(`reading images ${bar(event.done / event.total)} ${event.done}/${event.total}`);
+        if (event.done === event.total) progress.log(`read ${event.total} images`);
+        break;
+      case 'step': {
+        const done = (event.epoch - 1) * event.stepsPerEpoch + event.step;
+        const total = event.epochs * event.stepsPerEpoch;
+        const eta = (event.elapsedSeconds / done) * (total - done);
+        progress.update(`epoch ${event.epoch}/${event.epochs} ${bar(event.step / event.stepsPerEpoch)} loss ${event.loss.toFixed(3)}  ETA ${duration(eta)}`);
+        break;
+      }
+      case 'epoch': {
+        const r = event.record;
+        progress.log(`epoch ${String(r.epoch).padStart(2)}/${event.epochs}  loss ${r.loss.toFixed(3)}  train ${percent(r.trainAccuracy)}  validation ${percent(r.validationAccuracy)}${event.improved ? ' *' : ''}  ${duration(r.seconds)}`);
+        break;
+      }
+      case 'note':
+        progress.log(event.text);
+        break;
+    }
+  };
+}
+
+export const trainCommand: Command = {
+  name: 'train',
+  summary: 'train a classifier on a labelled image folder',
+  usage,
+  async run(argv) {
+    const args = parse(argv, {
+      out: { type: 'string' }, force: { type: 'boolean' }, epochs: { type: 'string' }, width: { type: 'string' },
+      size: { type: 'string' }, crop: { type: 'string' }, batch: { type: 'string' }, balance: { type: 'string' },
+      lr: { type: 'string' }, 'weight-decay': { type: 'string' }, 'label-smoothing': { type: 'string' },
+      patience: { type: 'string' }, tta: { type: 'string' }, 'test-fraction': { type: 'string' },
+      'validation-fraction': { type: 'string' }, seed: { type: 'string' }, 'max-per-class': { type: 'string' },
+      confusion: { type: 'string' }, 'cache-dir': { type: 'string' }, 'no-cache': { type: 'boolean' }, ...RUNTIME_OPTIONS,
+    }, usage);
+    if (args.flag('help')) return void process.stdout.write(`${usage}\n`);
+    const [dataDir] = positionals(args.positionals, ['labelled-dir'], usage);
+    const out = (args.text('out')) ?? 'wbc-model';
+    const progress = new ProgressLine();
+    const result = await train(dataDir, {
+      out,
+      force: args.flag('force'),
+      epochs: integer(args.text('epochs'), 'epochs'),
+      width: integer(args.text('width'), 'width'),
+      inputSize: integer(args.text('size'), 'size', 16),
+      crop: fraction(args.text('crop'), 'crop'),
+      batchSize: integer(args.text('batch'), 'batch', 2),
+      balance: oneOf(args.text('balance'), 'balance', ['weights', 'sampler', 'none', 'smote'] as const),
+      learningRate: positiveNumber(args.text('lr'), 'lr'),
+      weightDecay: positiveNumber(args.text('weight-decay'), 'weight-decay'),
+      labelSmoothing: positiveNumber(args.text('label-smoothing'), 'label-smoothing'),
+      patience: integer(args.text('patience'), 'patience'),
+      testTimeViews: views(args.text('tta')),
+      testFraction: fraction(args.text('test-fraction'), 'test-fraction'),
+      validationFraction: fraction(args.text('validation-fraction'), 'validation-fraction'),
+      seed: integer(args.text('seed'), 'seed', 0),
+      maxPerClass: integer(args.text('max-per-class'), 'max-per-class'),
+      cacheDir: args.flag('no-cache') ? null : (args.text('cache-dir')),
+      device: oneOf(args.text('device'), 'device', ['auto', 'cpu', 'cuda'] as const),
+      threads: integer(args.text('threads'), 'threads'),
+      onEvent: reportProgress(progress),
+    });
+    progress.done();
+    for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
+    const confusion = (args.text('confusion')) ?? path.join(out, 'confusion-matrix.svg');
+    await writeConfusionMatrixImage(result.info.testMetrics, confusion, 'Test split');
+    const { info } = result;
+    process.stdout.write(`\nModel written to ${out} (best epoch ${info.training.bestEpoch}, ${duration(info.training.seconds)})\n`);
+    process.stdout.write(`Test split: ${info.split.test.length} images never seen in training\n\n${formatMetrics(info.testMetrics)}\n`);
+    process.stdout.write(`Confusion matrix picture: ${confusion}\n`);
+  },
+};

@@ -1,0 +1,45 @@
+import { WbcError, messageOf } from '../util/errors';
+import type { Command } from './args';
+import { classifyCommand } from './commands/classify';
+import { evaluateCommand } from './commands/evaluate';
+import { infoCommand } from './commands/info';
+import { splitCommand } from './commands/split';
+import { trainCommand } from './commands/train';
+
+const commands: Command[] = [trainCommand, evaluateCommand, classifyCommand, splitCommand, infoCommand];
+
+const usage = `Usage: wbc <command> [options]
+
+Classifies microscope images of white blood cells, offline, on the CPU.
+
+Commands:
+${commands.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`).join('\n')}
+
+Run \`wbc <command> --help\` for a command's options.`;
+
+/** Runs the CLI; resolves to the process exit code. Errors print as one line, never a stack trace. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${usage}\n`);
+    return name ? 0 : 1;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (!command) {
+    process.stderr.write(`wbc: unknown command '${name}'; commands: ${commands.map((c) => c.name).join(', ')}\n`);
+    return 1;
+  }
+  try {
+    await command.run(rest);
+    return 0;
+  } catch (error) {
+    if (error instanceof WbcError) {
+      process.stderr.write(`\nwbc ${name}: ${messageOf(error)}\n`);
+      return 1;
+    }
+    process.stderr.write(`\nwbc ${name}: unexpected error: ${messageOf(error)}\n`);
+    if (process.env.WBC_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
+    else process.stderr.write('(set WBC_DEBUG=1 to see where it happened, and please report it)\n');
+    return 2;
+  }
+}

@@ -1,0 +1,88 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import sharp from 'sharp';
+import { WbcError } from '../util/errors';
+
+/** Bump whenever decodeImage's output for the same file changes, so that cached pixels are not reused. */
+export const DECODER_VERSION = 1;
+
+/** Refuses decompression bombs before libvips allocates memory for them. */
+const PIXEL_LIMIT = 100_000_000;
+
+/** A file that could not be turned into pixels: its path, then why in plain words. */
+function unreadable(file: string, reason: string): WbcError {
+  return new WbcError(`${file}: ${reason}`);
+}
+
+/** Throws a WbcError unless the stored image side is a positive whole number of pixels. */
+export function requireStoredSize(storedSize: number): void {
+  if (!Number.isInteger(storedSize) || storedSize < 1) {
+    throw new WbcError(`stored image size must be a positive whole number, got ${storedSize}`);
+  }
+}
+
+async function requireNonEmptyFile(file: string): Promise<void> {
+  let stats: fs.Stats;
+  try {
+    stats = await fs.promises.stat(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw unreadable(file, code === 'ENOENT' ? 'no such file' : `cannot read the file (${code ?? 'unknown error'})`);
+  }
+  if (!stats.isFile()) throw unreadable(file, 'not a file');
+  // libvips would call an empty file an "unsupported image format", which hides the real problem.
+  if (stats.size === 0) throw unreadable(file, 'empty file (0 bytes)');
+}
+
+async function looksLikeBmp(file: string): Promise<boolean> {
+  if (path.extname(file).toLowerCase() === '.bmp') return true;
+  const handle = await fs.promises.open(file, 'r');
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(2), 0, 2, 0);
+    return bytesRead === 2 && buffer.toString('latin1') === 'BM';
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Turns a libvips failure into a short reason a user can act on. */
+async function explainFailure(file: string, error: unknown): Promise<string> {
+  const message = error instanceof Error ? error.message : String(error);
+  if (message.includes('pixel limit')) {
+    const { width, height } = await sharp(file, { limitInputPixels: false }).metadata().catch(() => ({ width: 0, height: 0 }));
+    const size = width && height ? `${width}×${height} pixels, ` : '';
+    return `image too large (${size}limit ${PIXEL_LIMIT / 1_000_000} million)`;
+  }
+  if (message.includes('unsupported image format')) {
+    if (await looksLikeBmp(file).catch(() => false)) return 'BMP is not supported by this build; convert to PNG';
+    return 'not a readable image (not an image file, or a format this build cannot decode)';
+  }
+  if (message.includes('Input file is missing')) return 'no such file';
+  return 'not a readable image (truncated or corrupt)';
+}
+
+/**
+ * Decodes an image to storedSize×storedSize 8-bit sRGB pixels in HWC order: EXIF orientation applied,
+ * transparency flattened onto white, and the centred square cropped and resized. Lanczos3 rather than mitchell
+ * because it keeps fine granule and chromatin texture sharper when shrinking, and that texture tells cell types apart.
+ */
+export async function decodeImage(file: string, storedSize: number): Promise<Buffer> {
+  requireStoredSize(storedSize);
+  await requireNonEmptyFile(file);
+  // sharp's output is 8-bit sRGB by default, which also expands grayscale and converts CMYK and 16-bit input.
+  // failOn 'error' rejects truncated files ('none' would pad them with grey) but, unlike the default
+  // 'warning', keeps images whose only flaw is a harmless oddity such as stray bytes after the end.
+  const { data, info } = await sharp(file, { failOn: 'error', limitInputPixels: PIXEL_LIMIT })
+    .rotate()
+    .flatten({ background: '#ffffff' })
+    .resize(storedSize, storedSize, { fit: 'cover', position: 'centre', kernel: 'lanczos3' })
+    .raw()
+    .toBuffer({ resolveWithObject: true })
+    .catch(async (error: unknown) => {
+      throw unreadable(file, await explainFailure(file, error));
+    });
+  if (info.channels !== 3 || data.length !== storedSize * storedSize * 3) {
+    throw unreadable(file, `decoded to an unexpected shape (${info.width}×${info.height}×${info.channels})`);
+  }
+  return data;
+}

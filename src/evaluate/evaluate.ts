@@ -1,0 +1,66 @@
+import * as path from 'node:path';
+import { scanImageFolder, type ImageFolder } from '../data/image-folder';
+import { loadImages } from '../data/load-images';
+import { PixelCache, defaultCacheDir } from '../data/pixel-cache';
+import { argmaxRows, predictProbabilities } from '../model/predict';
+import { loadModel } from '../model/model-folder';
+import { setUpRuntime, type DeviceChoice } from '../native/runtime';
+import { WbcError } from '../util/errors';
+import { computeMetrics, type Metrics } from './metrics';
+
+export interface EvaluateOptions {
+  /** 'all' scores every image in the folder; 'test' only the model's own held-out test images. */
+  split?: 'all' | 'test';
+  testTimeViews?: number;
+  device?: DeviceChoice;
+  threads?: number;
+  cacheDir?: string | null;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface EvaluateResult {
+  metrics: Metrics;
+  scored: number;
+  skipped: { path: string; reason: string }[];
+  warnings: string[];
+}
+
+/** Maps the folder's class names onto the model's; a class the model never saw is an error. */
+function modelLabels(folder: ImageFolder, modelClasses: readonly string[]): number[] {
+  const unknown = folder.classes.filter((name) => !modelClasses.includes(name));
+  if (unknown.length) {
+    throw new WbcError(`the model knows the classes ${modelClasses.join(', ')}; ${folder.root} also has ${unknown.join(', ')}, which it was not trained on`);
+  }
+  return folder.classes.map((name) => modelClasses.indexOf(name));
+}
+
+/** Scores a model on a labelled image folder. */
+export async function evaluate(modelDir: string, dataDir: string, options: EvaluateOptions = {}): Promise<EvaluateResult> {
+  const runtime = setUpRuntime({ device: options.device, threads: options.threads });
+  const { info, engine } = loadModel(modelDir, runtime);
+  const folder = scanImageFolder(dataDir);
+  const toModelLabel = modelLabels(folder, info.classes);
+  const warnings = [...folder.warnings];
+
+  const relativePath = (file: string) => path.relative(folder.root, file);
+  let images = folder.images;
+  const sameData = path.resolve(dataDir) === info.data.root;
+  if (options.split === 'test') {
+    const test = new Set(info.split.test);
+    images = images.filter((image) => test.has(relativePath(image.path)));
+    if (images.length === 0) throw new WbcError(`none of the model's test images are in ${dataDir}; was it trained on another folder?`);
+  } else if (sameData) {
+    const seen = new Set([...info.split.train, ...info.split.validation]);
+    const overlap = images.filter((image) => seen.has(relativePath(image.path))).length;
+    if (overlap > 0) warnings.push(`${overlap} of these images were used to train the model, so these scores are optimistic; use --split test for the held-out images`);
+  }
+
+  const cache = options.cacheDir === null ? undefined : new PixelCache(options.cacheDir ?? defaultCacheDir());
+  const loaded = await loadImages(images.map((image) => image.path), info.input.storedSize, { cache, onProgress: options.onProgress });
+  if (loaded.loaded.length === 0) throw new WbcError(`no readable images in ${dataDir}`);
+  const slots = Int32Array.from(loaded.loaded.keys());
+  const probabilities = predictProbabilities(engine, loaded.pixels, slots, options.testTimeViews ?? info.testTimeViews);
+  const truth = loaded.loaded.map((imageIndex) => toModelLabel[images[imageIndex].label]);
+  const metrics = computeMetrics(info.classes, truth, argmaxRows(probabilities, info.classes.length));
+  return { metrics, scored: loaded.loaded.length, skipped: loaded.skipped, warnings };
+}

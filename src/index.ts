@@ -1,0 +1,19 @@
+/**
+ * wbc-classifier: train, evaluate and apply a white-blood-cell image classifier, offline on the CPU.
+ * One entry point per task; the `wbc` command is a thin layer over these.
+ */
+export { train, TRAIN_DEFAULTS, type TrainOptions, type TrainResult } from './train/train';
+export type { TrainingEvent } from './train/events';
+export { evaluate, type EvaluateOptions, type EvaluateResult } from './evaluate/evaluate';
+export { classify, type ClassifyOptions, type ClassifyResult } from './classify/classify';
+export { readModelInfo, type ModelInfo } from './model/model-folder';
+export { scanImageFolder, listImages, type ImageFolder } from './data/image-folder';
+export { stratifiedSplit } from './data/split';
+export { writeSplitFolders } from './data/split-folders';
+export { computeMetrics, type Metrics, type ClassMetrics } from './evaluate/metrics';
+export { formatMetrics } from './evaluate/report';
+export { writeConfusionMatrixImage, confusionMatrixSvg } from './evaluate/confusion-image';
+export { predictionsCsv } from './classify/csv';
+export { differentialCount, formatDifferential, differentialCsv, type Differential } from './classify/differential';
+export type { Prediction } from './classify/predictions';
+export { WbcError } from './util/errors';

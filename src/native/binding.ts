@@ -1,0 +1,67 @@
+import * as path from 'node:path';
+import { WbcError } from '../util/errors';
+
+/** The shapes the native addon (src/native/addon) accepts and returns. */
+export interface NetworkSpec {
+  widths: number[];
+  convsPerStage: number;
+  classes: number;
+  dropout: number;
+}
+
+export interface InputSpec {
+  /** Side of the square network input, in pixels. */
+  inputSize: number;
+  /** Side of the cached square image; the network sees its centre inputSize pixels. */
+  storedSize: number;
+  mean: number[];
+  std: number[];
+}
+
+export interface EngineOptions {
+  network: NetworkSpec;
+  input: InputSpec;
+  device: 'cpu' | 'cuda';
+  bfloat16: boolean;
+  seed: number;
+}
+
+export interface NativeEngine {
+  configureTraining(options: { weightDecay: number; labelSmoothing: number; classWeights: Float32Array }): void;
+  trainStep(pixels: Uint8Array, indices: Int32Array, labels: Int32Array, augment: Float32Array, learningRate: number): { loss: number; correct: number };
+  predict(pixels: Uint8Array, indices: Int32Array, augment: Float32Array | null): Float32Array;
+  save(file: string, withOptimizer: boolean): void;
+  load(file: string, withOptimizer: boolean): void;
+  parameterCount(): number;
+}
+
+export interface NativeAddon {
+  Engine: new (options: EngineOptions) => NativeEngine;
+  setThreads(threads: number): void;
+  cudaAvailable(): boolean;
+  makeBatch(pixels: Uint8Array, storedSize: number, inputSize: number, indices: Int32Array, augment: Float32Array | null, mean: number[], std: number[]): Float32Array;
+  augmentFields: number;
+  libtorchVersion: string;
+}
+
+let addon: NativeAddon | undefined;
+
+/** Loads the compiled addon once; a missing build becomes a one-line instruction, not a stack trace. */
+export function native(): NativeAddon {
+  if (!addon) {
+    const file = path.join(__dirname, '..', '..', '..', 'build', 'Release', 'wbc_native.node');
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      addon = require(file) as NativeAddon;
+    } catch (error) {
+      throw new WbcError(`the native engine is not built or cannot load (${(error as Error).message.split('\n')[0]}); run \`npm install\` after \`apt-get install -y libtorch-dev\``);
+    }
+  }
+  return addon;
+}
+
+/** LibTorch errors carry a C++ backtrace after their message; keep the message. */
+export function nativeMessage(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split(/\nException raised from|\n/)[0].trim();
+}

@@ -1,0 +1,288 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DEFAULT_AUGMENT_POLICY, sampleAugmentation, type AugmentPolicy } from '../augment/policy';
+import { requireClasses, scanImageFolder, type ImageFolder } from '../data/image-folder';
+import { loadImages } from '../data/load-images';
+import { PixelCache, defaultCacheDir } from '../data/pixel-cache';
+import { stratifiedSplit } from '../data/split';
+import { channelStatistics } from '../data/statistics';
+import { computeMetrics } from '../evaluate/metrics';
+import { chooseReviewThreshold } from '../evaluate/review-threshold';
+import { networkSpec, storedSizeFor } from '../model/architecture';
+import { checkModelFolderFree, newEngine, saveModel, type Balance, type EpochRecord, type ModelInfo } from '../model/model-folder';
+import { argmaxRows, predictProbabilities } from '../model/predict';
+import { native, nativeMessage, type NativeEngine } from '../native/binding';
+import { setUpRuntime, type DeviceChoice } from '../native/runtime';
+import { WbcError } from '../util/errors';
+import { Rng } from '../util/rng';
+import { classCounts, epochOrder, inverseFrequencyWeights } from './class-balance';
+import type { TrainingListener } from './events';
+import { oneCycleLearningRate } from './schedule';
+
+export interface TrainOptions {
+  /** The model folder to create. */
+  out: string;
+  /** Replace an existing, non-empty model folder. */
+  force?: boolean;
+  epochs?: number;
+  batchSize?: number;
+  /** Channels of the first stage; later stages double it. */
+  width?: number;
+  /** Side of the network input in pixels. */
+  inputSize?: number;
+  /** Fraction of the image's centred square that the network sees. */
+  crop?: number;
+  testFraction?: number;
+  /** Fraction of the training split kept apart to pick the best epoch and the review threshold. */
+  validationFraction?: number;
+  seed?: number;
+  balance?: Balance;
+  learningRate?: number;
+  weightDecay?: number;
+  labelSmoothing?: number;
+  /** Stop after this many epochs without a better validation accuracy. */
+  patience?: number;
+  testTimeViews?: number;
+  augment?: AugmentPolicy;
+  /** Use at most this many images of each class (seeded choice): for quick trials. */
+  maxPerClass?: number;
+  device?: DeviceChoice;
+  threads?: number;
+  /** Where decoded pixels are cached between runs; null turns the cache off. */
+  cacheDir?: string | null;
+  onEvent?: TrainingListener;
+}
+
+export const TRAIN_DEFAULTS = {
+  epochs: 30,
+  batchSize: 64,
+  width: 16,
+  inputSize: 80,
+  crop: 0.75,
+  testFraction: 0.2,
+  validationFraction: 0.1,
+  seed: 1,
+  balance: 'weights' as Balance,
+  learningRate: 3e-3,
+  weightDecay: 5e-4,
+  labelSmoothing: 0.1,
+  patience: 10,
+  testTimeViews: 4,
+};
+
+export interface TrainResult {
+  dir: string;
+  info: ModelInfo;
+  warnings: string[];
+}
+
+function limitPerClass(folder: ImageFolder, maxPerClass: number | undefined, seed: number): ImageFolder {
+  if (!maxPerClass) return folder;
+  const rng = new Rng(seed);
+  const chosen = folder.classes.flatMap((_, label) => rng.shuffle(folder.images.filter((image) => image.label === label)).slice(0, maxPerClass));
+  chosen.sort((a, b) => a.label - b.label || (a.path < b.path ? -1 : 1));
+  return { ...folder, images: chosen };
+}
+
+function accuracyOf(predicted: ArrayLike<number>, truth: ArrayLike<number>): number {
+  let correct = 0;
+  for (let i = 0; i < predicted.length; i += 1) if (predicted[i] === truth[i]) correct += 1;
+  return predicted.length ? correct / predicted.length : 0;
+}
+
+/** Trains a classifier on a labelled image folder and writes a complete model folder. */
+export async function train(dataDir: string, options: TrainOptions): Promise<TrainResult> {
+  const settings = { ...TRAIN_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as typeof TRAIN_DEFAULTS & TrainOptions;
+  const emit = options.onEvent ?? (() => {});
+  const started = Date.now();
+  checkModelFolderFree(options.out, options.force ?? false);
+  const runtime = setUpRuntime({ device: options.device, threads: options.threads });
+
+  const folder = limitPerClass(scanImageFolder(dataDir), options.maxPerClass, settings.seed);
+  requireClasses(folder, 2);
+  const warnings = [...folder.warnings];
+  const classes = folder.classes;
+  const labels = folder.images.map((image) => image.label);
+
+  // Hold out the test split first; validation then comes out of what is left.
+  const { keep, holdOut: test } = stratifiedSplit(labels, settings.testFraction, settings.seed);
+  const keepSplit = stratifiedSplit(keep.map((i) => labels[i]), settings.validationFraction, settings.seed + 1);
+  const trainImages = keepSplit.keep.map((i) => keep[i]);
+  const validationImages = keepSplit.holdOut.map((i) => keep[i]);
+
+  const storedSize = storedSizeFor(settings.inputSize, settings.crop);
+  const cache = options.cacheDir === null ? undefined : new PixelCache(options.cacheDir ?? defaultCacheDir());
+  const loaded = await loadImages(folder.images.map((image) => image.path), storedSize, {
+    cache,
+    onProgress: (done, total) => emit({ type: 'decode', done, total }),
+  });
+  for (const skipped of loaded.skipped) warnings.push(`skipped ${skipped.reason}`);
+
+  // Positions in the pixel buffer of each split's images that decoded.
+  const slotOf = new Int32Array(folder.images.length).fill(-1);
+  loaded.loaded.forEach((imageIndex, slot) => { slotOf[imageIndex] = slot; });
+  const slotsOf = (images: number[]) => Int32Array.from(images.map((i) => slotOf[i]).filter((slot) => slot >= 0));
+  const trainSlots = slotsOf(trainImages);
+  const validationSlots = slotsOf(validationImages);
+  const testSlots = slotsOf(test);
+  const slotLabels = Int32Array.from(loaded.loaded, (imageIndex) => labels[imageIndex]);
+  const labelsAt = (slots: Int32Array) => Int32Array.from(slots, (slot) => slotLabels[slot]);
+  const trainCounts = classCounts(labelsAt(trainSlots), classes.length);
+  const missing = classes.filter((_, label) => trainCounts[label] === 0);
+  if (missing.length) throw new WbcError(`no readable training images left for: ${missing.join(', ')}`);
+  if (testSlots.length === 0) throw new WbcError('no readable test images; add images or raise --test-fraction');
+
+  const { mean, std } = channelStatistics(loaded.pixels, storedSize, settings.inputSize, trainSlots);
+  const input = { inputSize: settings.inputSize, storedSize, mean, std };
+  const network = networkSpec(settings.width, classes.length);
+  const engine = newEngine(network, input, { device: runtime.device, bfloat16: runtime.bfloat16, seed: settings.seed });
+  engine.configureTraining({
+    weightDecay: settings.weightDecay,
+    labelSmoothing: settings.labelSmoothing,
+    classWeights: settings.balance === 'weights' ? inverseFrequencyWeights(trainCounts) : new Float32Array(classes.length).fill(1),
+  });
+
+  fs.mkdirSync(options.out, { recursive: true });
+  const bestCheckpoint = path.join(options.out, '.best-weights.pt');
+  const history = trainEpochs(engine, loaded.pixels, trainSlots, slotLabels, validationSlots, classes.length, bestCheckpoint, settings, emit);
+  const bestEpoch = history.reduce((best, record) => (record.validationAccuracy >= best.validationAccuracy ? record : best), history[0]).epoch;
+  if (validationSlots.length > 0) {
+    engine.load(bestCheckpoint, false);
+  }
+  fs.rmSync(bestCheckpoint, { force: true });
+
+  const views = settings.testTimeViews;
+  const validationProbabilities = predictProbabilities(engine, loaded.pixels, validationSlots, views);
+  const validationPredicted = argmaxRows(validationProbabilities, classes.length);
+  const validationTruth = labelsAt(validationSlots);
+  const reviewThreshold = chooseReviewThreshold(
+    Array.from(validationPredicted, (label, row) => validationProbabilities[row * classes.length + label]),
+    Array.from(validationPredicted, (label, row) => label === validationTruth[row]),
+  );
+  const testPredicted = argmaxRows(predictProbabilities(engine, loaded.pixels, testSlots, views), classes.length);
+  const testMetrics = computeMetrics(classes, labelsAt(testSlots), testPredicted);
+
+  const relative = (slots: Int32Array) => Array.from(slots, (slot) => path.relative(folder.root, folder.images[loaded.loaded[slot]].path));
+  const info: ModelInfo = {
+    format: 'wbc-classifier-model',
+    version: 1,
+    createdAt: new Date().toISOString(),
+    classes,
+    network,
+    input,
+    testTimeViews: views,
+    reviewThreshold,
+    data: {
+      root: path.resolve(dataDir),
+      imagesPerClass: Object.fromEntries(classes.map((name, label) => [name, labels.filter((l) => l === label).length])),
+      skipped: loaded.skipped,
+    },
+    split: {
+      seed: settings.seed,
+      testFraction: settings.testFraction,
+      validationFraction: settings.validationFraction,
+      train: relative(trainSlots),
+      validation: relative(validationSlots),
+      test: relative(testSlots),
+    },
+    training: {
+      epochs: settings.epochs,
+      bestEpoch,
+      batchSize: settings.batchSize,
+      learningRate: settings.learningRate,
+      weightDecay: settings.weightDecay,
+      labelSmoothing: settings.labelSmoothing,
+      balance: settings.balance,
+      augment: settings.augment ?? DEFAULT_AUGMENT_POLICY,
+      bfloat16: runtime.bfloat16,
+      threads: runtime.threads,
+      seconds: (Date.now() - started) / 1000,
+      libtorch: native().libtorchVersion,
+      history,
+    },
+    testMetrics,
+  };
+  saveModel(options.out, info, engine);
+  return { dir: options.out, info, warnings };
+}
+
+type Settings = typeof TRAIN_DEFAULTS & TrainOptions;
+
+/** The epoch loop: one-cycle schedule, augmentation, validation after each epoch, best weights kept on disk. */
+function trainEpochs(
+  engine: NativeEngine,
+  pixels: Uint8Array,
+  trainSlots: Int32Array,
+  slotLabels: Int32Array,
+  validationSlots: Int32Array,
+  classCount: number,
+  bestCheckpoint: string,
+  settings: Settings,
+  emit: TrainingListener,
+): EpochRecord[] {
+  const rng = new Rng(settings.seed);
+  const augment = settings.augment ?? DEFAULT_AUGMENT_POLICY;
+  const stepsPerEpoch = Math.ceil(trainSlots.length / settings.batchSize);
+  const totalSteps = stepsPerEpoch * settings.epochs;
+  const validationTruth = Int32Array.from(validationSlots, (slot) => slotLabels[slot]);
+  const samples = Array.from(trainSlots);
+  const history: EpochRecord[] = [];
+  const started = Date.now();
+  let best = -1;
+  let sinceBest = 0;
+  let step = 0;
+
+  for (let epoch = 1; epoch <= settings.epochs; epoch += 1) {
+    const epochStarted = Date.now();
+    const order = epochOrder(samples, slotLabels, settings.balance === 'sampler' ? 'balanced' : 'shuffle', rng);
+    let lossSum = 0;
+    let correct = 0;
+    let seen = 0;
+    let learningRate = 0;
+    for (let start = 0; start < order.length; start += settings.batchSize) {
+      const indices = Int32Array.from(order.slice(start, start + settings.batchSize));
+      learningRate = oneCycleLearningRate(step, totalSteps, settings.learningRate);
+      step += 1;
+      // A batch of one cannot be batch-normalised; it is at most the ragged end of an epoch.
+      if (indices.length < 2) continue;
+      const batchLabels = Int32Array.from(indices, (slot) => slotLabels[slot]);
+      let result;
+      try {
+        result = engine.trainStep(pixels, indices, batchLabels, sampleAugmentation(augment, indices.length, rng), learningRate);
+      } catch (error) {
+        throw new WbcError(`training step failed: ${nativeMessage(error)}`);
+      }
+      lossSum += result.loss * indices.length;
+      correct += result.correct;
+      seen += indices.length;
+      emit({ type: 'step', epoch, epochs: settings.epochs, step: Math.ceil((start + 1) / settings.batchSize), stepsPerEpoch, loss: lossSum / seen, elapsedSeconds: (Date.now() - started) / 1000 });
+    }
+
+    const validationAccuracy = validationSlots.length
+      ? accuracyOf(argmaxRows(engine.predict(pixels, validationSlots, null), classCount), validationTruth)
+      : 0;
+    const record: EpochRecord = {
+      epoch,
+      loss: seen ? lossSum / seen : 0,
+      trainAccuracy: seen ? correct / seen : 0,
+      validationAccuracy,
+      learningRate,
+      seconds: (Date.now() - epochStarted) / 1000,
+    };
+    history.push(record);
+    const improved = validationSlots.length > 0 && validationAccuracy >= best;
+    if (improved) {
+      best = validationAccuracy;
+      sinceBest = 0;
+      engine.save(bestCheckpoint, false);
+    } else {
+      sinceBest += 1;
+    }
+    emit({ type: 'epoch', epochs: settings.epochs, record, improved });
+    if (validationSlots.length > 0 && sinceBest >= settings.patience) {
+      emit({ type: 'note', text: `stopping early: no better validation accuracy for ${settings.patience} epochs` });
+      break;
+    }
+  }
+  return history;
+}

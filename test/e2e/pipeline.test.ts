@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { parseCsv } from '../../src/classify/csv';
+import { ROOT, hasStackTrace, temporaryFolder, wbc } from '../helpers/cli';
+
+// The shared data lives beside the repository (../shared/data), never inside it.
+const DATA = process.env.WBC_DATA ?? path.resolve(ROOT, '..', 'shared', 'data');
+const LABELLED = path.join(DATA, 'wbc');
+const UNLABELLED = path.join(DATA, 'classify-images');
+const CLASSES = ['bands', 'basophils', 'blasts', 'eosinophils', 'lymphocytes', 'metamyelocytes', 'monocytes', 'myelocytes', 'neutrophils'];
+
+test('train, evaluate, classify and info on a subset of the real data', { skip: !fs.existsSync(LABELLED) && `no data at ${LABELLED}` }, () => {
+  const work = temporaryFolder('e2e');
+  const model = path.join(work, 'model');
+
+  // A small, short run: 80 images per class, a narrow network at 48 px, 12 epochs.
+  const trained = wbc(['train', LABELLED, '--out', model, '--max-per-class', '80', '--epochs', '12', '--width', '8', '--size', '48', '--tta', '2']);
+  assert.equal(trained.status, 0, trained.stderr);
+  assert.ok(!hasStackTrace(trained.stderr));
+  for (const file of ['model.json', 'weights.pt', 'confusion-matrix.svg']) assert.ok(fs.existsSync(path.join(model, file)), file);
+  const info = JSON.parse(fs.readFileSync(path.join(model, 'model.json'), 'utf8'));
+  assert.deepEqual(info.classes, CLASSES);
+  const train = new Set<string>(info.split.train);
+  for (const file of [...info.split.validation, ...info.split.test]) assert.ok(!train.has(file), `${file} is in two splits`);
+  assert.equal(info.split.train.length + info.split.validation.length + info.split.test.length, 80 * CLASSES.length);
+
+  const json = path.join(work, 'scores.json');
+  const evaluated = wbc(['evaluate', model, LABELLED, '--split', 'test', '--json', json]);
+  assert.equal(evaluated.status, 0, evaluated.stderr);
+  const scores = JSON.parse(fs.readFileSync(json, 'utf8'));
+  for (const key of ['accuracy', 'balancedAccuracy', 'macroF1', 'classes', 'confusionMatrix', 'perClass']) assert.ok(key in scores, key);
+  assert.equal(scores.confusionMatrix.length, CLASSES.length);
+  const scored = scores.confusionMatrix.flat().reduce((a: number, b: number) => a + b, 0);
+  assert.equal(scored, info.split.test.length);
+  for (const name of CLASSES) {
+    for (const key of ['precision', 'recall', 'f1', 'support']) assert.equal(typeof scores.perClass[name][key], 'number');
+  }
+  // Chance is 1 in 9 (11%); even this tiny model must do far better.
+  assert.ok(scores.accuracy > 0.4, `test accuracy ${scores.accuracy}`);
+  assert.equal(scores.accuracy, info.testMetrics.accuracy, 'evaluate --split test reproduces the training report');
+
+  const csv = path.join(work, 'predictions.csv');
+  const classified = wbc(['classify', model, UNLABELLED, '--out', csv]);
+  assert.equal(classified.status, 0, classified.stderr);
+  const rows = parseCsv(fs.readFileSync(csv, 'utf8'));
+  assert.deepEqual(rows[0], ['file', 'prediction', 'confidence', 'second', 'second_confidence', 'needs_review', ...CLASSES]);
+  const images = fs.readdirSync(UNLABELLED).filter((f) => /\.jpe?g$/i.test(f));
+  assert.equal(rows.length - 1, images.length);
+  for (const row of rows.slice(1)) {
+    assert.ok(CLASSES.includes(row[1]));
+    const probabilities = row.slice(6).map(Number);
+    assert.ok(Math.abs(probabilities.reduce((a, b) => a + b, 0) - 1) < 0.01);
+    assert.ok(Number(row[2]) >= Number(row[4]));
+  }
+  const differential = parseCsv(fs.readFileSync(path.join(work, 'predictions-differential.csv'), 'utf8'));
+  assert.deepEqual(differential.slice(1, 1 + CLASSES.length).map((row) => row[0]), CLASSES);
+  assert.match(classified.stdout, /needs review/i);
+
+  const described = wbc(['info', model]);
+  assert.equal(described.status, 0, described.stderr);
+  assert.match(described.stdout, /test scores: +accuracy/);
+});
