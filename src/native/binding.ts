@@ -30,6 +30,11 @@ export interface NativeEngine {
   configureTraining(options: { weightDecay: number; labelSmoothing: number; classWeights: Float32Array }): void;
   trainStep(pixels: Uint8Array, indices: Int32Array, labels: Int32Array, augment: Float32Array, learningRate: number): { loss: number; correct: number };
   predict(pixels: Uint8Array, indices: Int32Array, augment: Float32Array | null): Float32Array;
+  /** The pooled features the linear head reads, featureSize() per image. */
+  features(pixels: Uint8Array, indices: Int32Array, augment: Float32Array | null): Float32Array;
+  featureSize(): number;
+  /** Replaces the linear head: weight is classes × featureSize, row-major. */
+  setHead(weight: Float32Array, bias: Float32Array): void;
   save(file: string, withOptimizer: boolean): void;
   load(file: string, withOptimizer: boolean): void;
   parameterCount(): number;

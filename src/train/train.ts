@@ -17,7 +17,9 @@ import { WbcError } from '../util/errors';
 import { Rng } from '../util/rng';
 import { classCounts, epochOrder, inverseFrequencyWeights } from './class-balance';
 import type { TrainingListener } from './events';
+import { fitLinearHead } from './fit-head';
 import { oneCycleLearningRate } from './schedule';
+import { smoteOversample } from './smote';
 
 export interface TrainOptions {
   /** The model folder to create. */
@@ -150,6 +152,10 @@ export async function train(dataDir: string, options: TrainOptions): Promise<Tra
     engine.load(bestCheckpoint, false);
   }
   fs.rmSync(bestCheckpoint, { force: true });
+  if (settings.balance === 'smote') {
+    emit({ type: 'note', text: 'refitting the classifier head on SMOTE-balanced features' });
+    refitHeadOnBalancedFeatures(engine, loaded.pixels, trainSlots, labelsAt(trainSlots), classes.length, settings.seed);
+  }
 
   const views = settings.testTimeViews;
   const validationProbabilities = predictProbabilities(engine, loaded.pixels, validationSlots, views);
@@ -207,6 +213,15 @@ export async function train(dataDir: string, options: TrainOptions): Promise<Tra
 }
 
 type Settings = typeof TRAIN_DEFAULTS & TrainOptions;
+
+/** --balance smote: the network learns features from the data as it is; its last layer is then refit on SMOTE-balanced features. */
+function refitHeadOnBalancedFeatures(engine: NativeEngine, pixels: Uint8Array, slots: Int32Array, labels: Int32Array, classes: number, seed: number): void {
+  const features = engine.features(pixels, slots, null);
+  const rng = new Rng(seed);
+  const balanced = smoteOversample({ features, labels, size: engine.featureSize() }, classes, rng);
+  const head = fitLinearHead(balanced, classes, rng);
+  engine.setHead(head.weight, head.bias);
+}
 
 /** The epoch loop: one-cycle schedule, augmentation, validation after each epoch, best weights kept on disk. */
 function trainEpochs(

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import sharp from 'sharp';
 import { decodeImage } from '../../src/data/decode';
 import { WbcError } from '../../src/util/errors';
-import { makeTempDir, pixelAt, rawImage, touch, writeImage, writeSolid } from './helpers';
+import { makeTempDir, pixelAt, rawImage, touch, writeImage, writeSolid } from '../helpers/images';
 
 const RED = [220, 20, 20];
 const GREEN = [20, 220, 20];

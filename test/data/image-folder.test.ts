@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { IMAGE_EXTENSIONS, listImages, requireClasses, scanImageFolder } from '../../src/data/image-folder';
 import { WbcError } from '../../src/util/errors';
-import { makeTempDir, touch } from './helpers';
+import { makeTempDir, touch } from '../helpers/images';
 
 describe('scanImageFolder', () => {
   it('takes classes from sub-folders in code-point order and images sorted by path', () => {

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { loadImages } from '../../src/data/load-images';
 import { PixelCache } from '../../src/data/pixel-cache';
 import { WbcError } from '../../src/util/errors';
-import { makeTempDir, pixelAt, touch, writeSolid } from './helpers';
+import { makeTempDir, pixelAt, touch, writeSolid } from '../helpers/images';
 
 describe('loadImages', () => {
   const dir = makeTempDir();

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, it } from 'node:test';
 import { defaultCacheDir, PixelCache } from '../../src/data/pixel-cache';
-import { makeTempDir, touch } from './helpers';
+import { makeTempDir, touch } from '../helpers/images';
 
 function filesUnder(dir: string): string[] {
   return fs

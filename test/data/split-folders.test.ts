@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { scanImageFolder } from '../../src/data/image-folder';
 import { writeSplitFolders } from '../../src/data/split-folders';
 import { WbcError } from '../../src/util/errors';
-import { makeTempDir, touch } from './helpers';
+import { makeTempDir, touch } from '../helpers/images';
 
 /** A folder of two classes with three images each; image i has content `image i`. */
 function makeSource(dir: string) {

@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { parseCsv } from '../../src/classify/csv';
-import { ROOT, hasStackTrace, temporaryFolder, wbc } from '../helpers/cli';
+import { ROOT, hasStackTrace, wbc } from '../helpers/cli';
+import { makeTempDir } from '../helpers/images';
 
 // The shared data lives beside the repository (../shared/data), never inside it.
 const DATA = process.env.WBC_DATA ?? path.resolve(ROOT, '..', 'shared', 'data');
@@ -12,7 +13,7 @@ const UNLABELLED = path.join(DATA, 'classify-images');
 const CLASSES = ['bands', 'basophils', 'blasts', 'eosinophils', 'lymphocytes', 'metamyelocytes', 'monocytes', 'myelocytes', 'neutrophils'];
 
 test('train, evaluate, classify and info on a subset of the real data', { skip: !fs.existsSync(LABELLED) && `no data at ${LABELLED}` }, () => {
-  const work = temporaryFolder('e2e');
+  const work = makeTempDir();
   const model = path.join(work, 'model');
 
   // A small, short run: 80 images per class, a narrow network at 48 px, 12 epochs.

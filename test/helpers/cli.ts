@@ -1,5 +1,4 @@
 import { spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
@@ -21,10 +20,6 @@ export function wbc(args: string[], env: Record<string, string> = {}): CliResult
     timeout: 10 * 60 * 1000,
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-export function temporaryFolder(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `wbc-${prefix}-`));
 }
 
 /** True when the output shows a JavaScript or C++ stack trace. */

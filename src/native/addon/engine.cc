@@ -49,6 +49,9 @@ Napi::Function Engine::Define(Napi::Env env) {
       InstanceMethod<&Engine::ConfigureTraining>("configureTraining"),
       InstanceMethod<&Engine::TrainStep>("trainStep"),
       InstanceMethod<&Engine::Predict>("predict"),
+      InstanceMethod<&Engine::Features>("features"),
+      InstanceMethod<&Engine::SetHead>("setHead"),
+      InstanceMethod<&Engine::FeatureSize>("featureSize"),
       InstanceMethod<&Engine::Save>("save"),
       InstanceMethod<&Engine::Load>("load"),
       InstanceMethod<&Engine::ParameterCount>("parameterCount"),
@@ -139,7 +142,8 @@ Napi::Value Engine::TrainStep(const Napi::CallbackInfo& info) {
   return result;
 }
 
-Napi::Value Engine::Predict(const Napi::CallbackInfo& info) {
+template <typename PerBatch>
+Napi::Float32Array Engine::evaluateRows(const Napi::CallbackInfo& info, int64_t rowSize, PerBatch perBatch) {
   Napi::Env env = info.Env();
   auto source = pixelSource(info[0]);
   auto indices = info[1].As<Napi::Int32Array>();
@@ -153,7 +157,7 @@ Napi::Value Engine::Predict(const Napi::CallbackInfo& info) {
     augment = array.Data();
   }
 
-  auto out = Napi::Float32Array::New(env, static_cast<size_t>(n * spec.classes));
+  auto out = Napi::Float32Array::New(env, static_cast<size_t>(n * rowSize));
   torch::NoGradGuard noGrad;
   network->eval();
   const int64_t chunk = 256;  // bounds memory whatever the caller passes
@@ -161,11 +165,37 @@ Napi::Value Engine::Predict(const Napi::CallbackInfo& info) {
     int64_t count = std::min(chunk, n - start);
     auto batch = makeBatch(source, indices.Data() + start, count,
                            augment ? augment + start * kAugmentFields : nullptr, geometry, device);
-    auto probabilities = torch::softmax(forward(batch), 1).to(torch::kCPU).contiguous();
-    std::memcpy(out.Data() + start * spec.classes, probabilities.data_ptr<float>(),
-                static_cast<size_t>(count * spec.classes) * sizeof(float));
+    auto rows = perBatch(batch).to(torch::kCPU).to(torch::kFloat).contiguous();
+    std::memcpy(out.Data() + start * rowSize, rows.template data_ptr<float>(), static_cast<size_t>(count * rowSize) * sizeof(float));
   }
   return out;
+}
+
+Napi::Value Engine::Predict(const Napi::CallbackInfo& info) {
+  return evaluateRows(info, spec.classes, [&](const torch::Tensor& batch) { return torch::softmax(forward(batch), 1); });
+}
+
+Napi::Value Engine::Features(const Napi::CallbackInfo& info) {
+  return evaluateRows(info, network->featureSize(), [&](const torch::Tensor& batch) {
+    return withAutocast(bfloat16, [&] { return network->features(batch); });
+  });
+}
+
+void Engine::SetHead(const Napi::CallbackInfo& info) {
+  auto weight = info[0].As<Napi::Float32Array>();
+  auto bias = info[1].As<Napi::Float32Array>();
+  auto& head = network->linearHead();
+  if (static_cast<int64_t>(weight.ElementLength()) != head->weight.numel() ||
+      static_cast<int64_t>(bias.ElementLength()) != head->bias.numel()) {
+    throw Napi::RangeError::New(info.Env(), "head weights do not match the network");
+  }
+  torch::NoGradGuard noGrad;
+  head->weight.copy_(torch::from_blob(weight.Data(), head->weight.sizes(), torch::kFloat));
+  head->bias.copy_(torch::from_blob(bias.Data(), head->bias.sizes(), torch::kFloat));
+}
+
+Napi::Value Engine::FeatureSize(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(network->featureSize()));
 }
 
 void Engine::Save(const Napi::CallbackInfo& info) {

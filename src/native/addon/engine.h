@@ -22,12 +22,20 @@ class Engine : public Napi::ObjectWrap<Engine> {
   Napi::Value TrainStep(const Napi::CallbackInfo& info);
   // predict(pixels, indices, augment | null) -> Float32Array of n * classes probabilities
   Napi::Value Predict(const Napi::CallbackInfo& info);
+  // features(pixels, indices, augment | null) -> Float32Array of n * featureSize pooled features
+  Napi::Value Features(const Napi::CallbackInfo& info);
+  // setHead(weight: Float32Array classes * featureSize, bias: Float32Array classes): replaces the linear head
+  void SetHead(const Napi::CallbackInfo& info);
+  Napi::Value FeatureSize(const Napi::CallbackInfo& info);
   // save(path, withOptimizer) / load(path, withOptimizer): weights, and the optimiser state for resuming
   void Save(const Napi::CallbackInfo& info);
   void Load(const Napi::CallbackInfo& info);
   Napi::Value ParameterCount(const Napi::CallbackInfo& info);
 
   torch::Tensor forward(const torch::Tensor& batch);
+  // Runs `perBatch` over the images at `indices` in chunks, in eval mode, copying its rows into a Float32Array.
+  template <typename PerBatch>
+  Napi::Float32Array evaluateRows(const Napi::CallbackInfo& info, int64_t rowSize, PerBatch perBatch);
   PixelSource pixelSource(const Napi::Value& value) const;
 
   Network network{nullptr};

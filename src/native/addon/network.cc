@@ -16,6 +16,7 @@ NetworkImpl::NetworkImpl(const NetworkSpec& spec) {
   }
   body = register_module("body", layers);
   dropout = register_module("dropout", nn::Dropout(spec.dropout));
+  featureChannels = channels;
   head = register_module("head", nn::Linear(channels, spec.classes));
   for (auto& module : modules(false)) {
     if (auto* conv = module->as<nn::Conv2d>()) {
@@ -24,7 +25,10 @@ NetworkImpl::NetworkImpl(const NetworkSpec& spec) {
   }
 }
 
+torch::Tensor NetworkImpl::features(torch::Tensor x) {
+  return body->forward(x).mean({2, 3});
+}
+
 torch::Tensor NetworkImpl::forward(torch::Tensor x) {
-  x = body->forward(x).mean({2, 3});
-  return head->forward(dropout->forward(x));
+  return head->forward(dropout->forward(features(x)));
 }

@@ -16,10 +16,15 @@ class NetworkImpl : public torch::nn::Module {
   explicit NetworkImpl(const NetworkSpec& spec);
   // Class logits for a normalised batch (N, 3, H, W).
   torch::Tensor forward(torch::Tensor x);
+  // The pooled features the linear head reads: (N, featureSize()).
+  torch::Tensor features(torch::Tensor x);
+  int64_t featureSize() const { return featureChannels; }
+  torch::nn::Linear& linearHead() { return head; }
 
  private:
   torch::nn::Sequential body{nullptr};
   torch::nn::Dropout dropout{nullptr};
   torch::nn::Linear head{nullptr};
+  int64_t featureChannels = 0;
 };
 TORCH_MODULE(Network);

@@ -6,7 +6,7 @@ import sharp from 'sharp';
 
 /** A fresh temporary folder, removed when the test file finishes. */
 export function makeTempDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wbc-data-test-'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wbc-test-'));
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
   return dir;
 }

@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { before, describe, test } from 'node:test';
+import { hasStackTrace, wbc, type CliResult } from '../helpers/cli';
+import { makeTempDir, touch, writeImage } from '../helpers/images';
+
+// A tiny, quick model: 16 px input, 4 channels, 2 epochs.
+const QUICK = ['--size', '16', '--width', '4', '--epochs', '2', '--no-cache', '--tta', '1'];
+
+/** A clear failure: non-zero exit, one line on stderr naming the problem, no stack trace. */
+function assertCleanFailure(result: CliResult, pattern: RegExp) {
+  assert.notEqual(result.status, 0);
+  assert.equal(result.status, 1, result.stderr);
+  assert.ok(!hasStackTrace(result.stderr), result.stderr);
+  const lines = result.stderr.trim().split('\n');
+  assert.match(lines[lines.length - 1], pattern);
+}
+
+/** Three classes of noisy, differently tinted 24×24 images, 10 each. */
+async function makeLabelledFolder(root: string): Promise<void> {
+  const tints: Record<string, number[]> = { red: [200, 60, 60], green: [60, 200, 60], blue: [60, 60, 200] };
+  let seed = 1;
+  const noise = () => {
+    seed = (seed * 16807) % 2147483647;
+    return (seed % 61) - 30;
+  };
+  for (const [name, tint] of Object.entries(tints)) {
+    for (let i = 0; i < 10; i += 1) {
+      await writeImage(path.join(root, name, `${i}.png`), 24, 24, () => tint.map((v) => Math.max(0, Math.min(255, v + noise()))));
+    }
+  }
+}
+
+describe('bad input gets a one-line error, never a stack trace', () => {
+  const work = makeTempDir();
+  const data = path.join(work, 'data');
+  const model = path.join(work, 'model');
+
+  before(async () => {
+    await makeLabelledFolder(data);
+    // Files that must be skipped and listed, while training goes on.
+    touch(path.join(data, 'red', 'empty.jpg'));
+    touch(path.join(data, 'green', 'notes.png'), 'this is text, not a picture');
+    const jpeg = fs.readFileSync(path.join(data, 'blue', '0.png'));
+    touch(path.join(data, 'blue', 'truncated.png'), jpeg.subarray(0, Math.floor(jpeg.length / 2)));
+    fs.mkdirSync(path.join(data, 'empty-class'));
+    const trained = wbc(['train', data, '--out', model, ...QUICK]);
+    assert.equal(trained.status, 0, trained.stderr);
+  });
+
+  test('unreadable training images are listed as skipped and an empty class folder is named', () => {
+    const info = JSON.parse(fs.readFileSync(path.join(model, 'model.json'), 'utf8'));
+    assert.deepEqual(info.classes, ['blue', 'green', 'red']);
+    const skipped = info.data.skipped.map((s: { path: string }) => path.basename(s.path)).sort();
+    assert.deepEqual(skipped, ['empty.jpg', 'notes.png', 'truncated.png']);
+  });
+
+  test('a missing folder', () => {
+    assertCleanFailure(wbc(['train', path.join(work, 'nowhere'), '--out', path.join(work, 'm2')]), /no such folder/);
+    assertCleanFailure(wbc(['classify', model, path.join(work, 'nowhere')]), /no such folder/);
+  });
+
+  test('a single-class folder cannot train', () => {
+    const single = path.join(work, 'single');
+    fs.cpSync(path.join(data, 'red'), path.join(single, 'red'), { recursive: true });
+    assertCleanFailure(wbc(['train', single, '--out', path.join(work, 'm3'), ...QUICK]), /at least 2 classes/);
+    assert.ok(!fs.existsSync(path.join(work, 'm3', 'model.json')));
+  });
+
+  test('a folder that is not a model', () => {
+    const notModel = path.join(work, 'not-a-model');
+    fs.mkdirSync(notModel);
+    for (const args of [['evaluate', notModel, data], ['classify', notModel, path.join(data, 'red')], ['info', notModel]]) {
+      assertCleanFailure(wbc(args), /not a model folder/);
+    }
+    touch(path.join(notModel, 'model.json'), '{ broken');
+    assertCleanFailure(wbc(['info', notModel]), /not valid JSON/);
+  });
+
+  test('an existing model folder is not replaced without --force', () => {
+    const before = fs.readFileSync(path.join(model, 'weights.pt'));
+    assertCleanFailure(wbc(['train', data, '--out', model, ...QUICK]), /already exists.*--force/);
+    assert.deepEqual(fs.readFileSync(path.join(model, 'weights.pt')), before);
+  });
+
+  test('classes the model never saw are named', () => {
+    const other = path.join(work, 'other');
+    fs.cpSync(path.join(data, 'red'), path.join(other, 'purple'), { recursive: true });
+    assertCleanFailure(wbc(['evaluate', model, other]), /purple, which it was not trained on/);
+  });
+
+  test('bad options and unknown commands', () => {
+    assertCleanFailure(wbc(['train', data, '--epochs', 'many']), /--epochs must be a whole number/);
+    assertCleanFailure(wbc(['train', data, '--bogus']), /Unknown option '--bogus'/);
+    assertCleanFailure(wbc(['train']), /expected <labelled-dir>/);
+    assertCleanFailure(wbc(['classify', model, data, '--out', path.join(work, 'x.txt')]), /must name a \.csv file/);
+    assertCleanFailure(wbc(['evaluate', model, data, '--tta', '3']), /--tta must be 1, 2, 4 or 8/);
+    assertCleanFailure(wbc(['frobnicate']), /unknown command 'frobnicate'/);
+  });
+
+  test('a folder with no images to classify leaves no output behind', () => {
+    const emptyDir = path.join(work, 'nothing');
+    fs.mkdirSync(emptyDir);
+    const out = path.join(work, 'nothing.csv');
+    assertCleanFailure(wbc(['classify', model, emptyDir, '--out', out]), /no images/);
+    assert.ok(!fs.existsSync(out));
+  });
+
+  test('unreadable files among unlabelled images are skipped, listed, and the rest classified', () => {
+    const images = path.join(work, 'unlabelled');
+    fs.cpSync(path.join(data, 'red'), images, { recursive: true });
+    const out = path.join(work, 'predictions.csv');
+    const result = wbc(['classify', model, images, '--out', out]);
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stderr, /skipped: .*empty\.jpg/);
+    const rows = fs.readFileSync(out, 'utf8').trim().split('\n');
+    assert.equal(rows.length, 1 + 10);
+    assert.deepEqual(fs.readdirSync(work).filter((f) => f.endsWith('.tmp')), []);
+  });
+
+  test('--help prints usage and succeeds', () => {
+    for (const command of ['train', 'evaluate', 'classify', 'split', 'info']) {
+      const result = wbc([command, '--help']);
+      assert.equal(result.status, 0);
+      assert.match(result.stdout, new RegExp(`Usage: wbc ${command}`));
+    }
+  });
+});
