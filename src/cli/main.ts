@@ -1,3 +1,4 @@
+import sharp from 'sharp';
 import { WbcError, messageOf } from '../util/errors';
 import type { Command } from './args';
 import { classifyCommand } from './commands/classify';
@@ -29,6 +30,8 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`wbc: unknown command '${name}'; commands: ${commands.map((c) => c.name).join(', ')}\n`);
     return 1;
   }
+  // Each image is decoded once; sharp's operation cache would only hold memory.
+  sharp.cache(false);
   try {
     await command.run(rest);
     return 0;

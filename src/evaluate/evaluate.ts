@@ -57,6 +57,7 @@ export async function evaluate(modelDir: string, dataDir: string, options: Evalu
 
   const cache = options.cacheDir === null ? undefined : new PixelCache(options.cacheDir ?? defaultCacheDir());
   const loaded = await loadImages(images.map((image) => image.path), info.input.storedSize, { cache, onProgress: options.onProgress });
+  if (cache?.warning) warnings.push(cache.warning);
   if (loaded.loaded.length === 0) throw new WbcError(`no readable images in ${dataDir}`);
   const slots = Int32Array.from(loaded.loaded.keys());
   const probabilities = predictProbabilities(engine, loaded.pixels, slots, options.testTimeViews ?? info.testTimeViews);

@@ -47,7 +47,8 @@ export interface ModelInfo {
   split: SplitManifest;
   training: {
     epochs: number;
-    bestEpoch: number;
+    /** The epoch whose weights were kept (see EpochSelector). */
+    keptEpoch: number;
     batchSize: number;
     learningRate: number;
     weightDecay: number;

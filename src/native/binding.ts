@@ -30,6 +30,8 @@ export interface NativeEngine {
   configureTraining(options: { weightDecay: number; labelSmoothing: number; classWeights: Float32Array }): void;
   trainStep(pixels: Uint8Array, indices: Int32Array, labels: Int32Array, augment: Float32Array, learningRate: number): { loss: number; correct: number };
   predict(pixels: Uint8Array, indices: Int32Array, augment: Float32Array | null): Float32Array;
+  /** Recomputes batch-norm statistics as exact averages over these images (plain centre crops). */
+  recalibrateNormalization(pixels: Uint8Array, indices: Int32Array): void;
   /** The pooled features the linear head reads, featureSize() per image. */
   features(pixels: Uint8Array, indices: Int32Array, augment: Float32Array | null): Float32Array;
   featureSize(): number;

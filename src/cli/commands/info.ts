@@ -19,7 +19,7 @@ export function describeModel(info: ModelInfo): string {
     `prediction:     ${info.testTimeViews} test-time view(s); review below ${percent(info.reviewThreshold, 0)} confidence`,
     `data:           ${info.data.root} (${counts}${info.data.skipped.length ? `; ${info.data.skipped.length} unreadable` : ''})`,
     `split:          ${info.split.train.length} train, ${info.split.validation.length} validation, ${info.split.test.length} test (seed ${info.split.seed})`,
-    `training:       ${t.history.length}/${t.epochs} epochs, best ${t.bestEpoch}, batch ${t.batchSize}, lr ${t.learningRate}, balance ${t.balance}, ${t.bfloat16 ? 'bf16' : 'fp32'}, ${t.threads} threads, ${duration(t.seconds)}, LibTorch ${t.libtorch}`,
+    `training:       ${t.history.length}/${t.epochs} epochs, weights of epoch ${t.keptEpoch}, batch ${t.batchSize}, lr ${t.learningRate}, balance ${t.balance}, ${t.bfloat16 ? 'bf16' : 'fp32'}, ${t.threads} threads, ${duration(t.seconds)}, LibTorch ${t.libtorch}`,
     `test scores:    accuracy ${percent(m.accuracy)}, balanced accuracy ${percent(m.balancedAccuracy)}, macro-F1 ${m.macroF1.toFixed(3)}`,
     `created:        ${info.createdAt}`,
   ].join('\n');

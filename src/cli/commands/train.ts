@@ -106,7 +106,7 @@ export const trainCommand: Command = {
     const confusion = (args.text('confusion')) ?? path.join(out, 'confusion-matrix.svg');
     await writeConfusionMatrixImage(result.info.testMetrics, confusion, 'Test split');
     const { info } = result;
-    process.stdout.write(`\nModel written to ${out} (best epoch ${info.training.bestEpoch}, ${duration(info.training.seconds)})\n`);
+    process.stdout.write(`\nModel written to ${out} (weights of epoch ${info.training.keptEpoch}, ${duration(info.training.seconds)})\n`);
     process.stdout.write(`Test split: ${info.split.test.length} images never seen in training\n\n${formatMetrics(info.testMetrics)}\n`);
     process.stdout.write(`Confusion matrix picture: ${confusion}\n`);
   },

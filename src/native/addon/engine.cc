@@ -50,6 +50,7 @@ Napi::Function Engine::Define(Napi::Env env) {
       InstanceMethod<&Engine::TrainStep>("trainStep"),
       InstanceMethod<&Engine::Predict>("predict"),
       InstanceMethod<&Engine::Features>("features"),
+      InstanceMethod<&Engine::RecalibrateNormalization>("recalibrateNormalization"),
       InstanceMethod<&Engine::SetHead>("setHead"),
       InstanceMethod<&Engine::FeatureSize>("featureSize"),
       InstanceMethod<&Engine::Save>("save"),
@@ -179,6 +180,33 @@ Napi::Value Engine::Features(const Napi::CallbackInfo& info) {
   return evaluateRows(info, network->featureSize(), [&](const torch::Tensor& batch) {
     return withAutocast(bfloat16, [&] { return network->features(batch); });
   });
+}
+
+// The running statistics that batch norm keeps during training trail the weights by a few noisy
+// batches; averaging them afresh over many images once the weights are fixed ("precise BN", Wu &
+// Johnson 2021) makes evaluation steadier.
+void Engine::RecalibrateNormalization(const Napi::CallbackInfo& info) {
+  auto source = pixelSource(info[0]);
+  auto indices = info[1].As<Napi::Int32Array>();
+  int64_t n = static_cast<int64_t>(indices.ElementLength());
+  std::vector<std::pair<torch::nn::BatchNorm2dImpl*, c10::optional<double>>> norms;
+  for (auto& module : network->modules(false)) {
+    if (auto* norm = module->as<torch::nn::BatchNorm2d>()) {
+      norms.emplace_back(norm, norm->options.momentum());
+      norm->reset_running_stats();
+      norm->options.momentum(c10::nullopt);  // cumulative average over all batches
+    }
+  }
+  torch::NoGradGuard noGrad;
+  network->train();
+  const int64_t chunk = 256;
+  for (int64_t start = 0; start + 1 < n; start += chunk) {
+    int64_t count = std::min(chunk, n - start);
+    auto batch = makeBatch(source, indices.Data() + start, count, nullptr, geometry, device);
+    withAutocast(bfloat16, [&] { return network->features(batch); });
+  }
+  for (auto& [norm, momentum] : norms) norm->options.momentum(momentum);
+  network->eval();
 }
 
 void Engine::SetHead(const Napi::CallbackInfo& info) {

@@ -22,6 +22,8 @@ class Engine : public Napi::ObjectWrap<Engine> {
   Napi::Value TrainStep(const Napi::CallbackInfo& info);
   // predict(pixels, indices, augment | null) -> Float32Array of n * classes probabilities
   Napi::Value Predict(const Napi::CallbackInfo& info);
+  // recalibrateNormalization(pixels, indices): batch-norm statistics recomputed as exact averages over these images
+  void RecalibrateNormalization(const Napi::CallbackInfo& info);
   // features(pixels, indices, augment | null) -> Float32Array of n * featureSize pooled features
   Napi::Value Features(const Napi::CallbackInfo& info);
   // setHead(weight: Float32Array classes * featureSize, bias: Float32Array classes): replaces the linear head

@@ -1,0 +1,28 @@
+/**
+ * Chooses which epoch's weights to keep. A validation split of a few hundred images scores with a
+ * standard error of about a point, so the single best epoch is partly luck; this keeps the latest
+ * epoch within one standard error of the best (the "one-standard-error rule" of Breiman et al.,
+ * 1984, leaning towards the more-trained model), and counts epochs since the best for early stopping.
+ */
+export class EpochSelector {
+  private best = -1;
+  /** The epoch whose weights are kept. */
+  kept = 0;
+  epochsSinceBest = 0;
+
+  constructor(private readonly validationSize: number) {}
+
+  /** Records an epoch's validation accuracy; true when its weights should replace the kept ones. */
+  record(epoch: number, accuracy: number): boolean {
+    if (accuracy > this.best) {
+      this.best = accuracy;
+      this.epochsSinceBest = 0;
+    } else {
+      this.epochsSinceBest += 1;
+    }
+    const standardError = Math.sqrt((this.best * (1 - this.best)) / Math.max(1, this.validationSize));
+    if (accuracy < this.best - standardError) return false;
+    this.kept = epoch;
+    return true;
+  }
+}
