@@ -14,7 +14,8 @@ export class EpochSelector {
 
   /** Records an epoch's validation accuracy; true when its weights should replace the kept ones. */
   record(epoch: number, accuracy: number): boolean {
-    if (accuracy > this.best) {
+    // A tie is no worse: it restarts the patience count, as the schedule may still be annealing.
+    if (accuracy >= this.best) {
       this.best = accuracy;
       this.epochsSinceBest = 0;
     } else {

@@ -12,9 +12,11 @@ test('keeps the latest epoch within one standard error of the best', () => {
   assert.equal(selector.record(4, 0.88), false, 'two points below the best');
   assert.equal(selector.kept, 3);
   assert.equal(selector.epochsSinceBest, 2);
-  assert.equal(selector.record(5, 0.95), true);
+  assert.equal(selector.record(5, 0.9), true, 'a tie with the best');
+  assert.equal(selector.epochsSinceBest, 0, 'a tie restarts the patience count');
+  assert.equal(selector.record(6, 0.95), true);
   assert.equal(selector.epochsSinceBest, 0);
-  assert.equal(selector.kept, 5);
+  assert.equal(selector.kept, 6);
 });
 
 test('a larger validation split tolerates less', () => {
