@@ -1,18 +1,15 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { confusionMatrixSvg, writeConfusionMatrixImage } from '../../src/evaluate/confusion-image';
 import { computeMetrics } from '../../src/evaluate/metrics';
 import { WbcError } from '../../src/util/errors';
+import { makeTempDir } from '../helpers/images';
 
 const CLASSES = ['bands', 'B&W <cells>', 'eo"sin\'s'];
 const metrics = computeMetrics(CLASSES, [0, 0, 0, 1, 1, 2], [0, 0, 1, 1, 1, 2]);
 
-function temporaryDirectory(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'wbc-confusion-'));
-}
 
 test('the SVG is one svg element with one rect per cell and escaped class names', () => {
   const svg = confusionMatrixSvg(metrics, 'Test <split>');
@@ -42,13 +39,13 @@ test('cells are coloured by row fraction: a full row is deep blue with white tex
 });
 
 test('writes an SVG file as is', async () => {
-  const file = path.join(temporaryDirectory(), 'confusion.svg');
+  const file = path.join(makeTempDir(), 'confusion.svg');
   await writeConfusionMatrixImage(metrics, file, 'validation');
   assert.equal(fs.readFileSync(file, 'utf8'), confusionMatrixSvg(metrics, 'validation'));
 });
 
 test('writes a PNG rendered at about 150 dpi', async () => {
-  const directory = temporaryDirectory();
+  const directory = makeTempDir();
   const file = path.join(directory, 'confusion.PNG');
   await writeConfusionMatrixImage(metrics, file);
   const png = fs.readFileSync(file);
@@ -60,7 +57,7 @@ test('writes a PNG rendered at about 150 dpi', async () => {
 });
 
 test('rejects other extensions without writing anything', async () => {
-  const directory = temporaryDirectory();
+  const directory = makeTempDir();
   for (const name of ['confusion.jpg', 'confusion']) {
     await assert.rejects(writeConfusionMatrixImage(metrics, path.join(directory, name)), (error: unknown) => {
       assert.ok(error instanceof WbcError);
