@@ -83,5 +83,23 @@ export const RUNTIME_OPTIONS: Options = {
   threads: { type: 'string' },
 };
 
+export function runtimeChoice(args: ParsedArgs) {
+  return {
+    device: oneOf(args.text('device'), 'device', ['auto', 'cpu', 'cuda'] as const),
+    threads: integer(args.text('threads'), 'threads'),
+  };
+}
+
+/** Options of the commands that cache decoded images. */
+export const CACHE_OPTIONS: Options = {
+  'cache-dir': { type: 'string' },
+  'no-cache': { type: 'boolean' },
+};
+
+/** The cache folder asked for: a path, null for none, undefined for the default. */
+export function cacheChoice(args: ParsedArgs): string | null | undefined {
+  return args.flag('no-cache') ? null : args.text('cache-dir');
+}
+
 export const RUNTIME_USAGE = `  --device auto|cpu|cuda   where to run (default auto: CUDA when this LibTorch has it)
   --threads N              CPU threads (default: all cores)`;

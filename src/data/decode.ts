@@ -21,28 +21,47 @@ export function requireStoredSize(storedSize: number): void {
   }
 }
 
-async function requireNonEmptyFile(file: string): Promise<void> {
+function readFailure(code: string | undefined): string {
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EACCES' || code === 'EPERM') return 'cannot read the file (permission denied)';
+  if (code === 'ELOOP') return 'cannot read the file (a loop of symbolic links)';
+  return `cannot read the file (${code ?? 'unknown error'})`;
+}
+
+async function requireReadableFile(file: string): Promise<void> {
   let stats: fs.Stats;
   try {
     stats = await fs.promises.stat(file);
+    if (stats.isFile()) await (await fs.promises.open(file, 'r')).close();
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw unreadable(file, code === 'ENOENT' ? 'no such file' : `cannot read the file (${code ?? 'unknown error'})`);
+    throw unreadable(file, readFailure((error as NodeJS.ErrnoException).code));
   }
   if (!stats.isFile()) throw unreadable(file, 'not a file');
   // libvips would call an empty file an "unsupported image format", which hides the real problem.
   if (stats.size === 0) throw unreadable(file, 'empty file (0 bytes)');
 }
 
-async function looksLikeBmp(file: string): Promise<boolean> {
-  if (path.extname(file).toLowerCase() === '.bmp') return true;
+async function leadingBytes(file: string, count: number): Promise<Buffer> {
   const handle = await fs.promises.open(file, 'r');
   try {
-    const { buffer, bytesRead } = await handle.read(Buffer.alloc(2), 0, 2, 0);
-    return bytesRead === 2 && buffer.toString('latin1') === 'BM';
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(count), 0, count, 0);
+    return buffer.subarray(0, bytesRead);
   } finally {
     await handle.close();
   }
+}
+
+/** Signatures of the formats this build reads: a file that starts with one is an image, however damaged. */
+const IMAGE_SIGNATURES = [
+  Buffer.from([0xff, 0xd8, 0xff]), // JPEG
+  Buffer.from([0x89, 0x50, 0x4e, 0x47]), // PNG
+  Buffer.from('II*\0', 'latin1'), // TIFF, little-endian
+  Buffer.from('MM\0*', 'latin1'), // TIFF, big-endian
+];
+
+async function looksLikeBmp(file: string): Promise<boolean> {
+  if (path.extname(file).toLowerCase() === '.bmp') return true;
+  return (await leadingBytes(file, 2)).toString('latin1') === 'BM';
 }
 
 /** Turns a libvips failure into a short reason a user can act on. */
@@ -55,6 +74,9 @@ async function explainFailure(file: string, error: unknown): Promise<string> {
   }
   if (message.includes('unsupported image format')) {
     if (await looksLikeBmp(file).catch(() => false)) return 'BMP is not supported by this build; convert to PNG';
+    // A TIFF cut short loses the directory that libvips recognises it by.
+    const start = await leadingBytes(file, 4).catch(() => Buffer.alloc(0));
+    if (IMAGE_SIGNATURES.some((signature) => start.subarray(0, signature.length).equals(signature))) return 'not a readable image (truncated or corrupt)';
     return 'not a readable image (not an image file, or a format this build cannot decode)';
   }
   if (message.includes('Input file is missing')) return 'no such file';
@@ -68,7 +90,7 @@ async function explainFailure(file: string, error: unknown): Promise<string> {
  */
 export async function decodeImage(file: string, storedSize: number): Promise<Buffer> {
   requireStoredSize(storedSize);
-  await requireNonEmptyFile(file);
+  await requireReadableFile(file);
   // sharp's output is 8-bit sRGB by default, which also expands grayscale and converts CMYK and 16-bit input.
   // failOn 'error' rejects truncated files ('none' would pad them with grey) but, unlike the default
   // 'warning', keeps images whose only flaw is a harmless oddity such as stray bytes after the end.

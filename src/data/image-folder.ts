@@ -19,7 +19,7 @@ export interface ImageFolder {
   warnings: string[];
 }
 
-type EntryKind = 'file' | 'folder' | 'other';
+type EntryKind = 'file' | 'folder' | 'broken-link' | 'other';
 
 function isImageName(name: string): boolean {
   return IMAGE_EXTENSIONS.includes(path.extname(name).toLowerCase());
@@ -70,8 +70,13 @@ function kindOf(dir: string, entry: fs.Dirent): EntryKind {
     const stats = fs.statSync(path.join(dir, entry.name));
     return stats.isFile() ? 'file' : stats.isDirectory() ? 'folder' : 'other';
   } catch {
-    return 'other'; // a dangling link
+    return 'broken-link'; // dangling, or a loop
   }
+}
+
+/** Image-named files, and image-named links that cannot be followed, which decoding then reports file by file. */
+function isImageEntry(kind: EntryKind, name: string): boolean {
+  return (kind === 'file' || kind === 'broken-link') && isImageName(name);
 }
 
 /**
@@ -104,7 +109,7 @@ export function scanImageFolder(root: string): ImageFolder {
     for (const entry of readEntries(classDir)) {
       const kind = kindOf(classDir, entry);
       if (kind === 'folder') subFolders += 1;
-      else if (kind === 'file' && isImageName(entry.name)) imageNames.push(entry.name);
+      else if (isImageEntry(kind, entry.name)) imageNames.push(entry.name);
       else notImages += 1;
     }
     if (notImages > 0) {
@@ -145,7 +150,7 @@ export function listImages(dir: string): string[] {
   requireFolder(dir);
   const absoluteDir = path.resolve(dir);
   const names = readEntries(absoluteDir)
-    .filter((entry) => isImageName(entry.name) && kindOf(absoluteDir, entry) === 'file')
+    .filter((entry) => isImageEntry(kindOf(absoluteDir, entry), entry.name))
     .map((entry) => entry.name)
     .sort((a, b) => naturalOrder.compare(a, b) || compareCodePoints(a, b));
   if (names.length === 0) {

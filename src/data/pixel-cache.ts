@@ -52,7 +52,7 @@ export class PixelCache {
     if (entry === undefined) return;
     try {
       fs.mkdirSync(path.dirname(entry), { recursive: true });
-      writeFileAtomic(entry, pixels);
+      writeFileAtomic(entry, pixels, { durable: false });
     } catch (error) {
       // Stop trying after the first failure: a read-only or full disk will not get better during the run.
       this.writable = false;

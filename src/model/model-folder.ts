@@ -1,9 +1,10 @@
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { AugmentPolicy } from '../augment/policy';
 import type { Metrics } from '../evaluate/metrics';
 import { native, nativeMessage, type InputSpec, type NativeEngine, type NetworkSpec } from '../native/binding';
-import { temporaryPathFor, writeFileAtomic } from '../util/atomic-write';
+import { replaceFileAtomic, writeFileAtomic } from '../util/atomic-write';
 import { WbcError } from '../util/errors';
 
 const FORMAT = 'wbc-classifier-model';
@@ -63,6 +64,8 @@ export interface ModelInfo {
   };
   /** Scores on the held-out test split. */
   testMetrics: Metrics;
+  /** SHA-256 of weights.pt, so that a reader never pairs this description with other weights (absent in older models). */
+  weightsSha256?: string;
 }
 
 export interface LoadedModel {
@@ -75,26 +78,38 @@ export function newEngine(network: NetworkSpec, input: InputSpec, options: { dev
   return new Engine({ network, input, ...options });
 }
 
-/** Refuses to replace an existing model unless asked to, so no trained model is lost by accident. */
-export function checkModelFolderFree(dir: string, force: boolean): void {
-  if (force || !fs.existsSync(dir)) return;
-  if (!fs.statSync(dir).isDirectory()) throw new WbcError(`${dir} exists and is not a folder`);
-  if (fs.readdirSync(dir).length > 0) throw new WbcError(`${dir} already exists and is not empty; use --force to replace it`);
+function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** Writes weights, then model.json last: a folder with a model.json always holds a complete model. */
+/**
+ * Writes weights, then model.json last, each atomically: a folder with a model.json always holds a
+ * complete model. model.json carries the weights' hash, because a reader that opens model.json just
+ * before a replacement and weights.pt just after it would otherwise pair the old description with the new weights.
+ */
 export function saveModel(dir: string, info: ModelInfo, engine: NativeEngine): void {
   fs.mkdirSync(dir, { recursive: true });
   const weights = path.join(dir, WEIGHTS_FILE);
-  const temporary = temporaryPathFor(weights);
+  let weightsSha256 = '';
   try {
-    engine.save(temporary, false);
-    fs.renameSync(temporary, weights);
+    replaceFileAtomic(weights, (temporary) => {
+      engine.save(temporary, false);
+      weightsSha256 = sha256(fs.readFileSync(temporary));
+    });
   } catch (error) {
-    fs.rmSync(temporary, { force: true });
     throw new WbcError(`cannot write ${weights}: ${nativeMessage(error)}`);
   }
-  writeFileAtomic(path.join(dir, INFO_FILE), `${JSON.stringify(info, null, 2)}\n`);
+  writeFileAtomic(path.join(dir, INFO_FILE), `${JSON.stringify({ ...info, weightsSha256 }, null, 2)}\n`);
+}
+
+/** SHA-256 of the folder's model.json, or null when it holds no finished model: tells one model from another. */
+export function modelFingerprint(dir: string): string | null {
+  try {
+    return sha256(fs.readFileSync(path.join(dir, INFO_FILE)));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new WbcError(`cannot read ${path.join(dir, INFO_FILE)} (${(error as NodeJS.ErrnoException).code ?? 'unknown error'})`);
+  }
 }
 
 export function readModelInfo(dir: string): ModelInfo {
@@ -111,11 +126,38 @@ export function readModelInfo(dir: string): ModelInfo {
   return info;
 }
 
+function sleep(milliseconds: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, milliseconds);
+}
+
+/** How long a reader waits for a model being replaced to become whole again before calling it damaged. */
+const REPLACEMENT_RETRIES = 20;
+const RETRY_MILLISECONDS = 100;
+
+/** model.json and the weights it describes, read as one consistent pair. */
+function readMatchingPair(dir: string): { info: ModelInfo; weights: Buffer } {
+  const file = path.join(dir, WEIGHTS_FILE);
+  for (let attempt = 0; ; attempt += 1) {
+    const info = readModelInfo(dir);
+    let weights: Buffer;
+    try {
+      weights = fs.readFileSync(file);
+    } catch (error) {
+      throw new WbcError(`cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'unknown error'})`);
+    }
+    if (info.weightsSha256 === undefined || sha256(weights) === info.weightsSha256) return { info, weights };
+    if (attempt === REPLACEMENT_RETRIES) {
+      throw new WbcError(`${file} does not match ${INFO_FILE} (the model folder is damaged, or still being replaced)`);
+    }
+    sleep(RETRY_MILLISECONDS);
+  }
+}
+
 export function loadModel(dir: string, options: { device: 'cpu' | 'cuda'; bfloat16: boolean }): LoadedModel {
-  const info = readModelInfo(dir);
+  const { info, weights } = readMatchingPair(dir);
   const engine = newEngine(info.network, info.input, { ...options, seed: 0 });
   try {
-    engine.load(path.join(dir, WEIGHTS_FILE), false);
+    engine.load(weights, false);
   } catch (error) {
     throw new WbcError(`cannot load the weights in ${dir}: ${nativeMessage(error)}`);
   }

@@ -37,8 +37,10 @@ export interface NativeEngine {
   featureSize(): number;
   /** Replaces the linear head: weight is classes × featureSize, row-major. */
   setHead(weight: Float32Array, bias: Float32Array): void;
+  /** withOptimizer: also the optimiser's and the CPU random generator's state, so that a resumed run continues exactly. */
   save(file: string, withOptimizer: boolean): void;
-  load(file: string, withOptimizer: boolean): void;
+  /** From a file, or from bytes already read (so that they can be checked first). */
+  load(source: string | Uint8Array, withOptimizer: boolean): void;
   parameterCount(): number;
 }
 

@@ -4,6 +4,12 @@
  * epoch within one standard error of the best (the "one-standard-error rule" of Breiman et al.,
  * 1984, leaning towards the more-trained model), and counts epochs since the best for early stopping.
  */
+export interface EpochSelectorState {
+  best: number;
+  kept: number;
+  epochsSinceBest: number;
+}
+
 export class EpochSelector {
   private best = -1;
   /** The epoch whose weights are kept. */
@@ -11,6 +17,15 @@ export class EpochSelector {
   epochsSinceBest = 0;
 
   constructor(private readonly validationSize: number) {}
+
+  /** What a resumed run needs to choose as this one would have. */
+  getState(): EpochSelectorState {
+    return { best: this.best, kept: this.kept, epochsSinceBest: this.epochsSinceBest };
+  }
+
+  setState(state: EpochSelectorState): void {
+    ({ best: this.best, kept: this.kept, epochsSinceBest: this.epochsSinceBest } = state);
+  }
 
   /** Records an epoch's validation accuracy; true when its weights should replace the kept ones. */
   record(epoch: number, accuracy: number): boolean {

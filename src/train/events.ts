@@ -4,7 +4,8 @@ import type { EpochRecord } from '../model/model-folder';
 export type TrainingEvent =
   | { type: 'decode'; done: number; total: number }
   | { type: 'step'; epoch: number; epochs: number; step: number; stepsPerEpoch: number; loss: number; elapsedSeconds: number }
-  | { type: 'epoch'; epochs: number; record: EpochRecord; improved: boolean }
+  /** kept: this epoch's weights are now the ones the model will keep (see EpochSelector). */
+  | { type: 'epoch'; epochs: number; record: EpochRecord; kept: boolean }
   | { type: 'note'; text: string };
 
 export type TrainingListener = (event: TrainingEvent) => void;

@@ -9,24 +9,29 @@ import { channelStatistics } from '../data/statistics';
 import { computeMetrics } from '../evaluate/metrics';
 import { chooseReviewThreshold } from '../evaluate/review-threshold';
 import { networkSpec, storedSizeFor } from '../model/architecture';
-import { checkModelFolderFree, newEngine, saveModel, type Balance, type EpochRecord, type ModelInfo } from '../model/model-folder';
+import { newEngine, saveModel, type Balance, type EpochRecord, type ModelInfo } from '../model/model-folder';
 import { argmaxRows, predictProbabilities } from '../model/predict';
 import { native, nativeMessage, type NativeEngine } from '../native/binding';
 import { setUpRuntime, type DeviceChoice } from '../native/runtime';
+import { removeLeftoverTemporaries } from '../util/atomic-write';
 import { WbcError } from '../util/errors';
 import { Rng } from '../util/rng';
+import { CheckpointFolder, describeMismatch, type Checkpoint, type RunIdentity } from './checkpoint';
 import { classCounts, epochOrder, inverseFrequencyWeights } from './class-balance';
 import { EpochSelector } from './epoch-selector';
 import type { TrainingListener } from './events';
 import { fitLinearHead } from './fit-head';
+import { planOutFolder } from './out-folder';
 import { oneCycleLearningRate } from './schedule';
 import { smoteOversample } from './smote';
 
 export interface TrainOptions {
   /** The model folder to create. */
   out: string;
-  /** Replace an existing, non-empty model folder. */
+  /** Replace an existing, non-empty model folder, or discard an interrupted run's checkpoint in it. */
   force?: boolean;
+  /** Continue the interrupted run whose checkpoint is in `out` (same data and options required). */
+  resume?: boolean;
   epochs?: number;
   batchSize?: number;
   /** Channels of the first stage; later stages double it. */
@@ -99,12 +104,28 @@ function accuracyOf(predicted: ArrayLike<number>, truth: ArrayLike<number>): num
   return predicted.length ? correct / predicted.length : 0;
 }
 
-/** Trains a classifier on a labelled image folder and writes a complete model folder. */
+/** The settings a resumed run must share with the interrupted one; the rest (views, device, threads) may change. */
+function optionsThatShapeTraining(settings: Settings): Record<string, unknown> {
+  const { epochs, batchSize, width, inputSize, crop, testFraction, validationFraction, seed, balance, learningRate, weightDecay, labelSmoothing, patience } = settings;
+  return {
+    epochs, batchSize, width, inputSize, crop, testFraction, validationFraction, seed, balance, learningRate, weightDecay, labelSmoothing, patience,
+    augment: settings.augment ?? DEFAULT_AUGMENT_POLICY,
+    maxPerClass: settings.maxPerClass ?? null,
+  };
+}
+
+/**
+ * Trains a classifier on a labelled image folder and writes a complete model folder. Progress is
+ * checkpointed in <out>/checkpoint/ after every epoch, so that `resume` can finish an interrupted run.
+ */
 export async function train(dataDir: string, options: TrainOptions): Promise<TrainResult> {
-  const settings = { ...TRAIN_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as typeof TRAIN_DEFAULTS & TrainOptions;
+  const settings = { ...TRAIN_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as Settings;
   const emit = options.onEvent ?? (() => {});
   const started = Date.now();
-  checkModelFolderFree(options.out, options.force ?? false);
+  if (!(Number.isInteger(settings.epochs) && settings.epochs >= 1)) throw new WbcError(`epochs must be a whole number of at least 1, got ${settings.epochs}`);
+  const checkpoints = new CheckpointFolder(options.out);
+  const plan = planOutFolder(options.out, checkpoints, { force: options.force ?? false, resume: options.resume ?? false });
+  if (plan.note) emit({ type: 'note', text: plan.note });
   const runtime = setUpRuntime({ device: options.device, threads: options.threads });
 
   const folder = limitPerClass(scanImageFolder(dataDir), options.maxPerClass, settings.seed);
@@ -143,6 +164,12 @@ export async function train(dataDir: string, options: TrainOptions): Promise<Tra
   if (testSlots.length === 0) throw new WbcError('no readable test images; add images or raise --test-fraction');
 
   const { mean, std } = channelStatistics(loaded.pixels, storedSize, settings.inputSize, trainSlots);
+  const relative = (slots: Int32Array) => Array.from(slots, (slot) => path.relative(folder.root, folder.images[loaded.loaded[slot]].path));
+  const split = { train: relative(trainSlots), validation: relative(validationSlots), test: relative(testSlots) };
+  const run: RunIdentity = { options: optionsThatShapeTraining(settings), split, mean, std };
+  const mismatch = plan.resumeFrom && describeMismatch(plan.resumeFrom.run, run, dataDir);
+  if (mismatch) throw new WbcError(`cannot resume: ${mismatch}`);
+
   const input = { inputSize: settings.inputSize, storedSize, mean, std };
   const network = networkSpec(settings.width, classes.length);
   const engine = newEngine(network, input, { device: runtime.device, bfloat16: runtime.bfloat16, seed: settings.seed });
@@ -153,10 +180,21 @@ export async function train(dataDir: string, options: TrainOptions): Promise<Tra
   });
 
   fs.mkdirSync(options.out, { recursive: true });
-  const checkpoint = path.join(options.out, '.kept-weights.pt');
-  const { history, keptEpoch } = trainEpochs(engine, loaded.pixels, trainSlots, slotLabels, validationSlots, classes.length, checkpoint, settings, emit);
-  engine.load(checkpoint, false);
-  fs.rmSync(checkpoint, { force: true });
+  removeLeftoverTemporaries(options.out);
+  if (plan.resumeFrom) {
+    checkpoints.removeAllBut(plan.resumeFrom);
+    checkpoints.loadState(engine, plan.resumeFrom);
+    const done = plan.resumeFrom.finished ? 'all epochs' : `epoch ${plan.resumeFrom.epoch} of ${settings.epochs}`;
+    emit({ type: 'note', text: `resuming the interrupted run after ${done}` });
+  } else {
+    checkpoints.remove();
+    checkpoints.begin();
+  }
+  const last = trainEpochs({
+    engine, pixels: loaded.pixels, trainSlots, slotLabels, validationSlots, classCount: classes.length, settings, emit,
+    checkpoints, fixed: { run, replacesModel: plan.replacesModel }, resumeFrom: plan.resumeFrom, started,
+  });
+  checkpoints.loadKept(engine, last);
   if (settings.balance === 'smote') {
     emit({ type: 'note', text: 'refitting the classifier head on SMOTE-balanced features' });
     refitHeadOnBalancedFeatures(engine, loaded.pixels, trainSlots, labelsAt(trainSlots), classes.length, settings.seed);
@@ -173,7 +211,6 @@ export async function train(dataDir: string, options: TrainOptions): Promise<Tra
   const testPredicted = argmaxRows(predictProbabilities(engine, loaded.pixels, testSlots, views), classes.length);
   const testMetrics = computeMetrics(classes, labelsAt(testSlots), testPredicted);
 
-  const relative = (slots: Int32Array) => Array.from(slots, (slot) => path.relative(folder.root, folder.images[loaded.loaded[slot]].path));
   const info: ModelInfo = {
     format: 'wbc-classifier-model',
     version: 1,
@@ -192,13 +229,11 @@ export async function train(dataDir: string, options: TrainOptions): Promise<Tra
       seed: settings.seed,
       testFraction: settings.testFraction,
       validationFraction: settings.validationFraction,
-      train: relative(trainSlots),
-      validation: relative(validationSlots),
-      test: relative(testSlots),
+      ...split,
     },
     training: {
       epochs: settings.epochs,
-      keptEpoch,
+      keptEpoch: validationSlots.length ? last.selector.kept : last.history.length,
       batchSize: settings.batchSize,
       learningRate: settings.learningRate,
       weightDecay: settings.weightDecay,
@@ -207,13 +242,15 @@ export async function train(dataDir: string, options: TrainOptions): Promise<Tra
       augment: settings.augment ?? DEFAULT_AUGMENT_POLICY,
       bfloat16: runtime.bfloat16,
       threads: runtime.threads,
-      seconds: (Date.now() - started) / 1000,
+      seconds: (plan.resumeFrom?.seconds ?? 0) + (Date.now() - started) / 1000,
       libtorch: native().libtorchVersion,
-      history,
+      history: last.history,
     },
     testMetrics,
   };
   saveModel(options.out, info, engine);
+  // Only now is the model complete; until here a kill leaves the checkpoint to resume from.
+  checkpoints.remove();
   return { dir: options.out, info, warnings };
 }
 
@@ -231,31 +268,50 @@ function refitHeadOnBalancedFeatures(engine: NativeEngine, pixels: Uint8Array, s
 /** Images whose batch-norm statistics are averaged after each epoch: enough for steady statistics, few enough to be quick. */
 const NORMALIZATION_SAMPLE = 2048;
 
-/** The epoch loop: one-cycle schedule, augmentation, validation after each epoch, chosen weights kept on disk. */
-function trainEpochs(
-  engine: NativeEngine,
-  pixels: Uint8Array,
-  trainSlots: Int32Array,
-  slotLabels: Int32Array,
-  validationSlots: Int32Array,
-  classCount: number,
-  checkpoint: string,
-  settings: Settings,
-  emit: TrainingListener,
-): { history: EpochRecord[]; keptEpoch: number } {
+interface EpochLoop {
+  engine: NativeEngine;
+  pixels: Uint8Array;
+  trainSlots: Int32Array;
+  slotLabels: Int32Array;
+  validationSlots: Int32Array;
+  classCount: number;
+  settings: Settings;
+  emit: TrainingListener;
+  checkpoints: CheckpointFolder;
+  /** The checkpoint fields that stay the same all run. */
+  fixed: Pick<Checkpoint, 'run' | 'replacesModel'>;
+  /** The checkpoint to go on from, its engine state already loaded. */
+  resumeFrom?: Checkpoint;
+  /** When this attempt began (Date.now()). */
+  started: number;
+}
+
+/**
+ * The epoch loop: one-cycle schedule, augmentation, validation and a checkpoint after each epoch.
+ * Returns the last checkpoint, which names the kept epoch's weights.
+ */
+function trainEpochs(loop: EpochLoop): Checkpoint {
+  const { engine, pixels, trainSlots, slotLabels, validationSlots, classCount, settings, emit, resumeFrom } = loop;
   const rng = new Rng(settings.seed);
   const augment = settings.augment ?? DEFAULT_AUGMENT_POLICY;
   const stepsPerEpoch = Math.ceil(trainSlots.length / settings.batchSize);
   const totalSteps = stepsPerEpoch * settings.epochs;
   const validationTruth = Int32Array.from(validationSlots, (slot) => slotLabels[slot]);
   const samples = Array.from(trainSlots);
+  // Drawn before any resumed state is restored, so that it is the same sample in every attempt.
   const normalizationSample = Int32Array.from(rng.shuffle([...samples]).slice(0, NORMALIZATION_SAMPLE));
   const selector = new EpochSelector(validationSlots.length);
-  const history: EpochRecord[] = [];
-  const started = Date.now();
-  let step = 0;
+  const history: EpochRecord[] = [...(resumeFrom?.history ?? [])];
+  const secondsBefore = resumeFrom?.seconds ?? 0;
+  let step = resumeFrom?.step ?? 0;
+  let checkpoint = resumeFrom;
+  if (resumeFrom) {
+    rng.setState(resumeFrom.rng);
+    selector.setState(resumeFrom.selector);
+    if (resumeFrom.finished) return resumeFrom;
+  }
 
-  for (let epoch = 1; epoch <= settings.epochs; epoch += 1) {
+  for (let epoch = (resumeFrom?.epoch ?? 0) + 1; epoch <= settings.epochs; epoch += 1) {
     const epochStarted = Date.now();
     const order = epochOrder(samples, slotLabels, settings.balance === 'sampler' ? 'balanced' : 'shuffle', rng);
     let lossSum = 0;
@@ -278,7 +334,8 @@ function trainEpochs(
       lossSum += result.loss * indices.length;
       correct += result.correct;
       seen += indices.length;
-      emit({ type: 'step', epoch, epochs: settings.epochs, step: Math.ceil((start + 1) / settings.batchSize), stepsPerEpoch, loss: lossSum / seen, elapsedSeconds: (Date.now() - started) / 1000 });
+      const elapsedSeconds = secondsBefore + (Date.now() - loop.started) / 1000;
+      emit({ type: 'step', epoch, epochs: settings.epochs, step: Math.ceil((start + 1) / settings.batchSize), stepsPerEpoch, loss: lossSum / seen, elapsedSeconds });
     }
 
     engine.recalibrateNormalization(pixels, normalizationSample);
@@ -296,12 +353,22 @@ function trainEpochs(
     history.push(record);
     // Without a validation split every epoch is kept, so the last one wins.
     const kept = validationSlots.length === 0 || selector.record(epoch, validationAccuracy);
-    if (kept) engine.save(checkpoint, false);
-    emit({ type: 'epoch', epochs: settings.epochs, record, improved: kept });
-    if (validationSlots.length > 0 && selector.epochsSinceBest >= settings.patience) {
+    const stopEarly = validationSlots.length > 0 && selector.epochsSinceBest >= settings.patience;
+    checkpoint = loop.checkpoints.save(engine, {
+      epoch,
+      step,
+      finished: stopEarly || epoch === settings.epochs,
+      history,
+      selector: selector.getState(),
+      rng: rng.getState(),
+      seconds: secondsBefore + (Date.now() - loop.started) / 1000,
+    }, loop.fixed, kept, checkpoint);
+    emit({ type: 'epoch', epochs: settings.epochs, record, kept });
+    if (stopEarly) {
       emit({ type: 'note', text: `stopping early: no better validation accuracy for ${settings.patience} epochs` });
       break;
     }
   }
-  return { history, keptEpoch: validationSlots.length ? selector.kept : history.length };
+  // The loop runs at least once (epochs >= 1), and each pass saves a checkpoint.
+  return checkpoint as Checkpoint;
 }

@@ -2,35 +2,12 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, test } from 'node:test';
-import { hasStackTrace, wbc, type CliResult } from '../helpers/cli';
-import { makeTempDir, touch, writeImage } from '../helpers/images';
+import { assertCleanFailure, wbc } from '../helpers/cli';
+import { parseCsv } from '../../src/classify/csv';
+import { makeLabelledFolder, makeTempDir, touch, writeImage, writeSolid } from '../helpers/images';
 
 // A tiny, quick model: 16 px input, 4 channels, 2 epochs.
 const QUICK = ['--size', '16', '--width', '4', '--epochs', '2', '--no-cache', '--tta', '1'];
-
-/** A clear failure: non-zero exit, one line on stderr naming the problem, no stack trace. */
-function assertCleanFailure(result: CliResult, pattern: RegExp) {
-  assert.notEqual(result.status, 0);
-  assert.equal(result.status, 1, result.stderr);
-  assert.ok(!hasStackTrace(result.stderr), result.stderr);
-  const lines = result.stderr.trim().split('\n');
-  assert.match(lines[lines.length - 1], pattern);
-}
-
-/** Three classes of noisy, differently tinted 24×24 images, 10 each. */
-async function makeLabelledFolder(root: string): Promise<void> {
-  const tints: Record<string, number[]> = { red: [200, 60, 60], green: [60, 200, 60], blue: [60, 60, 200] };
-  let seed = 1;
-  const noise = () => {
-    seed = (seed * 16807) % 2147483647;
-    return (seed % 61) - 30;
-  };
-  for (const [name, tint] of Object.entries(tints)) {
-    for (let i = 0; i < 10; i += 1) {
-      await writeImage(path.join(root, name, `${i}.png`), 24, 24, () => tint.map((v) => Math.max(0, Math.min(255, v + noise()))));
-    }
-  }
-}
 
 describe('bad input gets a one-line error, never a stack trace', () => {
   const work = makeTempDir();
@@ -117,6 +94,23 @@ describe('bad input gets a one-line error, never a stack trace', () => {
     const rows = fs.readFileSync(out, 'utf8').trim().split('\n');
     assert.equal(rows.length, 1 + 10);
     assert.deepEqual(fs.readdirSync(work).filter((f) => f.endsWith('.tmp')), []);
+  });
+
+  test('odd file names and images of any size or channel count are classified; a dash-led folder goes after --', async () => {
+    const images = path.join(work, '-odd images');
+    await writeSolid(path.join(images, 'with space.png'), 30, 30, [200, 60, 60]);
+    await writeSolid(path.join(images, 'Zelle ß 細胞.png'), 30, 30, [60, 200, 60]);
+    await writeSolid(path.join(images, '-dash.png'), 30, 30, [60, 60, 200]);
+    await writeSolid(path.join(images, 'comma, "quoted".png'), 30, 30, [60, 60, 200]);
+    await writeImage(path.join(images, 'gray-8x8.png'), 8, 8, () => [128]);
+    await writeImage(path.join(images, 'rgba-wide.png'), 90, 20, () => [200, 60, 60, 128]);
+    const out = path.join(work, 'odd.csv');
+    assertCleanFailure(wbc(['classify', model, '-odd images', '--out', out], {}, work), /Unknown option '-o'.*after '--'/);
+    const result = wbc(['classify', model, '--out', out, '--', '-odd images'], {}, work);
+    assert.equal(result.status, 0, result.stderr);
+    const names = parseCsv(fs.readFileSync(out, 'utf8')).slice(1).map((row) => row[0]).sort();
+    // A leading '-' gets an apostrophe in the CSV, so that spreadsheets do not run the name as a formula.
+    assert.deepEqual(names, ["'-dash.png", 'Zelle ß 細胞.png', 'comma, "quoted".png', 'gray-8x8.png', 'rgba-wide.png', 'with space.png']);
   });
 
   test('--help prints usage and succeeds', () => {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
@@ -25,8 +26,8 @@ async function rejection(promise: Promise<unknown>): Promise<WbcError> {
   return error;
 }
 
-/** A PNG whose header claims width×height pixels, with no real image data behind it. */
-function pngHeaderOnly(width: number, height: number): Buffer {
+/** An RGB PNG whose header claims width×height pixels, followed by `imageData` (already deflated). */
+function pngClaiming(width: number, height: number, imageData = zlib.deflateSync(Buffer.alloc(0))): Buffer {
   const crcTable = Array.from({ length: 256 }, (_, n) => {
     let c = n;
     for (let k = 0; k < 8; k += 1) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
@@ -50,9 +51,18 @@ function pngHeaderOnly(width: number, height: number): Buffer {
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     chunk('IHDR', header),
-    chunk('IDAT', zlib.deflateSync(Buffer.alloc(0))),
+    chunk('IDAT', imageData),
     chunk('IEND', Buffer.alloc(0)),
   ]);
+}
+
+/** A JPEG whose frame header (SOF0) is rewritten to claim width×height pixels. */
+async function jpegClaiming(width: number, height: number): Promise<Buffer> {
+  const jpeg = Buffer.from(await sharp({ create: { width: 16, height: 16, channels: 3, background: '#808080' } }).jpeg().toBuffer());
+  const frame = jpeg.indexOf(Buffer.from([0xff, 0xc0]));
+  jpeg.writeUInt16BE(height, frame + 5);
+  jpeg.writeUInt16BE(width, frame + 7);
+  return jpeg;
 }
 
 /** A minimal uncompressed 24-bit BMP. */
@@ -179,9 +189,116 @@ describe('decodeImage', () => {
   });
 
   it('refuses an image over 100 million pixels from its header alone', async () => {
-    const file = touch(path.join(dir, 'bomb.png'), pngHeaderOnly(20000, 10000));
+    const file = touch(path.join(dir, 'bomb.png'), pngClaiming(20000, 10000));
     const error = await rejection(decodeImage(file, 8));
     assert.equal(error.message, `${file}: image too large (20000×10000 pixels, limit 100 million)`);
+  });
+
+  it('refuses decompression bombs (30,000 × 30,000 claimed by a few kilobytes) without allocating for them', async () => {
+    // Ten rows of real zero pixels, deflated to about a kilobyte; the rest of the 2.7 GB image is implied.
+    const rows = zlib.deflateSync(Buffer.alloc(10 * (1 + 30000 * 3)), { level: 9 });
+    const bombs = [touch(path.join(dir, 'bomb-30k.png'), pngClaiming(30000, 30000, rows)), touch(path.join(dir, 'bomb-30k.jpg'), await jpegClaiming(30000, 30000))];
+    for (const file of bombs) {
+      assert.ok(fs.statSync(file).size < 4096, `${file} is small`);
+      const before = process.memoryUsage().rss;
+      const error = await rejection(decodeImage(file, 8));
+      assert.equal(error.message, `${file}: image too large (30000×30000 pixels, limit 100 million)`);
+      assert.ok(process.memoryUsage().rss - before < 100 * 1024 * 1024, 'memory stayed bounded');
+    }
+  });
+
+  it('refuses truncated PNG, TIFF and JPEG files as truncated or corrupt, whatever the cut', async () => {
+    const noisy = sharp(rawImage(60, 40, (x, y) => [(x * 37 + y * 11) & 255, (x * y) & 255, (x * 5 + y * 3) & 255]), { raw: { width: 60, height: 40, channels: 3 } });
+    const encodings: [string, Buffer][] = [
+      ['png', await noisy.clone().png().toBuffer()],
+      ['tif', await noisy.clone().tiff().toBuffer()],
+      ['tif', await noisy.clone().tiff({ compression: 'lzw' }).toBuffer()],
+      ['jpg', await noisy.clone().jpeg().toBuffer()],
+    ];
+    for (const [extension, encoded] of encodings) {
+      for (const kept of [0.1, 0.5, 0.95]) {
+        const file = touch(path.join(dir, `cut-${kept}.${extension}`), encoded.subarray(0, Math.floor(encoded.length * kept)));
+        const error = await rejection(decodeImage(file, 8));
+        assert.equal(error.message, `${file}: not a readable image (truncated or corrupt)`);
+      }
+    }
+  });
+
+  it('decodes or refuses, never crashes on, files damaged in the middle', async () => {
+    const noisy = sharp(rawImage(60, 40, (x, y) => [(x * 37 + y * 11) & 255, (x * y) & 255, 90]), { raw: { width: 60, height: 40, channels: 3 } });
+    for (const [extension, encoded] of [['png', await noisy.clone().png().toBuffer()], ['tif', await noisy.clone().tiff().toBuffer()], ['jpg', await noisy.clone().jpeg().toBuffer()]] as const) {
+      const damaged = Buffer.from(encoded);
+      for (let i = damaged.length >> 1; i < (damaged.length >> 1) + 64; i += 1) damaged[i] ^= 0x5a;
+      const file = touch(path.join(dir, `damaged.${extension}`), damaged);
+      // Damage inside JPEG or uncompressed TIFF pixel data is undetectable: such files decode to odd pixels.
+      const outcome = await decodeImage(file, 8).then((pixels) => pixels.length, (error: unknown) => error);
+      if (typeof outcome === 'number') assert.equal(outcome, 8 * 8 * 3);
+      else assert.equal((outcome as WbcError).message, `${file}: not a readable image (truncated or corrupt)`);
+    }
+  });
+
+  it('refuses binary junk and text under an image extension as not an image', async () => {
+    const junk = Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 7919 + 13) % 251));
+    for (const name of ['junk.png', 'junk.tif', 'junk.jpeg', 'notes.tiff']) {
+      const file = touch(path.join(dir, name), name.startsWith('notes') ? 'meeting notes, not a picture\n' : junk);
+      const error = await rejection(decodeImage(file, 8));
+      assert.equal(error.message, `${file}: not a readable image (not an image file, or a format this build cannot decode)`);
+    }
+  });
+
+  it('converts palette and 16-bit grayscale images, and enlarges an 8 × 8 or 1 × 1 image', async () => {
+    const palette = path.join(dir, 'palette.png');
+    await sharp(rawImage(16, 16, (x) => (x < 8 ? RED : BLUE)), { raw: { width: 16, height: 16, channels: 3 } }).png({ palette: true, colours: 4 }).toFile(palette);
+    assert.equal((await sharp(palette).metadata()).isPalette, true);
+    const fromPalette = await decodeImage(palette, 16);
+    assert.equal(dominant(pixelAt(fromPalette, 16, 2, 8)), 'red');
+    assert.equal(dominant(pixelAt(fromPalette, 16, 13, 8)), 'blue');
+
+    const deepGray = path.join(dir, 'deep-gray.png');
+    await sharp(rawImage(20, 20, () => [120]), { raw: { width: 20, height: 20, channels: 1 } }).toColourspace('grey16').png().toFile(deepGray);
+    const deepGrayInfo = await sharp(deepGray).metadata();
+    assert.deepEqual([deepGrayInfo.channels, deepGrayInfo.depth], [1, 'ushort']);
+    const gray = await decodeImage(deepGray, 8);
+    assert.ok(gray.every((value) => Math.abs(value - 120) <= 1), 'three equal channels of the same gray');
+
+    for (const side of [8, 1]) {
+      const small = await writeSolid(path.join(dir, `small-${side}.png`), side, side, [10, 200, 30]);
+      const pixels = await decodeImage(small, 32);
+      assert.equal(pixels.length, 32 * 32 * 3);
+      assert.deepEqual(pixelAt(pixels, 32, 16, 16), [10, 200, 30]);
+    }
+  });
+
+  it('reads file names with spaces, Unicode and a leading dash', async () => {
+    for (const name of ['with space.png', 'Zelle-ß-細胞-🩸.png', '-leading-dash.png', '--looks-like-an-option.png']) {
+      const file = await writeSolid(path.join(dir, name), 10, 10, [200, 100, 50]);
+      assert.deepEqual(pixelAt(await decodeImage(file, 4), 4, 1, 1), [200, 100, 50], name);
+    }
+  });
+
+  it('reports a symbolic-link loop and a folder named like an image', async () => {
+    const loop = path.join(dir, 'loop.png');
+    fs.symlinkSync('loop.png', loop);
+    assert.equal((await rejection(decodeImage(loop, 8))).message, `${loop}: cannot read the file (a loop of symbolic links)`);
+    const folder = path.join(dir, 'folder.png');
+    fs.mkdirSync(folder);
+    assert.equal((await rejection(decodeImage(folder, 8))).message, `${folder}: not a file`);
+  });
+
+  it('reports a file it has no permission to read', async (t) => {
+    const file = await writeSolid(path.join(dir, 'secret.png'), 10, 10, [1, 2, 3]);
+    fs.chmodSync(file, 0o000);
+    const expected = `${file}: cannot read the file (permission denied)`;
+    if (process.getuid?.() !== 0) {
+      assert.equal((await rejection(decodeImage(file, 8))).message, expected);
+      return;
+    }
+    // Root reads any file, so ask an unprivileged user (nobody) to decode it instead.
+    fs.chmodSync(dir, 0o755);
+    const probe = `require(${JSON.stringify(require.resolve('../../src/data/decode'))}).decodeImage(${JSON.stringify(file)}, 8).then(() => console.log('decoded'), (e) => console.log(e.message))`;
+    const child = spawnSync(process.execPath, ['-e', probe], { uid: 65534, gid: 65534, encoding: 'utf8' });
+    if (child.status !== 0) return t.skip(`running as root, and user nobody cannot run the decoder here (${child.stderr.trim().split('\n')[0]})`);
+    assert.equal(child.stdout.trim(), expected);
   });
 
   it('decodes a BMP or says plainly that this build cannot', async () => {

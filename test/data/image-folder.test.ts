@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { IMAGE_EXTENSIONS, listImages, requireClasses, scanImageFolder } from '../../src/data/image-folder';
@@ -64,6 +65,25 @@ describe('scanImageFolder', () => {
       folder.images.map((image) => image.label),
       [0, 1],
     );
+  });
+
+  it('survives link loops: folder cycles are skipped, and image-named broken links are kept for decoding to report', () => {
+    const root = makeTempDir();
+    touch(path.join(root, 'cells', 'a.png'));
+    fs.symlinkSync('.', path.join(root, 'itself')); // the root inside itself
+    fs.symlinkSync('..', path.join(root, 'cells', 'parent')); // a class folder containing its parent
+    fs.symlinkSync('loop.png', path.join(root, 'cells', 'loop.png'));
+    fs.symlinkSync('gone.png', path.join(root, 'cells', 'dangling.png'));
+    fs.symlinkSync('a.png', path.join(root, 'cells', 'linked.png'));
+    const folder = scanImageFolder(root);
+    assert.deepEqual(folder.classes, ['cells']);
+    assert.deepEqual(folder.images.map((image) => path.basename(image.path)), ['a.png', 'dangling.png', 'linked.png', 'loop.png']);
+    assert.deepEqual(folder.warnings, [
+      'cells: 1 sub-folder was skipped (images must be directly in the class folder)',
+      'itself: 2 sub-folders were skipped (images must be directly in the class folder)',
+      'itself: no images, so it is not used as a class',
+    ]);
+    assert.deepEqual(listImages(path.join(root, 'cells')).map((file) => path.basename(file)), ['a.png', 'dangling.png', 'linked.png', 'loop.png']);
   });
 
   it('refuses a missing path, a file, and a folder without class sub-folders', () => {

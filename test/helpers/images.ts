@@ -61,3 +61,18 @@ export function pixelAt(pixels: Uint8Array, size: number, x: number, y: number, 
   const offset = imageIndex * size * size * 3 + (y * size + x) * 3;
   return [pixels[offset], pixels[offset + 1], pixels[offset + 2]];
 }
+
+/** Three classes (red, green, blue) of noisy, differently tinted 24×24 PNGs, `perClass` each, the same every time. */
+export async function makeLabelledFolder(root: string, perClass = 10): Promise<void> {
+  const tints: Record<string, number[]> = { red: [200, 60, 60], green: [60, 200, 60], blue: [60, 60, 200] };
+  let seed = 1;
+  const noise = () => {
+    seed = (seed * 16807) % 2147483647;
+    return (seed % 61) - 30;
+  };
+  for (const [name, tint] of Object.entries(tints)) {
+    for (let i = 0; i < perClass; i += 1) {
+      await writeImage(path.join(root, name, `${i}.png`), 24, 24, () => tint.map((v) => Math.max(0, Math.min(255, v + noise()))));
+    }
+  }
+}

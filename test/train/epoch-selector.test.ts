@@ -25,3 +25,15 @@ test('a larger validation split tolerates less', () => {
   assert.equal(selector.record(2, 0.895), false);
   assert.equal(selector.kept, 1);
 });
+
+test('a selector given another one\'s state chooses as that one would', () => {
+  const original = new EpochSelector(400);
+  for (const [epoch, accuracy] of [[1, 0.8], [2, 0.9], [3, 0.87]]) original.record(epoch, accuracy);
+  const resumed = new EpochSelector(400);
+  resumed.setState(JSON.parse(JSON.stringify(original.getState())));
+  assert.deepEqual(resumed.getState(), { best: 0.9, kept: 2, epochsSinceBest: 1 });
+  for (const [epoch, accuracy] of [[4, 0.89], [5, 0.86], [6, 0.91]]) {
+    assert.equal(resumed.record(epoch, accuracy), original.record(epoch, accuracy), `epoch ${epoch}`);
+    assert.deepEqual(resumed.getState(), original.getState());
+  }
+});

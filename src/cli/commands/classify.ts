@@ -3,7 +3,7 @@ import { predictionsCsv } from '../../classify/csv';
 import { differentialCsv, formatDifferential } from '../../classify/differential';
 import { writeFileAtomic } from '../../util/atomic-write';
 import { WbcError } from '../../util/errors';
-import { RUNTIME_OPTIONS, RUNTIME_USAGE, fraction, integer, oneOf, parse, positionals, views, type Command } from '../args';
+import { RUNTIME_OPTIONS, RUNTIME_USAGE, fraction, parse, positionals, runtimeChoice, views, type Command } from '../args';
 import { ProgressLine, bar } from '../progress';
 
 const usage = `Usage: wbc classify <model-dir> <image-dir> [--out FILE.csv] [options]
@@ -37,8 +37,7 @@ export const classifyCommand: Command = {
     const result = await classify(modelDir, imageDir, {
       reviewThreshold: fraction(args.text('review-threshold'), 'review-threshold'),
       testTimeViews: views(args.text('tta')),
-      device: oneOf(args.text('device'), 'device', ['auto', 'cpu', 'cuda'] as const),
-      threads: integer(args.text('threads'), 'threads'),
+      ...runtimeChoice(args),
       onProgress: (done, total) => progress.update(`classifying ${bar(done / total)} ${done}/${total}`),
     });
     progress.done();

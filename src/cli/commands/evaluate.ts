@@ -2,7 +2,7 @@ import { writeConfusionMatrixImage } from '../../evaluate/confusion-image';
 import { evaluate } from '../../evaluate/evaluate';
 import { formatMetrics } from '../../evaluate/report';
 import { writeFileAtomic } from '../../util/atomic-write';
-import { RUNTIME_OPTIONS, RUNTIME_USAGE, integer, oneOf, parse, positionals, views, type Command } from '../args';
+import { CACHE_OPTIONS, RUNTIME_OPTIONS, RUNTIME_USAGE, cacheChoice, oneOf, parse, positionals, runtimeChoice, views, type Command } from '../args';
 import { ProgressLine, bar } from '../progress';
 
 const usage = `Usage: wbc evaluate <model-dir> <labelled-dir> [--json FILE] [options]
@@ -25,7 +25,7 @@ export const evaluateCommand: Command = {
   async run(argv) {
     const args = parse(argv, {
       json: { type: 'string' }, confusion: { type: 'string' }, split: { type: 'string' }, tta: { type: 'string' },
-      'cache-dir': { type: 'string' }, 'no-cache': { type: 'boolean' }, ...RUNTIME_OPTIONS,
+      ...CACHE_OPTIONS, ...RUNTIME_OPTIONS,
     }, usage);
     if (args.flag('help')) return void process.stdout.write(`${usage}\n`);
     const [modelDir, dataDir] = positionals(args.positionals, ['model-dir', 'labelled-dir'], usage);
@@ -33,9 +33,8 @@ export const evaluateCommand: Command = {
     const result = await evaluate(modelDir, dataDir, {
       split: oneOf(args.text('split'), 'split', ['all', 'test'] as const),
       testTimeViews: views(args.text('tta')),
-      cacheDir: args.flag('no-cache') ? null : (args.text('cache-dir')),
-      device: oneOf(args.text('device'), 'device', ['auto', 'cpu', 'cuda'] as const),
-      threads: integer(args.text('threads'), 'threads'),
+      cacheDir: cacheChoice(args),
+      ...runtimeChoice(args),
       onProgress: (done, total) => progress.update(`reading images ${bar(done / total)} ${done}/${total}`),
     });
     progress.done();

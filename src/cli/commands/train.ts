@@ -3,7 +3,7 @@ import { writeConfusionMatrixImage } from '../../evaluate/confusion-image';
 import { formatMetrics } from '../../evaluate/report';
 import { TRAIN_DEFAULTS, train } from '../../train/train';
 import type { TrainingEvent } from '../../train/events';
-import { RUNTIME_OPTIONS, RUNTIME_USAGE, fraction, integer, oneOf, parse, positionals, positiveNumber, views, type Command } from '../args';
+import { CACHE_OPTIONS, RUNTIME_OPTIONS, RUNTIME_USAGE, cacheChoice, fraction, integer, oneOf, parse, positionals, positiveNumber, runtimeChoice, views, type Command } from '../args';
 import { ProgressLine, bar, duration, percent } from '../progress';
 
 const d = TRAIN_DEFAULTS;
@@ -13,7 +13,8 @@ Trains a classifier on a folder with one sub-folder of images per class, keeps a
 split apart, and writes a model folder with the weights, the split and the test scores.
 
   --out DIR                  model folder to create (default: wbc-model)
-  --force                    replace an existing model folder
+  --force                    replace an existing model folder, or discard an interrupted run in it
+  --resume                   continue the interrupted run in the model folder (give the same options)
   --epochs N                 passes over the training images (default ${d.epochs})
   --width N                  channels of the first conv stage (default ${d.width})
   --size N                   network input side in pixels (default ${d.inputSize})
@@ -36,6 +37,7 @@ split apart, and writes a model folder with the weights, the split and the test 
 ${RUNTIME_USAGE}`;
 
 function reportProgress(progress: ProgressLine) {
+  let validation = '';
   return (event: TrainingEvent) => {
     switch (event.type) {
       case 'decode':
@@ -46,12 +48,13 @@ function reportProgress(progress: ProgressLine) {
         const done = (event.epoch - 1) * event.stepsPerEpoch + event.step;
         const total = event.epochs * event.stepsPerEpoch;
         const eta = (event.elapsedSeconds / done) * (total - done);
-        progress.update(`epoch ${event.epoch}/${event.epochs} ${bar(event.step / event.stepsPerEpoch)} loss ${event.loss.toFixed(3)}  ETA ${duration(eta)}`);
+        progress.update(`epoch ${event.epoch}/${event.epochs} ${bar(event.step / event.stepsPerEpoch)} loss ${event.loss.toFixed(3)}${validation}  ETA ${duration(eta)}`);
         break;
       }
       case 'epoch': {
         const r = event.record;
-        progress.log(`epoch ${String(r.epoch).padStart(2)}/${event.epochs}  loss ${r.loss.toFixed(3)}  train ${percent(r.trainAccuracy)}  validation ${percent(r.validationAccuracy)}${event.improved ? ' *' : ''}  ${duration(r.seconds)}`);
+        validation = `  validation ${percent(r.validationAccuracy)}`;
+        progress.log(`epoch ${String(r.epoch).padStart(2)}/${event.epochs}  loss ${r.loss.toFixed(3)}  train ${percent(r.trainAccuracy)}  validation ${percent(r.validationAccuracy)}${event.kept ? '  (kept)' : ''}  ${duration(r.seconds)}`);
         break;
       }
       case 'note':
@@ -67,12 +70,12 @@ export const trainCommand: Command = {
   usage,
   async run(argv) {
     const args = parse(argv, {
-      out: { type: 'string' }, force: { type: 'boolean' }, epochs: { type: 'string' }, width: { type: 'string' },
+      out: { type: 'string' }, force: { type: 'boolean' }, resume: { type: 'boolean' }, epochs: { type: 'string' }, width: { type: 'string' },
       size: { type: 'string' }, crop: { type: 'string' }, batch: { type: 'string' }, balance: { type: 'string' },
       lr: { type: 'string' }, 'weight-decay': { type: 'string' }, 'label-smoothing': { type: 'string' },
       patience: { type: 'string' }, tta: { type: 'string' }, 'test-fraction': { type: 'string' },
       'validation-fraction': { type: 'string' }, seed: { type: 'string' }, 'max-per-class': { type: 'string' },
-      confusion: { type: 'string' }, 'cache-dir': { type: 'string' }, 'no-cache': { type: 'boolean' }, ...RUNTIME_OPTIONS,
+      confusion: { type: 'string' }, ...CACHE_OPTIONS, ...RUNTIME_OPTIONS,
     }, usage);
     if (args.flag('help')) return void process.stdout.write(`${usage}\n`);
     const [dataDir] = positionals(args.positionals, ['labelled-dir'], usage);
@@ -81,6 +84,7 @@ export const trainCommand: Command = {
     const result = await train(dataDir, {
       out,
       force: args.flag('force'),
+      resume: args.flag('resume'),
       epochs: integer(args.text('epochs'), 'epochs'),
       width: integer(args.text('width'), 'width'),
       inputSize: integer(args.text('size'), 'size', 16),
@@ -96,9 +100,8 @@ export const trainCommand: Command = {
       validationFraction: fraction(args.text('validation-fraction'), 'validation-fraction'),
       seed: integer(args.text('seed'), 'seed', 0),
       maxPerClass: integer(args.text('max-per-class'), 'max-per-class'),
-      cacheDir: args.flag('no-cache') ? null : (args.text('cache-dir')),
-      device: oneOf(args.text('device'), 'device', ['auto', 'cpu', 'cuda'] as const),
-      threads: integer(args.text('threads'), 'threads'),
+      cacheDir: cacheChoice(args),
+      ...runtimeChoice(args),
       onEvent: reportProgress(progress),
     });
     progress.done();

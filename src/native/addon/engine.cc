@@ -1,5 +1,6 @@
 #include "engine.h"
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <ATen/autocast_mode.h>
 
 #include <algorithm>
@@ -235,21 +236,36 @@ void Engine::Save(const Napi::CallbackInfo& info) {
     torch::serialize::OutputArchive optimizerArchive;
     optimizer->save(optimizerArchive);
     archive.write("optimizer", optimizerArchive);
+    // Dropout draws from this generator: a resumed run continues the same random sequence.
+    auto generator = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(generator.mutex());
+    archive.write("cpu_generator", generator.get_state());
   }
   archive.save_to(path);
 }
 
 void Engine::Load(const Napi::CallbackInfo& info) {
-  auto path = info[0].As<Napi::String>().Utf8Value();
   bool withOptimizer = info.Length() > 1 && info[1].ToBoolean().Value();
   torch::serialize::InputArchive archive;
-  archive.load_from(path, device);
+  // Bytes already in memory let the caller check them (model.json's hash) before they are used.
+  if (info[0].IsTypedArray()) {
+    auto bytes = info[0].As<Napi::Uint8Array>();
+    archive.load_from(reinterpret_cast<const char*>(bytes.Data()), bytes.ByteLength(), device);
+  } else {
+    archive.load_from(info[0].As<Napi::String>().Utf8Value(), device);
+  }
   network->load(archive);
   if (withOptimizer) {
     if (!optimizer) throw Napi::Error::New(info.Env(), "configureTraining must be called before loading optimiser state");
     torch::serialize::InputArchive optimizerArchive;
     archive.read("optimizer", optimizerArchive);
     optimizer->load(optimizerArchive);
+    torch::Tensor generatorState;
+    if (archive.try_read("cpu_generator", generatorState)) {
+      auto generator = at::detail::getDefaultCPUGenerator();
+      std::lock_guard<std::mutex> lock(generator.mutex());
+      generator.set_state(generatorState.to(torch::kCPU));
+    }
   }
   for (auto& parameter : network->parameters()) {
     if (parameter.dim() == 4) parameter.set_data(parameter.data().contiguous(torch::MemoryFormat::ChannelsLast));

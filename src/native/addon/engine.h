@@ -29,7 +29,8 @@ class Engine : public Napi::ObjectWrap<Engine> {
   // setHead(weight: Float32Array classes * featureSize, bias: Float32Array classes): replaces the linear head
   void SetHead(const Napi::CallbackInfo& info);
   Napi::Value FeatureSize(const Napi::CallbackInfo& info);
-  // save(path, withOptimizer) / load(path, withOptimizer): weights, and the optimiser state for resuming
+  // save(path, withOptimizer) / load(path | bytes, withOptimizer): weights, and for resuming also the
+  // optimiser state and the CPU random generator's state
   void Save(const Napi::CallbackInfo& info);
   void Load(const Napi::CallbackInfo& info);
   Napi::Value ParameterCount(const Napi::CallbackInfo& info);

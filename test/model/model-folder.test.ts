@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { loadModel, saveModel, type ModelInfo } from '../../src/model/model-folder';
+import { WbcError } from '../../src/util/errors';
+import { TINY_INPUT, TINY_NETWORK, randomBatch, tinyEngine } from '../helpers/engines';
+import { makeTempDir } from '../helpers/images';
+
+/** The parts of a model description that loading reads; `classes` tells two models apart. */
+function describeModel(classes: string[]): ModelInfo {
+  return { format: 'wbc-classifier-model', version: 1, classes, network: TINY_NETWORK, input: TINY_INPUT } as ModelInfo;
+}
+
+const runtime = { device: 'cpu' as const, bfloat16: false };
+const batch = randomBatch(4, 1);
+const predictions = (engine: ReturnType<typeof tinyEngine>) => engine.predict(batch.pixels, batch.indices, null);
+
+describe('model folders', () => {
+  it('load the weights that model.json was written with', () => {
+    const dir = path.join(makeTempDir(), 'model');
+    const engine = tinyEngine(1);
+    saveModel(dir, describeModel(['a', 'b', 'c']), engine);
+    const loaded = loadModel(dir, runtime);
+    assert.deepEqual(loaded.info.classes, ['a', 'b', 'c']);
+    assert.match(loaded.info.weightsSha256 ?? '', /^[0-9a-f]{64}$/);
+    assert.deepEqual(predictions(loaded.engine), predictions(engine));
+  });
+
+  it('never pair a model.json with weights written for another', () => {
+    // The moment inside saveModel between its two renames: new weights, old description.
+    const dir = path.join(makeTempDir(), 'model');
+    saveModel(dir, describeModel(['old', 'b', 'c']), tinyEngine(1));
+    tinyEngine(2).save(path.join(dir, 'weights.pt'), false);
+    assert.throws(() => loadModel(dir, runtime), (error: unknown) =>
+      error instanceof WbcError && /weights\.pt does not match model\.json \(the model folder is damaged, or still being replaced\)/.test(error.message));
+  });
+
+  it('wait for a replacement under way to finish, then load the new model whole', async () => {
+    const dir = path.join(makeTempDir(), 'model');
+    saveModel(dir, describeModel(['old', 'b', 'c']), tinyEngine(1));
+    const replacement = path.join(path.dirname(dir), 'replacement');
+    const newEngine = tinyEngine(2);
+    saveModel(replacement, describeModel(['new', 'b', 'c']), newEngine);
+    fs.copyFileSync(path.join(replacement, 'weights.pt'), path.join(dir, 'weights.pt'));
+    // Another process finishes the replacement while this one is loading.
+    const writer = spawn(process.execPath, ['-e', `setTimeout(() => require('fs').renameSync(${JSON.stringify(path.join(replacement, 'model.json'))}, ${JSON.stringify(path.join(dir, 'model.json'))}), 300)`]);
+    const exited = new Promise((resolve) => writer.on('exit', resolve));
+    await new Promise((resolve) => writer.on('spawn', resolve));
+    const loaded = loadModel(dir, runtime);
+    await exited;
+    assert.deepEqual(loaded.info.classes, ['new', 'b', 'c']);
+    assert.deepEqual(predictions(loaded.engine), predictions(newEngine));
+  });
+
+  it('still load a model written before model.json carried the weights\' hash', () => {
+    const dir = path.join(makeTempDir(), 'model');
+    const engine = tinyEngine(3);
+    saveModel(dir, describeModel(['a', 'b', 'c']), engine);
+    const file = path.join(dir, 'model.json');
+    const { weightsSha256: _, ...older } = JSON.parse(fs.readFileSync(file, 'utf8'));
+    fs.writeFileSync(file, JSON.stringify(older));
+    assert.deepEqual(predictions(loadModel(dir, runtime).engine), predictions(engine));
+  });
+});
