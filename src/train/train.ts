@@ -353,7 +353,7 @@ function trainEpochs(loop: EpochLoop): Checkpoint {
     history.push(record);
     // Without a validation split every epoch is kept, so the last one wins.
     const kept = validationSlots.length === 0 || selector.record(epoch, validationAccuracy);
-    const stopEarly = validationSlots.length > 0 && selector.epochsSinceBest >= settings.patience;
+    const stopEarly = epoch < settings.epochs && validationSlots.length > 0 && selector.epochsSinceBest >= settings.patience;
     checkpoint = loop.checkpoints.save(engine, {
       epoch,
       step,
