@@ -61,11 +61,14 @@ describe('an interrupted training run resumes to the same model', () => {
   const work = makeTempDir();
   const data = path.join(work, 'data');
   const reference = path.join(work, 'reference');
+  /** How long the reference run's epochs took: kills are timed within that span, however fast the machine. */
+  let epochsMs = 0;
 
   before(async () => {
     await makeLabelledFolder(data, 40);
     const trained = wbc(['train', data, '--out', reference, ...RUN]);
     assert.equal(trained.status, 0, trained.stderr);
+    epochsMs = readInfo(reference).training.history.reduce((sum: number, record: { seconds: number }) => sum + record.seconds * 1000, 0);
   });
 
   test('killed after a checkpoint, it is refused without --resume and resumed with it to the same model', async () => {
@@ -95,7 +98,7 @@ describe('an interrupted training run resumes to the same model', () => {
       // Kill somewhere between the end of decoding and the end of the run.
       const decoded = new Promise<void>((resolve) => run.child.stderr?.on('data', (chunk: Buffer) => { if (/read \d+ images/.test(chunk.toString())) resolve(); }));
       await Promise.race([decoded, run.finished]);
-      await delay(rng.int(700));
+      await delay(rng.int(Math.max(20, Math.round(epochsMs))));
       const hadCheckpoint = fs.existsSync(progressFile(model));
       run.child.kill('SIGKILL');
       const result = await run.finished;

@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace F = torch::nn::functional;
 
@@ -42,6 +43,35 @@ torch::Tensor affineThetas(int64_t n, const float* augment, double crop) {
   return theta;
 }
 
+// The dihedral view every image shares when the parameters ask for nothing but that flip or turn of the
+// plain centre crop (always so for prediction and test-time views); -1 otherwise.
+int sharedPlainView(const float* augment, int64_t n) {
+  if (!augment) return 0;
+  int view = static_cast<int>(augment[kDihedral]) & 7;
+  for (int64_t i = 0; i < n; ++i) {
+    const float* p = augment + i * kAugmentFields;
+    if ((static_cast<int>(p[kDihedral]) & 7) != view || p[kScale] != 1.0f || p[kShiftX] != 0.0f || p[kShiftY] != 0.0f) return -1;
+    for (int field = kBrightness; field < kAugmentFields; ++field) {
+      if (p[field] != 1.0f) return -1;
+    }
+  }
+  return view;
+}
+
+// The centre crop in a dihedral view, by slicing and flipping: exactly what the affine resampling gives
+// for such a view when the margin is whole pixels, at a fraction of the cost.
+torch::Tensor plainView(const torch::Tensor& images, int64_t inputSize, int view) {
+  int64_t margin = (images.size(2) - inputSize) / 2;
+  auto x = images.narrow(2, margin, inputSize).narrow(3, margin, inputSize);
+  bool transpose = view & 4;
+  std::vector<int64_t> flips;
+  // After a transpose, the flip of x reads along the height and the flip of y along the width.
+  if (view & 1) flips.push_back(transpose ? 2 : 3);
+  if (view & 2) flips.push_back(transpose ? 3 : 2);
+  if (transpose) x = x.transpose(2, 3);
+  return flips.empty() ? x : x.flip(flips);
+}
+
 torch::Tensor fieldColumn(const torch::Tensor& params, int field) {
   return params.select(1, field).view({-1, 1, 1, 1});
 }
@@ -51,20 +81,29 @@ torch::Tensor fieldColumn(const torch::Tensor& params, int field) {
 torch::Tensor makeBatch(const PixelSource& source, const int32_t* indices, int64_t n, const float* augment,
                         const InputGeometry& geometry, const torch::Device& device) {
   torch::NoGradGuard noGrad;
-  // NHWC bytes viewed as NCHW: a channels-last float tensor without reordering memory.
-  auto x = gather(source, indices, n).to(device).permute({0, 3, 1, 2}).to(torch::kFloat).div_(255.0);
+  auto options = torch::TensorOptions().dtype(torch::kFloat).device(device);
+  auto mean = torch::tensor({geometry.mean[0], geometry.mean[1], geometry.mean[2]}, options).view({1, 3, 1, 1});
+  auto std = torch::tensor({geometry.std[0], geometry.std[1], geometry.std[2]}, options).view({1, 3, 1, 1});
+  // NHWC bytes viewed as NCHW: a channels-last tensor without reordering memory.
+  auto images = gather(source, indices, n).to(device).permute({0, 3, 1, 2});
+
+  bool wholePixelMargin = (source.storedSize - geometry.inputSize) % 2 == 0;
+  int view = wholePixelMargin ? sharedPlainView(augment, n) : -1;
+  if (view >= 0) {
+    auto x = plainView(images, geometry.inputSize, view).to(torch::kFloat).div_(255.0);
+    return ((x - mean) / std).contiguous(torch::MemoryFormat::ChannelsLast);
+  }
+
+  auto x = images.to(torch::kFloat).div_(255.0);
 
   if (augment) {
     auto params = torch::from_blob(const_cast<float*>(augment), {n, kAugmentFields}, torch::kFloat).to(device);
     x.mul_(params.slice(1, kGainRed, kGainBlue + 1).view({n, 3, 1, 1}));
-    auto mean = x.mean({1, 2, 3}, true);
-    x.sub_(mean).mul_(fieldColumn(params, kContrast)).add_(mean);
+    auto imageMean = x.mean({1, 2, 3}, true);
+    x.sub_(imageMean).mul_(fieldColumn(params, kContrast)).add_(imageMean);
     x.mul_(fieldColumn(params, kBrightness)).clamp_(0.0, 1.0);
   }
 
-  auto options = torch::TensorOptions().dtype(torch::kFloat).device(device);
-  auto mean = torch::tensor({geometry.mean[0], geometry.mean[1], geometry.mean[2]}, options).view({1, 3, 1, 1});
-  auto std = torch::tensor({geometry.std[0], geometry.std[1], geometry.std[2]}, options).view({1, 3, 1, 1});
   // Normalise before resampling so that areas shifted in from outside the image read as the mean colour.
   x = (x - mean) / std;
 
