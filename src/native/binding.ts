@@ -41,7 +41,6 @@ export interface NativeEngine {
   save(file: string, withOptimizer: boolean): void;
   /** From a file, or from bytes already read (so that they can be checked first). */
   load(source: string | Uint8Array, withOptimizer: boolean): void;
-  parameterCount(): number;
 }
 
 export interface NativeAddon {

@@ -17,7 +17,7 @@ the CSV as <name>-differential.csv.
   --tta N                 flips/turns averaged per image: 1, 2, 4 or 8 (default: the model's)
 ${RUNTIME_USAGE}`;
 
-export function differentialPathFor(csvPath: string): string {
+function differentialPathFor(csvPath: string): string {
   return csvPath.replace(/(\.csv)?$/i, '-differential.csv');
 }
 

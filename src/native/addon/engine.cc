@@ -56,7 +56,6 @@ Napi::Function Engine::Define(Napi::Env env) {
       InstanceMethod<&Engine::FeatureSize>("featureSize"),
       InstanceMethod<&Engine::Save>("save"),
       InstanceMethod<&Engine::Load>("load"),
-      InstanceMethod<&Engine::ParameterCount>("parameterCount"),
   });
 }
 
@@ -270,10 +269,4 @@ void Engine::Load(const Napi::CallbackInfo& info) {
   for (auto& parameter : network->parameters()) {
     if (parameter.dim() == 4) parameter.set_data(parameter.data().contiguous(torch::MemoryFormat::ChannelsLast));
   }
-}
-
-Napi::Value Engine::ParameterCount(const Napi::CallbackInfo& info) {
-  int64_t total = 0;
-  for (const auto& parameter : network->parameters()) total += parameter.numel();
-  return Napi::Number::New(info.Env(), static_cast<double>(total));
 }
