@@ -79,3 +79,8 @@ export class PixelCache {
     this.firstWarning ??= message;
   }
 }
+
+/** The cache a command asked for: a folder, null for none, undefined for the default folder. */
+export function openPixelCache(dir: string | null | undefined): PixelCache | undefined {
+  return dir === null ? undefined : new PixelCache(dir ?? defaultCacheDir());
+}

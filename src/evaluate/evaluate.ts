@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { scanImageFolder, type ImageFolder } from '../data/image-folder';
 import { loadImages } from '../data/load-images';
-import { PixelCache, defaultCacheDir } from '../data/pixel-cache';
+import { openPixelCache } from '../data/pixel-cache';
 import { argmaxRows, predictProbabilities } from '../model/predict';
 import { loadModel } from '../model/model-folder';
 import { setUpRuntime, type DeviceChoice } from '../native/runtime';
@@ -55,7 +55,7 @@ export async function evaluate(modelDir: string, dataDir: string, options: Evalu
     if (overlap > 0) warnings.push(`${overlap} of these images were used to train the model, so these scores are optimistic; use --split test for the held-out images`);
   }
 
-  const cache = options.cacheDir === null ? undefined : new PixelCache(options.cacheDir ?? defaultCacheDir());
+  const cache = openPixelCache(options.cacheDir);
   const loaded = await loadImages(images.map((image) => image.path), info.input.storedSize, { cache, onProgress: options.onProgress });
   if (cache?.warning) warnings.push(cache.warning);
   if (loaded.loaded.length === 0) throw new WbcError(`no readable images in ${dataDir}`);

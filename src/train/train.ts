@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { DEFAULT_AUGMENT_POLICY, sampleAugmentation, type AugmentPolicy } from '../augment/policy';
 import { requireClasses, scanImageFolder, type ImageFolder } from '../data/image-folder';
 import { loadImages } from '../data/load-images';
-import { PixelCache, defaultCacheDir } from '../data/pixel-cache';
+import { openPixelCache } from '../data/pixel-cache';
 import { stratifiedSplit } from '../data/split';
 import { channelStatistics } from '../data/statistics';
 import { computeMetrics } from '../evaluate/metrics';
@@ -141,7 +141,7 @@ export async function train(dataDir: string, options: TrainOptions): Promise<Tra
   const validationImages = keepSplit.holdOut.map((i) => keep[i]);
 
   const storedSize = storedSizeFor(settings.inputSize, settings.crop);
-  const cache = options.cacheDir === null ? undefined : new PixelCache(options.cacheDir ?? defaultCacheDir());
+  const cache = openPixelCache(options.cacheDir);
   const loaded = await loadImages(folder.images.map((image) => image.path), storedSize, {
     cache,
     onProgress: (done, total) => emit({ type: 'decode', done, total }),
@@ -222,7 +222,7 @@ export async function train(dataDir: string, options: TrainOptions): Promise<Tra
     reviewThreshold,
     data: {
       root: path.resolve(dataDir),
-      imagesPerClass: Object.fromEntries(classes.map((name, label) => [name, labels.filter((l) => l === label).length])),
+      imagesPerClass: Object.fromEntries(classCounts(labels, classes.length).map((count, label) => [classes[label], count])),
       skipped: loaded.skipped,
     },
     split: {
