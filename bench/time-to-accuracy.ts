@@ -27,6 +27,7 @@ export async function timeToAccuracy(out: string, cacheDir: string): Promise<voi
   if (run.code !== 0) throw new Error(`wbc train failed with code ${run.code}`);
 
   const { training, testMetrics } = readModelInfo(out);
+  if (!training || !testMetrics) throw new Error(`${out}/model.json lacks its training record`);
   const first = training.history.find((record) => record.validationAccuracy >= TARGET);
   figure('tta_target_validation_accuracy', TARGET);
   figure('tta_decode_wall_s', decodedAt);

@@ -9,7 +9,7 @@ export { classify, type ClassifyOptions, type ClassifyResult } from './classify/
 export { readModelInfo, type ModelInfo } from './model/model-folder';
 export { scanImageFolder, listImages, type ImageFolder } from './data/image-folder';
 export { stratifiedSplit } from './data/split';
-export { writeSplitFolders } from './data/split-folders';
+export { splitFolder, writeSplitFolders, type SplitFolderOptions } from './data/split-folders';
 export { computeMetrics, type Metrics, type ClassMetrics } from './evaluate/metrics';
 export { formatMetrics } from './evaluate/report';
 export { writeConfusionMatrixImage, confusionMatrixSvg } from './evaluate/confusion-image';

@@ -1,10 +1,12 @@
 import * as path from 'node:path';
 import { listImages } from '../data/image-folder';
 import { loadImages } from '../data/load-images';
-import { PixelCache } from '../data/pixel-cache';
+import { openPixelCache } from '../data/pixel-cache';
 import { predictProbabilities } from '../model/predict';
 import { loadModel } from '../model/model-folder';
-import { setUpRuntime, type DeviceChoice } from '../native/runtime';
+import { checkRuntimeOptions, setUpRuntime, type DeviceChoice } from '../native/runtime';
+import { checkInteger, checkNumber, checkOneOf, checkString, optional } from '../util/check';
+import { WbcError } from '../util/errors';
 import { differentialCount, type Differential } from './differential';
 import { toPredictions, type Prediction } from './predictions';
 
@@ -27,16 +29,27 @@ export interface ClassifyResult {
   differential: Differential;
   reviewThreshold: number;
   skipped: { path: string; reason: string }[];
+  warnings: string[];
+}
+
+function checkClassifyOptions(options: ClassifyOptions): void {
+  optional(options.testTimeViews, (v) => checkOneOf('--tta', v, [1, 2, 4, 8]));
+  optional(options.reviewThreshold, (v) => checkNumber('--review-threshold', v, { min: 0, max: 1 }));
+  optional(options.cacheDir, (v) => checkString('--cache-dir', v));
+  optional(options.chunkSize, (v) => checkInteger('chunkSize', v, 1, 1_000_000));
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw new WbcError('onProgress must be a function');
+  checkRuntimeOptions(options);
 }
 
 /** Classifies every image in a folder of unlabelled images. */
 export async function classify(modelDir: string, imageDir: string, options: ClassifyOptions = {}): Promise<ClassifyResult> {
+  checkClassifyOptions(options);
+  const cache = options.cacheDir ? openPixelCache(options.cacheDir) : undefined;
   const runtime = setUpRuntime({ device: options.device, threads: options.threads });
   const { info, engine } = loadModel(modelDir, runtime);
   const files = listImages(imageDir);
   const reviewThreshold = options.reviewThreshold ?? info.reviewThreshold;
   const views = options.testTimeViews ?? info.testTimeViews;
-  const cache = options.cacheDir ? new PixelCache(options.cacheDir) : undefined;
   const chunkSize = options.chunkSize ?? 1024;
 
   const predictions: Prediction[] = [];
@@ -53,5 +66,7 @@ export async function classify(modelDir: string, imageDir: string, options: Clas
     const names = loaded.loaded.map((i) => path.relative(imageDir, chunk[i]));
     predictions.push(...toPredictions(names, probabilities, info.classes, reviewThreshold));
   }
-  return { classes: info.classes, predictions, differential: differentialCount(predictions, info.classes), reviewThreshold, skipped };
+  const warnings = [...runtime.warnings];
+  if (cache?.warning) warnings.push(cache.warning);
+  return { classes: info.classes, predictions, differential: differentialCount(predictions, info.classes), reviewThreshold, skipped, warnings };
 }

@@ -1,7 +1,7 @@
 import { WbcError } from '../util/errors';
 import type { Prediction } from './predictions';
 
-const FORMULA_PREFIX = /^[=+\-@]/;
+const FORMULA_PREFIX = /^[=+\-@\t\r]/;
 const NEEDS_QUOTES = /[",\r\n]/;
 
 /**

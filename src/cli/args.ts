@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { DeviceChoice } from '../native/runtime';
 import { WbcError } from '../util/errors';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -44,36 +45,21 @@ export function positionals(values: string[], names: string[], usage: string): s
   return values;
 }
 
-export function integer(value: string | undefined, name: string, min = 1): number | undefined {
+/**
+ * The command line only turns text into values; the library checks ranges and says what is allowed, so
+ * the CLI and library users get the same checks.
+ */
+export function wholeNumber(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
   const number = Number(value);
-  if (!Number.isInteger(number) || number < min) throw new WbcError(`--${name} must be a whole number of at least ${min}, got '${value}'`);
+  if (value.trim() === '' || !Number.isInteger(number)) throw new WbcError(`--${name} must be a whole number, got '${value}'`);
   return number;
 }
 
-export function fraction(value: string | undefined, name: string): number | undefined {
+export function decimal(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
   const number = Number(value);
-  if (!(number > 0 && number < 1)) throw new WbcError(`--${name} must be a number between 0 and 1, got '${value}'`);
-  return number;
-}
-
-export function positiveNumber(value: string | undefined, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  const number = Number(value);
-  if (!(number >= 0) || !Number.isFinite(number)) throw new WbcError(`--${name} must be a non-negative number, got '${value}'`);
-  return number;
-}
-
-export function oneOf<T extends string>(value: string | undefined, name: string, allowed: readonly T[]): T | undefined {
-  if (value === undefined) return undefined;
-  if (!allowed.includes(value as T)) throw new WbcError(`--${name} must be one of ${allowed.join(', ')}, got '${value}'`);
-  return value as T;
-}
-
-export function views(value: string | undefined): number | undefined {
-  const number = integer(value, 'tta');
-  if (number !== undefined && ![1, 2, 4, 8].includes(number)) throw new WbcError(`--tta must be 1, 2, 4 or 8, got '${value}'`);
+  if (value.trim() === '' || Number.isNaN(number)) throw new WbcError(`--${name} must be a number, got '${value}'`);
   return number;
 }
 
@@ -85,8 +71,8 @@ export const RUNTIME_OPTIONS: Options = {
 
 export function runtimeChoice(args: ParsedArgs) {
   return {
-    device: oneOf(args.text('device'), 'device', ['auto', 'cpu', 'cuda'] as const),
-    threads: integer(args.text('threads'), 'threads'),
+    device: args.text('device') as DeviceChoice | undefined,
+    threads: wholeNumber(args.text('threads'), 'threads'),
   };
 }
 

@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import { WbcError, messageOf } from '../util/errors';
+import { printErr, printOut } from './output';
 import type { Command } from './args';
 import { classifyCommand } from './commands/classify';
 import { evaluateCommand } from './commands/evaluate';
@@ -22,12 +23,12 @@ Run \`wbc <command> --help\` for a command's options.`;
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(`${usage}\n`);
+    printOut(usage);
     return name ? 0 : 1;
   }
   const command = commands.find((c) => c.name === name);
   if (!command) {
-    process.stderr.write(`wbc: unknown command '${name}'; commands: ${commands.map((c) => c.name).join(', ')}\n`);
+    printErr(`wbc: unknown command '${name}'; commands: ${commands.map((c) => c.name).join(', ')}`);
     return 1;
   }
   // Each image is decoded once; sharp's operation cache would only hold memory.
@@ -37,10 +38,10 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof WbcError) {
-      process.stderr.write(`\nwbc ${name}: ${messageOf(error)}\n`);
+      printErr(`\nwbc ${name}: ${messageOf(error)}`);
       return 1;
     }
-    process.stderr.write(`\nwbc ${name}: unexpected error: ${messageOf(error)}\n`);
+    printErr(`\nwbc ${name}: unexpected error: ${messageOf(error)}`);
     if (process.env.WBC_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
     else process.stderr.write('(set WBC_DEBUG=1 to see where it happened, and please report it)\n');
     return 2;

@@ -1,10 +1,13 @@
+import { printable } from '../util/display';
+
 /** A one-line progress display on a terminal; plain lines, at most one every few seconds, elsewhere. */
 export class ProgressLine {
   private readonly tty = Boolean(process.stderr.isTTY);
   private lastPlain = 0;
   private shown = false;
 
-  update(text: string): void {
+  update(raw: string): void {
+    const text = printable(raw);
     if (this.tty) {
       process.stderr.write(`\r\x1b[2K${text}`);
       this.shown = true;
@@ -18,7 +21,7 @@ export class ProgressLine {
   log(text: string): void {
     if (this.tty && this.shown) process.stderr.write('\r\x1b[2K');
     this.shown = false;
-    process.stderr.write(`${text}\n`);
+    process.stderr.write(`${printable(text)}\n`);
   }
 
   done(): void {

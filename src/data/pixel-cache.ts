@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write';
-import { messageOf } from '../util/errors';
+import { messageOf, WbcError } from '../util/errors';
+import { makeFolders } from '../util/folders';
 import { DECODER_VERSION } from './decode';
 
 /** $WBC_CACHE_DIR, else $XDG_CACHE_HOME/wbc-classifier, else ~/.cache/wbc-classifier. */
@@ -51,7 +52,7 @@ export class PixelCache {
     const entry = this.entryPath(file, storedSize);
     if (entry === undefined) return;
     try {
-      fs.mkdirSync(path.dirname(entry), { recursive: true });
+      makeFolders(path.dirname(entry));
       writeFileAtomic(entry, pixels, { durable: false });
     } catch (error) {
       // Stop trying after the first failure: a read-only or full disk will not get better during the run.
@@ -80,7 +81,19 @@ export class PixelCache {
   }
 }
 
-/** The cache a command asked for: a folder, null for none, undefined for the default folder. */
+/**
+ * The cache a command asked for: a folder, null for none, undefined for the default folder. A folder the
+ * user named must be usable, or the run stops before any work; the default folder only warns (see warning).
+ */
 export function openPixelCache(dir: string | null | undefined): PixelCache | undefined {
-  return dir === null ? undefined : new PixelCache(dir ?? defaultCacheDir());
+  if (dir === null) return undefined;
+  if (dir !== undefined) {
+    try {
+      makeFolders(dir);
+      fs.accessSync(dir, fs.constants.W_OK);
+    } catch (error) {
+      throw new WbcError(`cannot use the cache folder ${dir}: ${messageOf(error)}`);
+    }
+  }
+  return new PixelCache(dir ?? defaultCacheDir());
 }

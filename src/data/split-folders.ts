@@ -1,7 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { checkBoolean, checkInteger, checkNumber, checkString, optional } from '../util/check';
 import { messageOf, WbcError } from '../util/errors';
-import type { ImageFolder } from './image-folder';
+import { isSameOrInside, makeFolders, realPathOf } from '../util/folders';
+import { cleanUpOnInterrupt, isProcessRunning } from '../util/interrupt';
+import { TRAIN_DEFAULTS } from '../train/options';
+import { scanImageFolder, type ImageFolder } from './image-folder';
+import { stratifiedSplit } from './split';
 
 function isNonEmptyFolder(dir: string): boolean {
   let stats: fs.Stats;
@@ -18,21 +23,48 @@ function isNonEmptyFolder(dir: string): boolean {
   }
 }
 
-function isInside(child: string, parent: string): boolean {
-  const relative = path.relative(parent, child);
-  return relative.split(path.sep)[0] !== '..' && !path.isAbsolute(relative);
+/** The work folders of a run beside outDir: `<out>.partial-<pid>` while copying, `<out>.old-<pid>` while swapping. */
+function workFolder(target: string, kind: 'partial' | 'old', pid = process.pid): string {
+  return `${target}.${kind}-${pid}`;
 }
 
-function copySplit(folder: ImageFolder, split: { train: number[]; test: number[] }, target: string): void {
+/** Removes the work folders that killed runs left beside `target`; those of live runs stay. */
+function removeLeftovers(target: string): void {
+  const parent = path.dirname(target);
+  const pattern = new RegExp(`^${path.basename(target).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(partial|old)-(\\d+)$`);
+  let names: string[];
+  try {
+    names = fs.readdirSync(parent);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const match = pattern.exec(name);
+    if (match && !isProcessRunning(Number(match[2]))) fs.rmSync(path.join(parent, name), { recursive: true, force: true });
+  }
+}
+
+async function copySplit(
+  folder: ImageFolder,
+  split: { train: number[]; test: number[] },
+  target: string,
+  onProgress?: (done: number, total: number) => void,
+): Promise<void> {
+  const total = split.train.length + split.test.length;
+  let done = 0;
   for (const [part, indices] of [['train', split.train], ['test', split.test]] as const) {
     // Every class gets a folder on both sides, so the output mirrors the source even where a side has no images.
-    for (const name of folder.classes) fs.mkdirSync(path.join(target, part, name), { recursive: true });
+    for (const name of folder.classes) makeFolders(path.join(target, part, name));
     for (const index of indices) {
       const image = folder.images[index];
       if (image === undefined) throw new WbcError(`split refers to image ${index}, but the folder has ${folder.images.length}`);
-      const destination = path.join(target, part, folder.classes[image.label], path.basename(image.path));
+      const className = folder.classes[image.label];
+      const destination = path.join(target, part, className, path.relative(path.join(folder.root, className), image.path));
+      makeFolders(path.dirname(destination));
       // COPYFILE_FICLONE shares blocks on file systems that can, and falls back to a plain copy elsewhere.
-      fs.copyFileSync(image.path, destination, fs.constants.COPYFILE_FICLONE);
+      await fs.promises.copyFile(image.path, destination, fs.constants.COPYFILE_FICLONE);
+      done += 1;
+      onProgress?.(done, total);
     }
   }
 }
@@ -43,7 +75,7 @@ function replaceFolder(finished: string, outDir: string): void {
     fs.renameSync(finished, outDir);
     return;
   }
-  const old = `${outDir}.old-${process.pid}`;
+  const old = workFolder(outDir, 'old');
   fs.rmSync(old, { recursive: true, force: true });
   fs.renameSync(outDir, old);
   try {
@@ -56,32 +88,62 @@ function replaceFolder(finished: string, outDir: string): void {
 }
 
 /**
- * Copies a folder's images into outDir/train/<class>/ and outDir/test/<class>/, keeping file names.
- * The copy is built in a sibling folder and renamed into place, so an interrupted run leaves no half-written outDir.
+ * Copies a folder's images into outDir/train/<class>/ and outDir/test/<class>/, keeping their paths
+ * within the class folder. The copy is built in a sibling folder and renamed into place, so an interrupted
+ * run leaves no half-written outDir; Ctrl-C removes the sibling, and a later run removes one a kill left.
  */
-export function writeSplitFolders(
+export async function writeSplitFolders(
   folder: ImageFolder,
   split: { train: number[]; test: number[] },
   outDir: string,
-  options: { force?: boolean } = {},
-): { train: number; test: number } {
-  const target = path.resolve(outDir);
-  // Inside the source, the split would become a class of it; around the source, force would delete the images.
-  if (isInside(target, folder.root) || isInside(folder.root, target)) {
+  options: { force?: boolean; onProgress?: (done: number, total: number) => void } = {},
+): Promise<{ train: number; test: number }> {
+  const target = realPathOf(outDir);
+  const source = realPathOf(folder.root);
+  // Inside the source, the split would become a class of it; around the source, --force would delete the images.
+  if (isSameOrInside(target, source) || isSameOrInside(source, target)) {
     throw new WbcError(`${outDir} overlaps the image folder ${folder.root}; choose a folder outside it`);
   }
   if (isNonEmptyFolder(target) && !options.force) {
     throw new WbcError(`${outDir} already exists and is not empty (use --force to replace it)`);
   }
-  const partial = `${target}.partial-${process.pid}`;
-  fs.rmSync(partial, { recursive: true, force: true });
+  removeLeftovers(target);
+  const partial = workFolder(target, 'partial');
+  const removePartial = () => fs.rmSync(partial, { recursive: true, force: true });
+  removePartial();
   try {
-    copySplit(folder, split, partial);
+    await cleanUpOnInterrupt(removePartial, () => copySplit(folder, split, partial, options.onProgress));
     replaceFolder(partial, target);
   } catch (error) {
-    fs.rmSync(partial, { recursive: true, force: true });
+    removePartial();
     if (error instanceof WbcError) throw error;
     throw new WbcError(`cannot write the split to ${outDir}: ${messageOf(error)}`);
   }
   return { train: split.train.length, test: split.test.length };
+}
+
+export interface SplitFolderOptions {
+  out: string;
+  /** Share of each class that goes to test (default: as `wbc train`). */
+  testFraction?: number;
+  seed?: number;
+  /** Replace an existing, non-empty `out`. */
+  force?: boolean;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * Copies a labelled folder into out/train/<class>/ and out/test/<class>/ with the split `wbc train` makes
+ * with the same test fraction and seed. Returns the counts and the folder's warnings.
+ */
+export async function splitFolder(dataDir: string, options: SplitFolderOptions): Promise<{ train: number; test: number; warnings: string[] }> {
+  checkString('--out', options?.out);
+  const testFraction = optional(options.testFraction, (v) => checkNumber('--test-fraction', v, { min: 0, max: 1, minInclusive: false, maxInclusive: false })) ?? TRAIN_DEFAULTS.testFraction;
+  const seed = optional(options.seed, (v) => checkInteger('--seed', v, 0, 2 ** 32 - 1)) ?? TRAIN_DEFAULTS.seed;
+  optional(options.force, (v) => checkBoolean('--force', v));
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw new WbcError('onProgress must be a function');
+  const folder = scanImageFolder(dataDir);
+  const { keep, holdOut } = stratifiedSplit(folder.images.map((image) => image.label), testFraction, seed);
+  const counts = await writeSplitFolders(folder, { train: keep, test: holdOut }, options.out, { force: options.force, onProgress: options.onProgress });
+  return { ...counts, warnings: folder.warnings };
 }

@@ -97,10 +97,12 @@ export function confusionMatrixSvg(metrics: Metrics, title = 'Confusion matrix')
   return parts.join('\n') + '\n';
 }
 
+export const CONFUSION_EXTENSIONS: readonly string[] = ['.svg', '.png'];
+
 /** Writes the heatmap as `.svg` text or as a `.png` rendered by sharp, atomically. */
 export async function writeConfusionMatrixImage(metrics: Metrics, file: string, title?: string): Promise<void> {
   const extension = path.extname(file).toLowerCase();
-  if (extension !== '.svg' && extension !== '.png') {
+  if (!CONFUSION_EXTENSIONS.includes(extension)) {
     throw new WbcError(`confusion matrix image "${file}" must end in .svg or .png`);
   }
   const svg = confusionMatrixSvg(metrics, title);

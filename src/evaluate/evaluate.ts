@@ -4,7 +4,8 @@ import { loadImages } from '../data/load-images';
 import { openPixelCache } from '../data/pixel-cache';
 import { argmaxRows, predictProbabilities } from '../model/predict';
 import { loadModel } from '../model/model-folder';
-import { setUpRuntime, type DeviceChoice } from '../native/runtime';
+import { checkRuntimeOptions, setUpRuntime, type DeviceChoice } from '../native/runtime';
+import { checkOneOf, checkString, optional } from '../util/check';
 import { WbcError } from '../util/errors';
 import { computeMetrics, type Metrics } from './metrics';
 
@@ -34,28 +35,38 @@ function modelLabels(folder: ImageFolder, modelClasses: readonly string[]): numb
   return folder.classes.map((name) => modelClasses.indexOf(name));
 }
 
+function checkEvaluateOptions(options: EvaluateOptions): void {
+  optional(options.split, (v) => checkOneOf('--split', v, ['all', 'test']));
+  optional(options.testTimeViews, (v) => checkOneOf('--tta', v, [1, 2, 4, 8]));
+  if (options.cacheDir !== null) optional(options.cacheDir, (v) => checkString('--cache-dir', v));
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw new WbcError('onProgress must be a function');
+  checkRuntimeOptions(options);
+}
+
 /** Scores a model on a labelled image folder. */
 export async function evaluate(modelDir: string, dataDir: string, options: EvaluateOptions = {}): Promise<EvaluateResult> {
+  checkEvaluateOptions(options);
+  const cache = openPixelCache(options.cacheDir);
   const runtime = setUpRuntime({ device: options.device, threads: options.threads });
   const { info, engine } = loadModel(modelDir, runtime);
   const folder = scanImageFolder(dataDir);
   const toModelLabel = modelLabels(folder, info.classes);
-  const warnings = [...folder.warnings];
+  const warnings = [...runtime.warnings, ...folder.warnings];
 
   const relativePath = (file: string) => path.relative(folder.root, file);
   let images = folder.images;
-  const sameData = path.resolve(dataDir) === info.data.root;
+  const sameData = path.resolve(dataDir) === info.data?.root;
   if (options.split === 'test') {
+    if (!info.split) throw new WbcError(`${modelDir} does not record its split, so its test images are unknown; score the whole folder instead`);
     const test = new Set(info.split.test);
     images = images.filter((image) => test.has(relativePath(image.path)));
     if (images.length === 0) throw new WbcError(`none of the model's test images are in ${dataDir}; was it trained on another folder?`);
-  } else if (sameData) {
+  } else if (sameData && info.split) {
     const seen = new Set([...info.split.train, ...info.split.validation]);
     const overlap = images.filter((image) => seen.has(relativePath(image.path))).length;
     if (overlap > 0) warnings.push(`${overlap} of these images were used to train the model, so these scores are optimistic; use --split test for the held-out images`);
   }
 
-  const cache = openPixelCache(options.cacheDir);
   const loaded = await loadImages(images.map((image) => image.path), info.input.storedSize, { cache, onProgress: options.onProgress });
   if (cache?.warning) warnings.push(cache.warning);
   if (loaded.loaded.length === 0) throw new WbcError(`no readable images in ${dataDir}`);

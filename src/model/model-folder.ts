@@ -6,10 +6,18 @@ import type { Metrics } from '../evaluate/metrics';
 import { native, nativeMessage, type InputSpec, type NativeEngine, type NetworkSpec } from '../native/binding';
 import { replaceFileAtomic, writeFileAtomic } from '../util/atomic-write';
 import { WbcError } from '../util/errors';
+import { makeFolders } from '../util/folders';
+import { readRegularFile } from '../util/safe-read';
+import { validateModelInfo } from './model-schema';
 
 const FORMAT = 'wbc-classifier-model';
 const INFO_FILE = 'model.json';
 const WEIGHTS_FILE = 'weights.pt';
+/** The model format this build writes; it reads this one and version 1. */
+const VERSION = 2;
+/** Far above any model this tool makes (the default's weights are about 1.2 MB), far below what would hurt. */
+const MAX_WEIGHTS_BYTES = 1024 ** 3;
+const MAX_INFO_BYTES = 256 * 1024 ** 2;
 
 export type Balance = 'weights' | 'sampler' | 'none' | 'smote';
 
@@ -32,11 +40,15 @@ export interface SplitManifest {
   test: string[];
 }
 
-/** Everything about a model except its weights: what `model.json` holds. */
+/**
+ * Everything about a model except its weights: what `model.json` holds. What prediction needs is
+ * required; the record of how the model was made is optional, since a damaged or hand-edited file may lack it.
+ */
 export interface ModelInfo {
   format: typeof FORMAT;
-  version: 1;
-  createdAt: string;
+  /** 1: models from before weightsSha256 was required. */
+  version: 1 | 2;
+  createdAt?: string;
   classes: string[];
   network: NetworkSpec;
   input: InputSpec;
@@ -44,9 +56,9 @@ export interface ModelInfo {
   testTimeViews: number;
   /** Predictions less confident than this are marked for review. */
   reviewThreshold: number;
-  data: { root: string; imagesPerClass: Record<string, number>; skipped: { path: string; reason: string }[] };
-  split: SplitManifest;
-  training: {
+  data?: { root?: string; imagesPerClass: Record<string, number>; skipped: { path: string; reason: string }[] };
+  split?: SplitManifest;
+  training?: {
     epochs: number;
     /** The epoch whose weights were kept (see EpochSelector). */
     keptEpoch: number;
@@ -63,10 +75,13 @@ export interface ModelInfo {
     history: EpochRecord[];
   };
   /** Scores on the held-out test split. */
-  testMetrics: Metrics;
-  /** SHA-256 of weights.pt, so that a reader never pairs this description with other weights (absent in older models). */
+  testMetrics?: Metrics;
+  /** SHA-256 of weights.pt, so that a reader never pairs this description with other weights (absent in version 1). */
   weightsSha256?: string;
 }
+
+/** What training writes: every part of the record present. */
+export type TrainedModelInfo = ModelInfo & Required<Pick<ModelInfo, 'createdAt' | 'data' | 'split' | 'training' | 'testMetrics'>>;
 
 export interface LoadedModel {
   info: ModelInfo;
@@ -87,8 +102,8 @@ function sha256(bytes: Uint8Array): string {
  * complete model. model.json carries the weights' hash, because a reader that opens model.json just
  * before a replacement and weights.pt just after it would otherwise pair the old description with the new weights.
  */
-export function saveModel(dir: string, info: ModelInfo, engine: NativeEngine): void {
-  fs.mkdirSync(dir, { recursive: true });
+export function saveModel(dir: string, info: Omit<ModelInfo, 'version' | 'format'>, engine: NativeEngine): void {
+  makeFolders(dir);
   const weights = path.join(dir, WEIGHTS_FILE);
   let weightsSha256 = '';
   try {
@@ -99,31 +114,38 @@ export function saveModel(dir: string, info: ModelInfo, engine: NativeEngine): v
   } catch (error) {
     throw new WbcError(`cannot write ${weights}: ${nativeMessage(error)}`);
   }
-  writeFileAtomic(path.join(dir, INFO_FILE), `${JSON.stringify({ ...info, weightsSha256 }, null, 2)}\n`);
+  writeFileAtomic(path.join(dir, INFO_FILE), `${JSON.stringify({ ...info, format: FORMAT, version: VERSION, weightsSha256 }, null, 2)}\n`);
 }
 
 /** SHA-256 of the folder's model.json, or null when it holds no finished model: tells one model from another. */
 export function modelFingerprint(dir: string): string | null {
-  try {
-    return sha256(fs.readFileSync(path.join(dir, INFO_FILE)));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new WbcError(`cannot read ${path.join(dir, INFO_FILE)} (${(error as NodeJS.ErrnoException).code ?? 'unknown error'})`);
-  }
+  const file = path.join(dir, INFO_FILE);
+  if (!fs.existsSync(file)) return null;
+  return sha256(readRegularFile(file, MAX_INFO_BYTES));
 }
 
 export function readModelInfo(dir: string): ModelInfo {
   const file = path.join(dir, INFO_FILE);
   if (!fs.existsSync(dir)) throw new WbcError(`no such model folder: ${dir}`);
   if (!fs.existsSync(file)) throw new WbcError(`${dir} is not a model folder (it has no ${INFO_FILE}); train one with \`wbc train\``);
-  let info: ModelInfo;
+  let raw: unknown;
   try {
-    info = JSON.parse(fs.readFileSync(file, 'utf8')) as ModelInfo;
-  } catch {
+    raw = JSON.parse(readRegularFile(file, MAX_INFO_BYTES).toString('utf8'));
+  } catch (error) {
+    if (error instanceof WbcError) throw error;
     throw new WbcError(`${file} is not valid JSON; the model folder is damaged`);
   }
-  if (info?.format !== FORMAT || info.version !== 1) throw new WbcError(`${file} is not a wbc-classifier model description`);
-  return info;
+  const format = (raw as Partial<ModelInfo> | null)?.format;
+  const version = (raw as Partial<ModelInfo> | null)?.version;
+  if (format !== FORMAT) throw new WbcError(`${file} is not a wbc-classifier model description`);
+  if (typeof version === 'number' && version > VERSION) {
+    throw new WbcError(`${file} is a model of format version ${version}, newer than this wbc-classifier reads (${VERSION}); update wbc-classifier`);
+  }
+  try {
+    return validateModelInfo(raw);
+  } catch (error) {
+    throw new WbcError(`${file} is damaged: ${(error as Error).message}`);
+  }
 }
 
 function sleep(milliseconds: number): void {
@@ -139,12 +161,7 @@ function readMatchingPair(dir: string): { info: ModelInfo; weights: Buffer } {
   const file = path.join(dir, WEIGHTS_FILE);
   for (let attempt = 0; ; attempt += 1) {
     const info = readModelInfo(dir);
-    let weights: Buffer;
-    try {
-      weights = fs.readFileSync(file);
-    } catch (error) {
-      throw new WbcError(`cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'unknown error'})`);
-    }
+    const weights = readRegularFile(file, MAX_WEIGHTS_BYTES);
     if (info.weightsSha256 === undefined || sha256(weights) === info.weightsSha256) return { info, weights };
     if (attempt === REPLACEMENT_RETRIES) {
       throw new WbcError(`${file} does not match ${INFO_FILE} (the model folder is damaged, or still being replaced)`);

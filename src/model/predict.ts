@@ -1,12 +1,21 @@
 import { dihedralViews } from '../augment/policy';
 import type { NativeEngine } from '../native/binding';
+import { WbcError } from '../util/errors';
+
+/** No answer at all is better than a NaN that a report would show as a confident class. */
+function requireFinite(probabilities: Float32Array): Float32Array {
+  if (!probabilities.every(Number.isFinite)) {
+    throw new WbcError('the model gave probabilities that are not numbers; its weights or normalisation are damaged');
+  }
+  return probabilities;
+}
 
 /**
  * Class probabilities for the images at `indices` of `pixels`, averaged over `views` test-time
  * views (flips and quarter turns); row-major, one row of class probabilities per index.
  */
 export function predictProbabilities(engine: NativeEngine, pixels: Uint8Array, indices: Int32Array, views: number): Float32Array {
-  if (views === 1) return engine.predict(pixels, indices, null);
+  if (views === 1) return requireFinite(engine.predict(pixels, indices, null));
   let sum: Float32Array | undefined;
   for (const view of dihedralViews(indices.length, views)) {
     const probabilities = engine.predict(pixels, indices, view);
@@ -15,7 +24,7 @@ export function predictProbabilities(engine: NativeEngine, pixels: Uint8Array, i
   }
   const average = sum as Float32Array;
   for (let i = 0; i < average.length; i += 1) average[i] /= views;
-  return average;
+  return requireFinite(average);
 }
 
 /** The most probable class of each row. */

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import { modelFingerprint } from '../model/model-folder';
 import { WbcError } from '../util/errors';
 import type { Checkpoint, CheckpointFolder } from './checkpoint';
+import { LOCK_FILE } from './train-lock';
 
 /** What a training run is to do with its output folder. */
 export interface OutFolderPlan {
@@ -27,6 +28,11 @@ export function planOutFolder(out: string, checkpoints: CheckpointFolder, option
   if (force && resume) throw new WbcError('--resume continues an interrupted run and --force discards it: give only one');
   if (!fs.existsSync(out)) return { replacesModel: null, note: resume ? `${out} does not exist yet; training from the first epoch` : undefined };
   if (!fs.statSync(out).isDirectory()) throw new WbcError(`${out} exists and is not a folder`);
+  // The training lock is the running trainer's own; it says nothing about what the folder holds.
+  const entries = fs.readdirSync(out).filter((name) => name !== LOCK_FILE);
+  if (entries.length === 0 && !force) {
+    return { replacesModel: null, note: resume ? `${out} holds no interrupted run; training from the first epoch` : undefined };
+  }
 
   const model = modelFingerprint(out);
   // --force replaces whatever is there, even a damaged checkpoint, so nothing needs reading.
@@ -34,7 +40,7 @@ export function planOutFolder(out: string, checkpoints: CheckpointFolder, option
   const checkpoint = checkpoints.exists() ? checkpoints.read() : undefined;
   // A model.json other than the one the run set out to replace was written by that run: it finished.
   const unfinished = checkpoints.exists() && (checkpoint === undefined || model === null || model === checkpoint.replacesModel);
-  const hasOtherEntries = fs.readdirSync(out).length > (checkpoints.exists() ? 1 : 0);
+  const hasOtherEntries = entries.length > (checkpoints.exists() ? 1 : 0);
 
   if (resume) {
     if (unfinished && checkpoint) return { resumeFrom: checkpoint, replacesModel: checkpoint.replacesModel };

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isProcessRunning } from './interrupt';
 
 let counter = 0;
 
@@ -62,14 +63,6 @@ export function writeFileAtomic(target: string, data: string | Uint8Array, optio
   replaceFileAtomic(target, (temporary) => fs.writeFileSync(temporary, data), options);
 }
 
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Removes the temporary files in `dir` that a killed process left behind; those of live writers stay. */
 export function removeLeftoverTemporaries(dir: string): void {
@@ -81,6 +74,6 @@ export function removeLeftoverTemporaries(dir: string): void {
   }
   for (const name of names) {
     const writer = /^\..+\.(\d+)\.\d+\.tmp$/.exec(name);
-    if (writer && !isRunning(Number(writer[1]))) fs.rmSync(path.join(dir, name), { force: true });
+    if (writer && !isProcessRunning(Number(writer[1]))) fs.rmSync(path.join(dir, name), { force: true });
   }
 }

@@ -1,3 +1,5 @@
+import { printable } from './display';
+
 /**
  * An error caused by the user's input or environment rather than by a bug.
  * The CLI prints its message as one line and exits non-zero, without a stack trace.
@@ -9,8 +11,8 @@ export class WbcError extends Error {
   }
 }
 
-/** The message of any thrown value, on one line. */
+/** The message of any thrown value, on one line: line breaks and other control characters escaped. */
 export function messageOf(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
-  return text.replace(/\s+/g, ' ').trim();
+  return printable(text.trim());
 }

@@ -23,11 +23,11 @@ function tree(dir: string): string[] {
 }
 
 describe('writeSplitFolders', () => {
-  it('copies train and test images into class folders, keeping names and content', () => {
+  it('copies train and test images into class folders, keeping names and content', async () => {
     const dir = makeTempDir();
     const folder = makeSource(dir);
     const outDir = path.join(dir, 'split');
-    const counts = writeSplitFolders(folder, { train: [0, 1, 3, 4], test: [2, 5] }, outDir);
+    const counts = await writeSplitFolders(folder, { train: [0, 1, 3, 4], test: [2, 5] }, outDir);
     assert.deepEqual(counts, { train: 4, test: 2 });
     assert.deepEqual(tree(outDir), [
       'test',
@@ -47,18 +47,18 @@ describe('writeSplitFolders', () => {
     assert.deepEqual(fs.readdirSync(dir).sort(), ['source', 'split']);
   });
 
-  it('refuses a non-empty outDir unless forced, and replaces it when forced', () => {
+  it('refuses a non-empty outDir unless forced, and replaces it when forced', async () => {
     const dir = makeTempDir();
     const folder = makeSource(dir);
     const outDir = path.join(dir, 'split');
     touch(path.join(outDir, 'keep-me.txt'), 'precious');
-    assert.throws(
+    await assert.rejects(
       () => writeSplitFolders(folder, { train: [0, 3], test: [1, 4] }, outDir),
       new WbcError(`${outDir} already exists and is not empty (use --force to replace it)`),
     );
     assert.deepEqual(tree(outDir), ['keep-me.txt']);
 
-    assert.deepEqual(writeSplitFolders(folder, { train: [0, 3], test: [1, 4] }, outDir, { force: true }), {
+    assert.deepEqual(await writeSplitFolders(folder, { train: [0, 3], test: [1, 4] }, outDir, { force: true }), {
       train: 2,
       test: 2,
     });
@@ -67,29 +67,29 @@ describe('writeSplitFolders', () => {
     assert.deepEqual(fs.readdirSync(dir).sort(), ['source', 'split']);
   });
 
-  it('accepts an existing empty outDir', () => {
+  it('accepts an existing empty outDir', async () => {
     const dir = makeTempDir();
     const folder = makeSource(dir);
     const outDir = path.join(dir, 'empty');
     fs.mkdirSync(outDir);
-    assert.deepEqual(writeSplitFolders(folder, { train: [0], test: [3] }, outDir), { train: 1, test: 1 });
+    assert.deepEqual(await writeSplitFolders(folder, { train: [0], test: [3] }, outDir), { train: 1, test: 1 });
     assert.ok(fs.existsSync(path.join(outDir, 'test', 'beta', 'b1.png')));
   });
 
-  it('leaves neither outDir nor a partial folder behind when copying fails', () => {
+  it('leaves neither outDir nor a partial folder behind when copying fails', async () => {
     const dir = makeTempDir();
     const folder = makeSource(dir);
     const outDir = path.join(dir, 'split');
     fs.rmSync(folder.images[4].path);
-    assert.throws(() => writeSplitFolders(folder, { train: [0, 1, 3, 4], test: [2, 5] }, outDir), /^WbcError: cannot write the split to /);
+    await assert.rejects(() => writeSplitFolders(folder, { train: [0, 1, 3, 4], test: [2, 5] }, outDir), /^WbcError: cannot write the split to /);
     assert.deepEqual(fs.readdirSync(dir).sort(), ['source']);
   });
 
-  it('refuses an outDir inside or around the image folder', () => {
+  it('refuses an outDir inside or around the image folder', async () => {
     const dir = makeTempDir();
     const folder = makeSource(dir);
-    assert.throws(() => writeSplitFolders(folder, { train: [0], test: [3] }, path.join(folder.root, 'split')), /overlaps the image folder/);
-    assert.throws(() => writeSplitFolders(folder, { train: [0], test: [3] }, dir, { force: true }), /overlaps the image folder/);
+    await assert.rejects(() => writeSplitFolders(folder, { train: [0], test: [3] }, path.join(folder.root, 'split')), /overlaps the image folder/);
+    await assert.rejects(() => writeSplitFolders(folder, { train: [0], test: [3] }, dir, { force: true }), /overlaps the image folder/);
     assert.ok(fs.existsSync(folder.images[0].path));
   });
 });

@@ -10,7 +10,7 @@ import { makeTempDir } from '../helpers/images';
 
 /** The parts of a model description that loading reads; `classes` tells two models apart. */
 function describeModel(classes: string[]): ModelInfo {
-  return { format: 'wbc-classifier-model', version: 1, classes, network: TINY_NETWORK, input: TINY_INPUT } as ModelInfo;
+  return { format: 'wbc-classifier-model', version: 2, classes, network: TINY_NETWORK, input: TINY_INPUT, testTimeViews: 1, reviewThreshold: 0.5 };
 }
 
 const runtime = { device: 'cpu' as const, bfloat16: false };
@@ -59,8 +59,17 @@ describe('model folders', () => {
     const engine = tinyEngine(3);
     saveModel(dir, describeModel(['a', 'b', 'c']), engine);
     const file = path.join(dir, 'model.json');
-    const { weightsSha256: _, ...older } = JSON.parse(fs.readFileSync(file, 'utf8'));
-    fs.writeFileSync(file, JSON.stringify(older));
+    const { weightsSha256: _, ...unhashed } = JSON.parse(fs.readFileSync(file, 'utf8'));
+    fs.writeFileSync(file, JSON.stringify({ ...unhashed, version: 1 }));
     assert.deepEqual(predictions(loadModel(dir, runtime).engine), predictions(engine));
+  });
+
+  it('refuse a current model whose hash was removed, so that other weights cannot be slipped in', () => {
+    const dir = path.join(makeTempDir(), 'model');
+    saveModel(dir, describeModel(['a', 'b', 'c']), tinyEngine(3));
+    const file = path.join(dir, 'model.json');
+    const { weightsSha256: _, ...unhashed } = JSON.parse(fs.readFileSync(file, 'utf8'));
+    fs.writeFileSync(file, JSON.stringify(unhashed));
+    assert.throws(() => loadModel(dir, runtime), /model\.json is damaged: weightsSha256 is missing/);
   });
 });

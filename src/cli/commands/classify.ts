@@ -3,7 +3,9 @@ import { predictionsCsv } from '../../classify/csv';
 import { differentialCsv, formatDifferential } from '../../classify/differential';
 import { writeFileAtomic } from '../../util/atomic-write';
 import { WbcError } from '../../util/errors';
-import { RUNTIME_OPTIONS, RUNTIME_USAGE, fraction, parse, positionals, runtimeChoice, views, type Command } from '../args';
+import { checkOutputPaths } from '../../util/output-paths';
+import { RUNTIME_OPTIONS, RUNTIME_USAGE, decimal, parse, positionals, runtimeChoice, wholeNumber, type Command } from '../args';
+import { printOut, printWarnings } from '../output';
 import { ProgressLine, bar } from '../progress';
 
 const usage = `Usage: wbc classify <model-dir> <image-dir> [--out FILE.csv] [options]
@@ -29,24 +31,31 @@ export const classifyCommand: Command = {
     const args = parse(argv, {
       out: { type: 'string' }, 'review-threshold': { type: 'string' }, tta: { type: 'string' }, ...RUNTIME_OPTIONS,
     }, usage);
-    if (args.flag('help')) return void process.stdout.write(`${usage}\n`);
+    if (args.flag('help')) return void printOut(usage);
     const [modelDir, imageDir] = positionals(args.positionals, ['model-dir', 'image-dir'], usage);
     const out = (args.text('out')) ?? 'predictions.csv';
-    if (!out.toLowerCase().endsWith('.csv')) throw new WbcError(`--out must name a .csv file, got '${out}'`);
+    const differentialFile = differentialPathFor(out);
+    checkOutputPaths(
+      [
+        { path: out, option: '--out', kind: 'file', extensions: ['.csv'] },
+        { path: differentialFile, option: 'the differential count (beside --out)', kind: 'file' },
+      ],
+      [{ path: modelDir, what: 'the model folder' }, { path: imageDir, what: 'the image folder' }],
+    );
     const progress = new ProgressLine();
     const result = await classify(modelDir, imageDir, {
-      reviewThreshold: fraction(args.text('review-threshold'), 'review-threshold'),
-      testTimeViews: views(args.text('tta')),
+      reviewThreshold: decimal(args.text('review-threshold'), 'review-threshold'),
+      testTimeViews: wholeNumber(args.text('tta'), 'tta'),
       ...runtimeChoice(args),
       onProgress: (done, total) => progress.update(`classifying ${bar(done / total)} ${done}/${total}`),
     });
     progress.done();
-    for (const skipped of result.skipped) process.stderr.write(`skipped: ${skipped.reason}\n`);
+    printWarnings(result.warnings);
+    printWarnings(result.skipped.map((skipped) => skipped.reason), 'skipped: ');
     if (result.predictions.length === 0) throw new WbcError(`no readable images in ${imageDir}`);
     writeFileAtomic(out, predictionsCsv(result.predictions, result.classes));
-    const differentialFile = differentialPathFor(out);
     writeFileAtomic(differentialFile, differentialCsv(result.differential));
-    process.stdout.write(`Classified ${result.predictions.length} images (review threshold ${result.reviewThreshold})\n\n`);
-    process.stdout.write(`${formatDifferential(result.differential)}\n\nPredictions: ${out}\nDifferential count: ${differentialFile}\n`);
+    printOut(`Classified ${result.predictions.length} images (review threshold ${result.reviewThreshold})\n`);
+    printOut(`${formatDifferential(result.differential)}\n\nPredictions: ${out}\nDifferential count: ${differentialFile}`);
   },
 };

@@ -1,8 +1,10 @@
-import { writeConfusionMatrixImage } from '../../evaluate/confusion-image';
+import { CONFUSION_EXTENSIONS, writeConfusionMatrixImage } from '../../evaluate/confusion-image';
 import { evaluate } from '../../evaluate/evaluate';
 import { formatMetrics } from '../../evaluate/report';
 import { writeFileAtomic } from '../../util/atomic-write';
-import { CACHE_OPTIONS, RUNTIME_OPTIONS, RUNTIME_USAGE, cacheChoice, oneOf, parse, positionals, runtimeChoice, views, type Command } from '../args';
+import { checkOutputPaths, type OutputPath } from '../../util/output-paths';
+import { CACHE_OPTIONS, RUNTIME_OPTIONS, RUNTIME_USAGE, cacheChoice, parse, positionals, runtimeChoice, wholeNumber, type Command } from '../args';
+import { printOut, printWarnings } from '../output';
 import { ProgressLine, bar } from '../progress';
 
 const usage = `Usage: wbc evaluate <model-dir> <labelled-dir> [--json FILE] [options]
@@ -10,7 +12,7 @@ const usage = `Usage: wbc evaluate <model-dir> <labelled-dir> [--json FILE] [opt
 Scores a model on a folder with one sub-folder of images per class: accuracy, balanced accuracy,
 macro-F1, per-class precision, recall, F1 and support, and the confusion matrix.
 
-  --json FILE          also write the scores as JSON
+  --json FILE.json     also write the scores as JSON
   --confusion FILE     write the confusion matrix as a picture (.svg or .png)
   --split all|test     all images in the folder (default), or only the model's held-out test images
   --tta N              flips/turns averaged per image: 1, 2, 4 or 8 (default: the model's)
@@ -27,27 +29,33 @@ export const evaluateCommand: Command = {
       json: { type: 'string' }, confusion: { type: 'string' }, split: { type: 'string' }, tta: { type: 'string' },
       ...CACHE_OPTIONS, ...RUNTIME_OPTIONS,
     }, usage);
-    if (args.flag('help')) return void process.stdout.write(`${usage}\n`);
+    if (args.flag('help')) return void printOut(usage);
     const [modelDir, dataDir] = positionals(args.positionals, ['model-dir', 'labelled-dir'], usage);
+    const json = args.text('json');
+    const confusion = args.text('confusion');
+    const outputs: OutputPath[] = [];
+    if (json) outputs.push({ path: json, option: '--json', kind: 'file', extensions: ['.json'] });
+    if (confusion) outputs.push({ path: confusion, option: '--confusion', kind: 'file', extensions: CONFUSION_EXTENSIONS });
+    checkOutputPaths(outputs, [{ path: modelDir, what: 'the model folder' }, { path: dataDir, what: 'the image folder' }]);
     const progress = new ProgressLine();
     const result = await evaluate(modelDir, dataDir, {
-      split: oneOf(args.text('split'), 'split', ['all', 'test'] as const),
-      testTimeViews: views(args.text('tta')),
+      split: args.text('split') as 'all' | 'test' | undefined,
+      testTimeViews: wholeNumber(args.text('tta'), 'tta'),
       cacheDir: cacheChoice(args),
       ...runtimeChoice(args),
       onProgress: (done, total) => progress.update(`reading images ${bar(done / total)} ${done}/${total}`),
     });
     progress.done();
-    for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
-    for (const skipped of result.skipped) process.stderr.write(`skipped: ${skipped.reason}\n`);
-    process.stdout.write(`Scored ${result.scored} images\n\n${formatMetrics(result.metrics)}\n`);
-    if (args.text('json')) {
-      writeFileAtomic(args.text('json')!, `${JSON.stringify({ ...result.metrics, images: result.scored, skipped: result.skipped }, null, 2)}\n`);
-      process.stdout.write(`Scores written to ${args.text('json')}\n`);
+    printWarnings(result.warnings);
+    printWarnings(result.skipped.map((skipped) => skipped.reason), 'skipped: ');
+    printOut(`Scored ${result.scored} images\n\n${formatMetrics(result.metrics)}`);
+    if (json) {
+      writeFileAtomic(json, `${JSON.stringify({ ...result.metrics, images: result.scored, skipped: result.skipped }, null, 2)}\n`);
+      printOut(`Scores written to ${json}`);
     }
-    if (args.text('confusion')) {
-      await writeConfusionMatrixImage(result.metrics, args.text('confusion')!);
-      process.stdout.write(`Confusion matrix picture: ${args.text('confusion')}\n`);
+    if (confusion) {
+      await writeConfusionMatrixImage(result.metrics, confusion);
+      printOut(`Confusion matrix picture: ${confusion}`);
     }
   },
 };

@@ -1,5 +1,6 @@
 import { readModelInfo, type ModelInfo } from '../../model/model-folder';
 import { parse, positionals, type Command } from '../args';
+import { printOut } from '../output';
 import { duration, percent } from '../progress';
 
 const usage = `Usage: wbc info <model-dir> [--json]
@@ -8,20 +9,31 @@ Describes a model: its classes, input, network, the data and split it was traine
 
   --json    print model.json's description without the file lists`;
 
+const NOT_RECORDED = 'not recorded in this model';
+
+function describeData(data: ModelInfo['data']): string {
+  if (!data) return NOT_RECORDED;
+  const counts = Object.entries(data.imagesPerClass).map(([name, count]) => `${name} ${count}`).join(', ');
+  return `${data.root ? `${data.root} ` : ''}(${counts}${data.skipped.length ? `; ${data.skipped.length} unreadable` : ''})`;
+}
+
+function describeTraining(t: ModelInfo['training']): string {
+  if (!t) return NOT_RECORDED;
+  return `${t.history.length}/${t.epochs} epochs, weights of epoch ${t.keptEpoch}, batch ${t.batchSize}, lr ${t.learningRate}, balance ${t.balance}, ${t.bfloat16 ? 'bf16' : 'fp32'}, ${t.threads} threads, ${duration(t.seconds)}, LibTorch ${t.libtorch}`;
+}
+
 export function describeModel(info: ModelInfo): string {
-  const t = info.training;
-  const m = info.testMetrics;
-  const counts = Object.entries(info.data.imagesPerClass).map(([name, count]) => `${name} ${count}`).join(', ');
+  const { split, testMetrics: m } = info;
   return [
     `classes:        ${info.classes.join(', ')}`,
     `input:          ${info.input.inputSize}x${info.input.inputSize} px, centre ${percent(info.input.inputSize / info.input.storedSize, 0)} of each image; mean ${info.input.mean.map((v) => v.toFixed(3)).join('/')}, std ${info.input.std.map((v) => v.toFixed(3)).join('/')}`,
     `network:        ${info.network.widths.length} stages x ${info.network.convsPerStage} convs, widths ${info.network.widths.join('-')}, dropout ${info.network.dropout}`,
     `prediction:     ${info.testTimeViews} test-time view(s); review below ${percent(info.reviewThreshold, 0)} confidence`,
-    `data:           ${info.data.root} (${counts}${info.data.skipped.length ? `; ${info.data.skipped.length} unreadable` : ''})`,
-    `split:          ${info.split.train.length} train, ${info.split.validation.length} validation, ${info.split.test.length} test (seed ${info.split.seed})`,
-    `training:       ${t.history.length}/${t.epochs} epochs, weights of epoch ${t.keptEpoch}, batch ${t.batchSize}, lr ${t.learningRate}, balance ${t.balance}, ${t.bfloat16 ? 'bf16' : 'fp32'}, ${t.threads} threads, ${duration(t.seconds)}, LibTorch ${t.libtorch}`,
-    `test scores:    accuracy ${percent(m.accuracy)}, balanced accuracy ${percent(m.balancedAccuracy)}, macro-F1 ${m.macroF1.toFixed(3)}`,
-    `created:        ${info.createdAt}`,
+    `data:           ${describeData(info.data)}`,
+    `split:          ${split ? `${split.train.length} train, ${split.validation.length} validation, ${split.test.length} test (seed ${split.seed})` : NOT_RECORDED}`,
+    `training:       ${describeTraining(info.training)}`,
+    `test scores:    ${m ? `accuracy ${percent(m.accuracy)}, balanced accuracy ${percent(m.balancedAccuracy)}, macro-F1 ${m.macroF1.toFixed(3)}` : NOT_RECORDED}`,
+    `created:        ${info.createdAt ?? NOT_RECORDED}`,
   ].join('\n');
 }
 
@@ -31,15 +43,14 @@ export const infoCommand: Command = {
   usage,
   async run(argv) {
     const args = parse(argv, { json: { type: 'boolean' } }, usage);
-    if (args.flag('help')) return void process.stdout.write(`${usage}\n`);
+    if (args.flag('help')) return void printOut(usage);
     const [modelDir] = positionals(args.positionals, ['model-dir'], usage);
     const info = readModelInfo(modelDir);
     if (args.flag('json')) {
-      const { train, validation, test, ...split } = info.split;
-      const summary = { ...info, split: { ...split, train: train.length, validation: validation.length, test: test.length } };
-      process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+      const split = info.split && { ...info.split, train: info.split.train.length, validation: info.split.validation.length, test: info.split.test.length };
+      process.stdout.write(`${JSON.stringify({ ...info, split }, null, 2)}\n`);
     } else {
-      process.stdout.write(`${describeModel(info)}\n`);
+      printOut(describeModel(info));
     }
   },
 };

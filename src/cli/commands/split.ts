@@ -1,8 +1,8 @@
-import { scanImageFolder } from '../../data/image-folder';
-import { writeSplitFolders } from '../../data/split-folders';
-import { stratifiedSplit } from '../../data/split';
+import { splitFolder } from '../../data/split-folders';
 import { TRAIN_DEFAULTS } from '../../train/train';
-import { fraction, integer, parse, positionals, usageError, type Command } from '../args';
+import { decimal, parse, positionals, usageError, wholeNumber, type Command } from '../args';
+import { printOut, printWarnings } from '../output';
+import { ProgressLine, bar } from '../progress';
 
 const usage = `Usage: wbc split <labelled-dir> --out <dir> [options]
 
@@ -22,15 +22,20 @@ export const splitCommand: Command = {
     const args = parse(argv, {
       out: { type: 'string' }, 'test-fraction': { type: 'string' }, seed: { type: 'string' }, force: { type: 'boolean' },
     }, usage);
-    if (args.flag('help')) return void process.stdout.write(`${usage}\n`);
+    if (args.flag('help')) return void printOut(usage);
     const [dataDir] = positionals(args.positionals, ['labelled-dir'], usage);
-    if (!args.text('out')) throw usageError('--out <dir> is required', usage);
-    const folder = scanImageFolder(dataDir);
-    for (const warning of folder.warnings) process.stderr.write(`warning: ${warning}\n`);
-    const testFraction = fraction(args.text('test-fraction'), 'test-fraction') ?? TRAIN_DEFAULTS.testFraction;
-    const seed = integer(args.text('seed'), 'seed', 0) ?? TRAIN_DEFAULTS.seed;
-    const { keep, holdOut } = stratifiedSplit(folder.images.map((image) => image.label), testFraction, seed);
-    const counts = writeSplitFolders(folder, { train: keep, test: holdOut }, args.text('out')!, { force: args.flag('force') });
-    process.stdout.write(`Wrote ${counts.train} training and ${counts.test} test images to ${args.text('out')}\n`);
+    const out = args.text('out');
+    if (!out) throw usageError('--out <dir> is required', usage);
+    const progress = new ProgressLine();
+    const result = await splitFolder(dataDir, {
+      out,
+      testFraction: decimal(args.text('test-fraction'), 'test-fraction') ?? TRAIN_DEFAULTS.testFraction,
+      seed: wholeNumber(args.text('seed'), 'seed') ?? TRAIN_DEFAULTS.seed,
+      force: args.flag('force'),
+      onProgress: (done, total) => progress.update(`copying ${bar(done / total)} ${done}/${total}`),
+    });
+    progress.done();
+    printWarnings(result.warnings);
+    printOut(`Wrote ${result.train} training and ${result.test} test images to ${out}`);
   },
 };

@@ -1,9 +1,12 @@
 import * as path from 'node:path';
-import { writeConfusionMatrixImage } from '../../evaluate/confusion-image';
+import { CONFUSION_EXTENSIONS, writeConfusionMatrixImage } from '../../evaluate/confusion-image';
 import { formatMetrics } from '../../evaluate/report';
 import { TRAIN_DEFAULTS, train } from '../../train/train';
 import type { TrainingEvent } from '../../train/events';
-import { CACHE_OPTIONS, RUNTIME_OPTIONS, RUNTIME_USAGE, cacheChoice, fraction, integer, oneOf, parse, positionals, positiveNumber, runtimeChoice, views, type Command } from '../args';
+import type { Balance } from '../../model/model-folder';
+import { checkOutputPaths } from '../../util/output-paths';
+import { CACHE_OPTIONS, RUNTIME_OPTIONS, RUNTIME_USAGE, cacheChoice, decimal, parse, positionals, runtimeChoice, wholeNumber, type Command } from '../args';
+import { printOut, printWarnings } from '../output';
 import { ProgressLine, bar, duration, percent } from '../progress';
 
 const d = TRAIN_DEFAULTS;
@@ -80,37 +83,41 @@ export const trainCommand: Command = {
     if (args.flag('help')) return void process.stdout.write(`${usage}\n`);
     const [dataDir] = positionals(args.positionals, ['labelled-dir'], usage);
     const out = (args.text('out')) ?? 'wbc-model';
+    const modelFiles = ['model.json', 'weights.pt', 'checkpoint'].map((name) => ({ path: path.join(out, name), what: 'the model\'s own file' }));
+    if (args.text('confusion')) {
+      checkOutputPaths([{ path: args.text('confusion')!, option: '--confusion', kind: 'file', extensions: CONFUSION_EXTENSIONS }], [{ path: dataDir, what: 'the image folder' }, ...modelFiles]);
+    }
     const progress = new ProgressLine();
     const result = await train(dataDir, {
       out,
       force: args.flag('force'),
       resume: args.flag('resume'),
-      epochs: integer(args.text('epochs'), 'epochs'),
-      width: integer(args.text('width'), 'width'),
-      inputSize: integer(args.text('size'), 'size', 16),
-      crop: fraction(args.text('crop'), 'crop'),
-      batchSize: integer(args.text('batch'), 'batch', 2),
-      balance: oneOf(args.text('balance'), 'balance', ['weights', 'sampler', 'none', 'smote'] as const),
-      learningRate: positiveNumber(args.text('lr'), 'lr'),
-      weightDecay: positiveNumber(args.text('weight-decay'), 'weight-decay'),
-      labelSmoothing: positiveNumber(args.text('label-smoothing'), 'label-smoothing'),
-      patience: integer(args.text('patience'), 'patience'),
-      testTimeViews: views(args.text('tta')),
-      testFraction: fraction(args.text('test-fraction'), 'test-fraction'),
-      validationFraction: fraction(args.text('validation-fraction'), 'validation-fraction'),
-      seed: integer(args.text('seed'), 'seed', 0),
-      maxPerClass: integer(args.text('max-per-class'), 'max-per-class'),
+      epochs: wholeNumber(args.text('epochs'), 'epochs'),
+      width: wholeNumber(args.text('width'), 'width'),
+      inputSize: wholeNumber(args.text('size'), 'size'),
+      crop: decimal(args.text('crop'), 'crop'),
+      batchSize: wholeNumber(args.text('batch'), 'batch'),
+      balance: args.text('balance') as Balance | undefined,
+      learningRate: decimal(args.text('lr'), 'lr'),
+      weightDecay: decimal(args.text('weight-decay'), 'weight-decay'),
+      labelSmoothing: decimal(args.text('label-smoothing'), 'label-smoothing'),
+      patience: wholeNumber(args.text('patience'), 'patience'),
+      testTimeViews: wholeNumber(args.text('tta'), 'tta'),
+      testFraction: decimal(args.text('test-fraction'), 'test-fraction'),
+      validationFraction: decimal(args.text('validation-fraction'), 'validation-fraction'),
+      seed: wholeNumber(args.text('seed'), 'seed'),
+      maxPerClass: wholeNumber(args.text('max-per-class'), 'max-per-class'),
       cacheDir: cacheChoice(args),
       ...runtimeChoice(args),
       onEvent: reportProgress(progress),
     });
     progress.done();
-    for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
+    printWarnings(result.warnings);
     const confusion = (args.text('confusion')) ?? path.join(out, 'confusion-matrix.svg');
     await writeConfusionMatrixImage(result.info.testMetrics, confusion, 'Test split');
     const { info } = result;
-    process.stdout.write(`\nModel written to ${out} (weights of epoch ${info.training.keptEpoch}, ${duration(info.training.seconds)})\n`);
-    process.stdout.write(`Test split: ${info.split.test.length} images never seen in training\n\n${formatMetrics(info.testMetrics)}\n`);
-    process.stdout.write(`Confusion matrix picture: ${confusion}\n`);
+    printOut(`\nModel written to ${out} (weights of epoch ${info.training.keptEpoch}, ${duration(info.training.seconds)})`);
+    printOut(`Test split: ${info.split.test.length} images never seen in training\n\n${formatMetrics(info.testMetrics)}`);
+    printOut(`Confusion matrix picture: ${confusion}`);
   },
 };
