@@ -48,6 +48,7 @@ async function copySplit(
   folder: ImageFolder,
   split: { train: number[]; test: number[] },
   target: string,
+  interrupted: () => boolean,
   onProgress?: (done: number, total: number) => void,
 ): Promise<void> {
   const total = split.train.length + split.test.length;
@@ -56,6 +57,7 @@ async function copySplit(
     // Every class gets a folder on both sides, so the output mirrors the source even where a side has no images.
     for (const name of folder.classes) makeFolders(path.join(target, part, name));
     for (const index of indices) {
+      if (interrupted()) throw new WbcError('interrupted');
       const image = folder.images[index];
       if (image === undefined) throw new WbcError(`split refers to image ${index}, but the folder has ${folder.images.length}`);
       const className = folder.classes[image.label];
@@ -112,7 +114,7 @@ export async function writeSplitFolders(
   const removePartial = () => fs.rmSync(partial, { recursive: true, force: true });
   removePartial();
   try {
-    await cleanUpOnInterrupt(removePartial, () => copySplit(folder, split, partial, options.onProgress));
+    await cleanUpOnInterrupt(removePartial, (interrupted) => copySplit(folder, split, partial, interrupted, options.onProgress));
     replaceFolder(partial, target);
   } catch (error) {
     removePartial();

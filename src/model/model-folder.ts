@@ -90,7 +90,11 @@ export interface LoadedModel {
 
 export function newEngine(network: NetworkSpec, input: InputSpec, options: { device: 'cpu' | 'cuda'; bfloat16: boolean; seed: number }): NativeEngine {
   const { Engine } = native();
-  return new Engine({ network, input, ...options });
+  try {
+    return new Engine({ network, input, ...options });
+  } catch (error) {
+    throw new WbcError(`cannot build the network: ${nativeMessage(error)}`);
+  }
 }
 
 function sha256(bytes: Uint8Array): string {

@@ -3,7 +3,7 @@ import { boolean, integer, list, number, object, oneOf, optional, record, text, 
 import type { ModelInfo } from './model-folder';
 
 /** Names that are safe as folder names on every system, as class names become folders (`wbc split`). */
-const CLASS_NAME = /^(?!\.{1,2}$)[^/\\\0]{1,200}$/;
+const CLASS_NAME = /^(?!\.{1,2}$)[^/\\\u0000-\u001f\u007f]{1,200}$/;
 const fraction = number(0, 1);
 const stringList = list(text());
 
@@ -43,7 +43,7 @@ const modelInfo = object<ModelInfo>({
   format: oneOf('wbc-classifier-model'),
   version: oneOf(1, 2),
   createdAt: optional(text()),
-  classes: list(text({ pattern: CLASS_NAME, describe: 'a class name (1 to 200 characters, no / or \\, not . or ..)' }), 2, 1000),
+  classes: list(text({ pattern: CLASS_NAME, describe: 'a class name (1 to 200 characters, no / or \\ or control characters, not . or ..)' }), 2, 1000),
   network: object({
     widths: list(integer(1, 2048), 1, 8),
     convsPerStage: integer(1, 8),

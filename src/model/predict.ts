@@ -1,5 +1,5 @@
 import { dihedralViews } from '../augment/policy';
-import type { NativeEngine } from '../native/binding';
+import { nativeMessage, type NativeEngine } from '../native/binding';
 import { WbcError } from '../util/errors';
 
 /** No answer at all is better than a NaN that a report would show as a confident class. */
@@ -15,10 +15,17 @@ function requireFinite(probabilities: Float32Array): Float32Array {
  * views (flips and quarter turns); row-major, one row of class probabilities per index.
  */
 export function predictProbabilities(engine: NativeEngine, pixels: Uint8Array, indices: Int32Array, views: number): Float32Array {
-  if (views === 1) return requireFinite(engine.predict(pixels, indices, null));
+  const predict = (augment: Float32Array | null) => {
+    try {
+      return engine.predict(pixels, indices, augment);
+    } catch (error) {
+      throw new WbcError(`prediction failed: ${nativeMessage(error)}`);
+    }
+  };
+  if (views === 1) return requireFinite(predict(null));
   let sum: Float32Array | undefined;
   for (const view of dihedralViews(indices.length, views)) {
-    const probabilities = engine.predict(pixels, indices, view);
+    const probabilities = predict(view);
     if (!sum) sum = probabilities;
     else for (let i = 0; i < sum.length; i += 1) sum[i] += probabilities[i];
   }

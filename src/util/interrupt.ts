@@ -1,25 +1,31 @@
+import * as os from 'node:os';
+
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
 
 /**
- * Runs `work`; should Ctrl-C or SIGTERM arrive meanwhile, runs `cleanUp` and then ends the process as the
- * signal would have. Only useful around work that yields to the event loop (async I/O), where the signal
- * handler gets a chance to run.
+ * Runs `work`, which calls `interrupted()` between its steps and stops (by throwing) once it is true.
+ * Should Ctrl-C or SIGTERM arrive meanwhile, `cleanUp` runs once the work has stopped, so that nothing is
+ * still writing while it removes what the work left, and the process then ends as the signal would have.
  */
-export async function cleanUpOnInterrupt<T>(cleanUp: () => void, work: () => Promise<T>): Promise<T> {
-  const onSignal = (signal: NodeJS.Signals) => {
-    for (const name of SIGNALS) process.removeListener(name, onSignal);
-    try {
-      cleanUp();
-    } finally {
-      process.kill(process.pid, signal);
-    }
-  };
-  for (const name of SIGNALS) process.once(name, onSignal);
+export async function cleanUpOnInterrupt<T>(cleanUp: () => void, work: (interrupted: () => boolean) => Promise<T>): Promise<T> {
+  let received: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => { received = signal; };
+  for (const name of SIGNALS) process.on(name, onSignal);
+  let result: T | undefined;
   try {
-    return await work();
+    result = await work(() => received !== undefined);
+  } catch (error) {
+    if (received === undefined) throw error;
   } finally {
     for (const name of SIGNALS) process.removeListener(name, onSignal);
   }
+  if (received === undefined) return result as T;
+  cleanUp();
+  process.kill(process.pid, received);
+  // The signal ends the process; should it be delivered late, exit as a shell reports that signal.
+  return new Promise<never>(() => {
+    setTimeout(() => process.exit(128 + os.constants.signals[received!]), 1000);
+  });
 }
 
 /** Whether a process with this id is alive (one of another user counts as alive). */

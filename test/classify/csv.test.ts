@@ -105,3 +105,12 @@ test('parseCsv rejects an unterminated quote and text after a closing quote', ()
 test('rejects a prediction whose probabilities do not match the classes', () => {
   assert.throws(() => predictionsCsv([prediction('a', { probabilities: [1] })], CLASSES), WbcError);
 });
+
+test('names that start with a tab or a carriage return are guarded as formulas too (OWASP CSV injection)', () => {
+  const csv = predictionsCsv([
+    { file: '\t=1+1.png', prediction: 'a', confidence: 0.9, second: 'b', secondConfidence: 0.1, needsReview: false, probabilities: [0.9, 0.1] },
+    { file: '\r=1+1.png', prediction: 'a', confidence: 0.9, second: 'b', secondConfidence: 0.1, needsReview: false, probabilities: [0.9, 0.1] },
+  ], ['a', 'b']);
+  const files = parseCsv(csv).slice(1).map((row) => row[0]);
+  assert.deepEqual(files, ["'\t=1+1.png", "'\r=1+1.png"]);
+});
