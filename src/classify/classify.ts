@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { listImages } from '../data/image-folder';
+import { scanImages } from '../data/image-folder';
 import { loadImages } from '../data/load-images';
 import { PixelCache } from '../data/pixel-cache';
 import { predictProbabilities } from '../model/predict';
@@ -27,13 +27,15 @@ export interface ClassifyResult {
   differential: Differential;
   reviewThreshold: number;
   skipped: { path: string; reason: string }[];
+  /** Sub-folders that were not read: link loops, unreadable folders. */
+  warnings: string[];
 }
 
-/** Classifies every image in a folder of unlabelled images. */
+/** Classifies every image in a folder of unlabelled images and its sub-folders; each prediction's `file` is relative to imageDir. */
 export async function classify(modelDir: string, imageDir: string, options: ClassifyOptions = {}): Promise<ClassifyResult> {
   const runtime = setUpRuntime({ device: options.device, threads: options.threads });
   const { info, engine } = loadModel(modelDir, runtime);
-  const files = listImages(imageDir);
+  const { files, warnings } = scanImages(imageDir);
   const reviewThreshold = options.reviewThreshold ?? info.reviewThreshold;
   const views = options.testTimeViews ?? info.testTimeViews;
   const cache = options.cacheDir ? new PixelCache(options.cacheDir) : undefined;
@@ -53,5 +55,5 @@ export async function classify(modelDir: string, imageDir: string, options: Clas
     const names = loaded.loaded.map((i) => path.relative(imageDir, chunk[i]));
     predictions.push(...toPredictions(names, probabilities, info.classes, reviewThreshold));
   }
-  return { classes: info.classes, predictions, differential: differentialCount(predictions, info.classes), reviewThreshold, skipped };
+  return { classes: info.classes, predictions, differential: differentialCount(predictions, info.classes), reviewThreshold, skipped, warnings };
 }

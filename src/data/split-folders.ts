@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { messageOf, WbcError } from '../util/errors';
 import type { ImageFolder } from './image-folder';
+import { pathInClass } from './split';
 
 function isNonEmptyFolder(dir: string): boolean {
   let stats: fs.Stats;
@@ -30,7 +31,9 @@ function copySplit(folder: ImageFolder, split: { train: number[]; test: number[]
     for (const index of indices) {
       const image = folder.images[index];
       if (image === undefined) throw new WbcError(`split refers to image ${index}, but the folder has ${folder.images.length}`);
-      const destination = path.join(target, part, folder.classes[image.label], path.basename(image.path));
+      // Images in nested folders keep their sub-folders, so that equal names in two slides never overwrite each other.
+      const destination = path.join(target, part, folder.classes[image.label], pathInClass(folder, index));
+      fs.mkdirSync(path.dirname(destination), { recursive: true });
       // COPYFILE_FICLONE shares blocks on file systems that can, and falls back to a plain copy elsewhere.
       fs.copyFileSync(image.path, destination, fs.constants.COPYFILE_FICLONE);
     }

@@ -4,7 +4,9 @@ import { DEFAULT_AUGMENT_POLICY, sampleAugmentation, type AugmentPolicy } from '
 import { requireClasses, scanImageFolder, type ImageFolder } from '../data/image-folder';
 import { loadImages } from '../data/load-images';
 import { openPixelCache } from '../data/pixel-cache';
-import { stratifiedSplit } from '../data/split';
+import { contentHashesOf } from '../data/content-hash';
+import { relativeSkipped } from '../data/relative-paths';
+import { SPLIT_METHOD, stableSplit, stableSubset } from '../data/split';
 import { channelStatistics } from '../data/statistics';
 import { computeMetrics } from '../evaluate/metrics';
 import { chooseReviewThreshold } from '../evaluate/review-threshold';
@@ -44,6 +46,8 @@ export interface TrainOptions {
   /** Fraction of the training split kept apart to pick the best epoch and the review threshold. */
   validationFraction?: number;
   seed?: number;
+  /** Keep images whose paths within their class folder give the same key (patient, slide) on one side of the split: see SplitSettings. */
+  groupBy?: string;
   balance?: Balance;
   learningRate?: number;
   weightDecay?: number;
@@ -91,11 +95,7 @@ export interface TrainResult {
 }
 
 function limitPerClass(folder: ImageFolder, maxPerClass: number | undefined, seed: number): ImageFolder {
-  if (!maxPerClass) return folder;
-  const rng = new Rng(seed);
-  const chosen = folder.classes.flatMap((_, label) => rng.shuffle(folder.images.filter((image) => image.label === label)).slice(0, maxPerClass));
-  chosen.sort((a, b) => a.label - b.label || (a.path < b.path ? -1 : 1));
-  return { ...folder, images: chosen };
+  return maxPerClass ? stableSubset(folder, maxPerClass, seed) : folder;
 }
 
 function accuracyOf(predicted: ArrayLike<number>, truth: ArrayLike<number>): number {
@@ -111,6 +111,8 @@ function optionsThatShapeTraining(settings: Settings): Record<string, unknown> {
     epochs, batchSize, width, inputSize, crop, testFraction, validationFraction, seed, balance, learningRate, weightDecay, labelSmoothing, patience,
     augment: settings.augment ?? DEFAULT_AUGMENT_POLICY,
     maxPerClass: settings.maxPerClass ?? null,
+    groupBy: settings.groupBy ?? null,
+    splitMethod: SPLIT_METHOD,
   };
 }
 
@@ -134,11 +136,7 @@ export async function train(dataDir: string, options: TrainOptions): Promise<Tra
   const classes = folder.classes;
   const labels = folder.images.map((image) => image.label);
 
-  // Hold out the test split first; validation then comes out of what is left.
-  const { keep, holdOut: test } = stratifiedSplit(labels, settings.testFraction, settings.seed);
-  const keepSplit = stratifiedSplit(keep.map((i) => labels[i]), settings.validationFraction, settings.seed + 1);
-  const trainImages = keepSplit.keep.map((i) => keep[i]);
-  const validationImages = keepSplit.holdOut.map((i) => keep[i]);
+  const { train: trainImages, validation: validationImages, test } = stableSplit(folder, settings);
 
   const storedSize = storedSizeFor(settings.inputSize, settings.crop);
   const cache = openPixelCache(options.cacheDir);
@@ -169,6 +167,7 @@ export async function train(dataDir: string, options: TrainOptions): Promise<Tra
   const run: RunIdentity = { options: optionsThatShapeTraining(settings), split, mean, std };
   const mismatch = plan.resumeFrom && describeMismatch(plan.resumeFrom.run, run, dataDir);
   if (mismatch) throw new WbcError(`cannot resume: ${mismatch}`);
+  const contentHashes = await contentHashesOf(folder.root, split);
 
   const input = { inputSize: settings.inputSize, storedSize, mean, std };
   const network = networkSpec(settings.width, classes.length);
@@ -221,15 +220,17 @@ export async function train(dataDir: string, options: TrainOptions): Promise<Tra
     testTimeViews: views,
     reviewThreshold,
     data: {
-      root: path.resolve(dataDir),
       imagesPerClass: Object.fromEntries(classCounts(labels, classes.length).map((count, label) => [classes[label], count])),
-      skipped: loaded.skipped,
+      skipped: relativeSkipped(loaded.skipped, folder.root),
     },
     split: {
+      method: SPLIT_METHOD,
       seed: settings.seed,
       testFraction: settings.testFraction,
       validationFraction: settings.validationFraction,
+      groupBy: settings.groupBy ?? null,
       ...split,
+      contentHashes,
     },
     training: {
       epochs: settings.epochs,

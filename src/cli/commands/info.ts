@@ -17,8 +17,8 @@ export function describeModel(info: ModelInfo): string {
     `input:          ${info.input.inputSize}x${info.input.inputSize} px, centre ${percent(info.input.inputSize / info.input.storedSize, 0)} of each image; mean ${info.input.mean.map((v) => v.toFixed(3)).join('/')}, std ${info.input.std.map((v) => v.toFixed(3)).join('/')}`,
     `network:        ${info.network.widths.length} stages x ${info.network.convsPerStage} convs, widths ${info.network.widths.join('-')}, dropout ${info.network.dropout}`,
     `prediction:     ${info.testTimeViews} test-time view(s); review below ${percent(info.reviewThreshold, 0)} confidence`,
-    `data:           ${info.data.root} (${counts}${info.data.skipped.length ? `; ${info.data.skipped.length} unreadable` : ''})`,
-    `split:          ${info.split.train.length} train, ${info.split.validation.length} validation, ${info.split.test.length} test (seed ${info.split.seed})`,
+    `data:           ${info.data.root ? `${info.data.root} ` : ''}(${counts}${info.data.skipped.length ? `; ${info.data.skipped.length} unreadable` : ''})`,
+    `split:          ${info.split.train.length} train, ${info.split.validation.length} validation, ${info.split.test.length} test (seed ${info.split.seed}${info.split.groupBy ? `, grouped by /${info.split.groupBy}/` : ''}${info.split.method ? `, ${info.split.method}` : ''})`,
     `training:       ${t.history.length}/${t.epochs} epochs, weights of epoch ${t.keptEpoch}, batch ${t.batchSize}, lr ${t.learningRate}, balance ${t.balance}, ${t.bfloat16 ? 'bf16' : 'fp32'}, ${t.threads} threads, ${duration(t.seconds)}, LibTorch ${t.libtorch}`,
     `test scores:    accuracy ${percent(m.accuracy)}, balanced accuracy ${percent(m.balancedAccuracy)}, macro-F1 ${m.macroF1.toFixed(3)}`,
     `created:        ${info.createdAt}`,
@@ -35,7 +35,7 @@ export const infoCommand: Command = {
     const [modelDir] = positionals(args.positionals, ['model-dir'], usage);
     const info = readModelInfo(modelDir);
     if (args.flag('json')) {
-      const { train, validation, test, ...split } = info.split;
+      const { train, validation, test, contentHashes, ...split } = info.split;
       const summary = { ...info, split: { ...split, train: train.length, validation: validation.length, test: test.length } };
       process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     } else {
