@@ -15,5 +15,6 @@ export { formatMetrics } from './evaluate/report';
 export { writeConfusionMatrixImage, confusionMatrixSvg } from './evaluate/confusion-image';
 export { predictionsCsv } from './classify/csv';
 export { differentialCount, formatDifferential, differentialCsv, type Differential } from './classify/differential';
+export { differentialsByFolder, perFolderDifferentialCsv, type FolderDifferential } from './classify/per-folder';
 export type { Prediction } from './classify/predictions';
 export { WbcError } from './util/errors';
