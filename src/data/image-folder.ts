@@ -96,9 +96,15 @@ class FolderWalker {
   private readonly seen = new Map<string, string>();
   readonly warnings: string[] = [];
 
-  /** Marks `dir` as read; returns a warning instead when it was read before. */
+  /** Marks `dir` as read and returns its identity; undefined, with a warning, when it was read before or cannot be read. */
   private enter(dir: string, shown: string, ancestors: ReadonlySet<string>): string | undefined {
-    const stats = fs.statSync(dir);
+    let stats: fs.Stats;
+    try {
+      stats = fs.statSync(dir);
+    } catch (error) {
+      this.cannotRead(shown, error);
+      return undefined;
+    }
     const id = `${stats.dev}:${stats.ino}`;
     const first = this.seen.get(id);
     if (first !== undefined) {
@@ -119,7 +125,7 @@ class FolderWalker {
     try {
       entries = readEntries(dir);
     } catch (error) {
-      this.warnings.push(`${shown}: cannot read this folder (${(error as NodeJS.ErrnoException).code ?? 'unknown error'}), skipped`);
+      this.cannotRead(shown, error);
       return found;
     }
     const inside = new Set([...ancestors, id]);
@@ -130,6 +136,10 @@ class FolderWalker {
       else found.notImages += 1;
     }
     return found;
+  }
+
+  private cannotRead(shown: string, error: unknown): void {
+    this.warnings.push(`${shown}: cannot read this folder (${(error as NodeJS.ErrnoException).code ?? 'unknown error'}), skipped`);
   }
 
   /** Marks the top folder as read, so that a link back to it counts as a loop; returns the ancestry to walk its sub-folders with. */
