@@ -17,7 +17,7 @@ moves no image between sides. Validation images of \`wbc train\` go to train/.
   --seed N                   (default ${TRAIN_DEFAULTS.seed})
   --group-by REGEX           images whose paths within their class folder give the same match (the first
                              capture group, or the whole match) go to the same side: patient, slide
-  --force              replace an existing, non-empty folder`;
+  --force                    replace an existing, non-empty folder`;
 
 export const splitCommand: Command = {
   name: 'split',
