@@ -247,3 +247,15 @@ test('damaged archives and LibTorch failures reach JavaScript as one line, witho
   const { pixels, labels } = randomBatch(1, 7);
   assertRefused(() => engine.trainStep(pixels, Int32Array.from([0]), labels, identityAugmentation(1), 0.01), /^Expected more than 1 value per channel when training/);
 });
+
+test('JavaScript that runs while arguments are read cannot pull memory from under the engine', () => {
+  const { pixels, indices } = randomBatch(2, 8);
+  // A getter on the mean array detaches the pixel buffer: the pixels are read after it, and are then empty.
+  const mean = [0, 0, 0];
+  Object.defineProperty(mean, 0, { get: () => (structuredClone(pixels.buffer, { transfer: [pixels.buffer] }), 0) });
+  assertRefused(() => addon.makeBatch(pixels, 8, 8, indices, null, mean, [1, 1, 1]), /^indices\[0\] is 0, outside the pixel buffer of 0 images$/);
+  // Methods called on an object that is not an engine.
+  const engine = tinyEngine(8);
+  assertRefused(() => (engine.predict as unknown as (...args: unknown[]) => unknown).call({}, pixels, indices, null), /^Illegal invocation$/);
+  assertRefused(() => (addon.Engine as unknown as (options: unknown) => unknown)(OPTIONS), /^Class constructors cannot be invoked without 'new'$/);
+});
