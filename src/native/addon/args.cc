@@ -60,7 +60,14 @@ std::string describe(const Napi::Value& value) {
     case napi_null: return "null";
     case napi_boolean: return value.As<Napi::Boolean>().Value() ? "true" : "false";
     case napi_number: return value.ToString().Utf8Value();  // JavaScript's own spelling: NaN, -Infinity, 1e+300
-    case napi_string: return "a string";
+    case napi_string: {
+      // Quoted and cut short: a string argument may be anything, a whole file's content included.
+      std::string text = value.As<Napi::String>().Utf8Value();
+      if (text.size() <= 40) return "'" + printable(text) + "'";
+      size_t cut = 40;
+      while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // not inside a UTF-8 character
+      return "'" + printable(text.substr(0, cut)) + "...'";
+    }
     case napi_symbol: return "a symbol";
     case napi_function: return "a function";
     case napi_bigint: return "a bigint";

@@ -23,7 +23,7 @@ struct Interval {
 
 // A number as JavaScript spells the special ones (NaN, Infinity), others as %g.
 std::string formatNumber(double x);
-// How a value reads in a message: "Float64Array", "NaN", "100000", "a string", "undefined".
+// How a value reads in a message: "Float64Array", "NaN", "100000", "'gpu'", "undefined".
 std::string describe(const Napi::Value& value);
 // The text with control characters written as escapes, so that a path cannot break a message into lines.
 std::string printable(const std::string& text);
