@@ -6,13 +6,16 @@
         "src/native/addon/addon.cc",
         "src/native/addon/network.cc",
         "src/native/addon/batch.cc",
-        "src/native/addon/engine.cc"
+        "src/native/addon/engine.cc",
+        "src/native/addon/jpeg-batch.cc",
+        "src/native/addon/jpeg-decode.cc",
+        "src/native/addon/reduce.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
         "<!@(node scripts/find-libtorch.js include)"
       ],
-      "libraries": ["<!@(node scripts/find-libtorch.js libs)"],
+      "libraries": ["<!@(node scripts/find-libtorch.js libs)", "-lturbojpeg"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_CPP_EXCEPTIONS_ALL", "<!@(node scripts/find-libtorch.js defines)"],
       "cflags!": ["-fno-exceptions", "-fno-rtti"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17"],

@@ -8,6 +8,7 @@
 
 #include "batch.h"
 #include "engine.h"
+#include "jpeg-batch.h"
 
 namespace {
 
@@ -60,6 +61,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setThreads", Napi::Function::New<SetThreads>(env));
   exports.Set("cudaAvailable", Napi::Function::New<CudaAvailable>(env));
   exports.Set("makeBatch", Napi::Function::New<MakeBatch>(env));
+  exports.Set("decodeJpegs", Napi::Function::New<DecodeJpegs>(env));
   exports.Set("augmentFields", Napi::Number::New(env, kAugmentFields));
   exports.Set("libtorchVersion", Napi::String::New(env, TORCH_VERSION));
   return exports;
