@@ -1,5 +1,4 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { decodeImage } from '../src/data/decode';
@@ -26,10 +25,10 @@ export async function decodeWithLoadImages(files: string[], storedSize: number):
 }
 
 /**
- * Decoding alone: loadImages (the product's path: native libjpeg-turbo, its default 4 images in flight, as
- * threads capped at the core count) against PIL with draft mode in as many threads (pytorch_reference.py
- * decode_files), back to back in alternating order; then sharp (decodeImage, the fallback path and the
- * product's path before the native decoder) one at a time and with 4 in flight, for reference.
+ * Decoding alone: loadImages (the product's path: native libjpeg-turbo on its default 4 threads) against PIL
+ * with draft mode in as many threads (pytorch_reference.py decode_files), back to back in alternating order;
+ * then sharp (decodeImage, the fallback path and the product's path before the native decoder) one at a time
+ * and with 4 in flight, for reference.
  */
 export async function benchmarkDecoding(files: string[], storedSize: number, pytorch: PyTorchWorker | undefined, scratch: string, repeats: number): Promise<void> {
   note(`decoding: ${repeats} repeats of ${files.length} JPEGs per variant, no pixel cache; sharp.concurrency=${sharp.concurrency()}`);
@@ -55,7 +54,6 @@ export async function benchmarkDecoding(files: string[], storedSize: number, pyt
     sharpFour.push(await decodeWithSharp(files, storedSize, 4));
   }
   spread('decode_img_per_s_ours', ours);
-  figure('decode_threads_ours', Math.min(4, os.availableParallelism()));
   spread('decode_img_per_s_sharp_single', sharpSingle);
   spread('decode_img_per_s_sharp_c4', sharpFour);
   figure('decode_sharp_threads', sharp.concurrency());

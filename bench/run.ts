@@ -11,7 +11,6 @@
  *   --smoke: the quick sections with tiny repeats, to check that the bench runs (figures mean nothing)
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { DEFAULT_AUGMENT_POLICY } from '../src/augment/policy';
@@ -55,7 +54,7 @@ function planFor(mode: Mode) {
 }
 type Plan = ReturnType<typeof planFor>;
 
-/** PIL threads for the PyTorch side's decoding: as many as loadImages' default images in flight. */
+/** PIL threads for the PyTorch side's decoding: as many as loadImages' default decoder threads. */
 const DECODE_WORKERS = 4;
 
 async function startPyTorch(pool: Pool, runtime: Runtime): Promise<PyTorchWorker | undefined> {
@@ -93,7 +92,7 @@ async function startPyTorch(pool: Pool, runtime: Runtime): Promise<PyTorchWorker
 async function throughput(pool: Pool, runtime: Runtime, pytorch: PyTorchWorker | undefined, plan: Plan, decodeOnly: boolean): Promise<void> {
   figure('ours_settings', `libtorch=addon threads=${runtime.threads} bf16_autocast=${runtime.bfloat16} channels_last=true batch=${TRAIN_DEFAULTS.batchSize} `
     + `width=${TRAIN_DEFAULTS.width} input=${pool.input.inputSize} stored=${pool.input.storedSize} `
-    + `decode=libjpeg-turbo in the addon(loadImages, ${Math.min(4, os.availableParallelism())} threads; sharp for anything else)`);
+    + `decode=libjpeg-turbo in the addon(loadImages, ${DECODE_WORKERS} threads; sharp for anything else)`);
   const inference = new OurInference(pool, runtime);
   if (!decodeOnly) {
     await compareTraining(new OurTraining(pool, runtime), pytorch, plan.training);

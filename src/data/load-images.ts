@@ -1,5 +1,4 @@
 import { constants as bufferConstants } from 'node:buffer';
-import * as os from 'node:os';
 import { native } from '../native/binding';
 import { WbcError } from '../util/errors';
 import { decodeImage, requireStoredSize } from './decode';
@@ -17,7 +16,7 @@ export interface LoadedImages {
 
 export interface LoadImagesOptions {
   cache?: PixelCache;
-  /** Images decoded at the same time (native threads: at most one per core); default 4. */
+  /** Images decoded at the same time: native decoder threads, or sharp decodes in flight; default 4. */
   concurrency?: number;
   onProgress?: (done: number, total: number) => void;
 }
@@ -43,6 +42,8 @@ function allocateImages(count: number, imageBytes: number): Buffer {
 const NATIVE_BATCH_FILES = 128;
 /** ...and at most this much scratch memory for a batch's pixels at large stored sizes. */
 const NATIVE_BATCH_BYTES = 16 * 1024 ** 2;
+/** The addon's limit on decoder threads. */
+const NATIVE_MAX_THREADS = 64;
 
 /**
  * Decodes the JPEGs among `indices` with the addon's libjpeg-turbo decoder, in batches, off the JavaScript
@@ -74,7 +75,7 @@ async function decodeJpegsNatively(
 
 /**
  * Decodes images into one buffer, so memory stays at that buffer plus a batch in flight: cached pixels first,
- * then JPEGs natively on up to `concurrency` threads, then whatever is left with sharp, `concurrency` at a
+ * then JPEGs natively on `concurrency` threads, then whatever is left with sharp, `concurrency` at a
  * time, which also words every refusal. Both decoders give the same pixels (test/data/native-jpeg.test.ts).
  * Files that cannot be decoded are skipped with their reason; the survivors are packed together in input order.
  */
@@ -115,8 +116,7 @@ export async function loadImages(
     }
   }
 
-  const threads = Math.min(concurrency, os.availableParallelism());
-  const forSharp = await decodeJpegsNatively(paths, toDecode, storedSize, threads, store);
+  const forSharp = await decodeJpegsNatively(paths, toDecode, storedSize, Math.min(concurrency, NATIVE_MAX_THREADS), store);
   let next = 0;
   async function sharpWorker(): Promise<void> {
     while (next < forSharp.length) {
