@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { AugmentPolicy } from '../augment/policy';
 import type { Metrics } from '../evaluate/metrics';
+import type { CalibrationInfo, OutOfScopeInfo } from '../trust/trust-info';
 import { native, nativeMessage, type InputSpec, type NativeEngine, type NetworkSpec } from '../native/binding';
 import { replaceFileAtomic, writeFileAtomic } from '../util/atomic-write';
 import { WbcError } from '../util/errors';
@@ -66,11 +67,17 @@ export interface ModelInfo {
   testMetrics: Metrics;
   /** SHA-256 of weights.pt, so that a reader never pairs this description with other weights (absent in older models). */
   weightsSha256?: string;
+  /** Temperatures and review thresholds per test-time view count (absent in models from before calibration). */
+  calibration?: CalibrationInfo;
+  /** The out-of-scope score, its threshold and its statistics file with that file's SHA-256 (absent in older models). */
+  outOfScope?: OutOfScopeInfo;
 }
 
 export interface LoadedModel {
   info: ModelInfo;
   engine: NativeEngine;
+  /** The out-of-scope statistics file named in info.outOfScope, checked against its hash. */
+  outOfScopeBytes?: Uint8Array;
 }
 
 export function newEngine(network: NetworkSpec, input: InputSpec, options: { device: 'cpu' | 'cuda'; bfloat16: boolean; seed: number }): NativeEngine {
@@ -87,8 +94,9 @@ function sha256(bytes: Uint8Array): string {
  * complete model. model.json carries the weights' hash, because a reader that opens model.json just
  * before a replacement and weights.pt just after it would otherwise pair the old description with the new weights.
  */
-export function saveModel(dir: string, info: ModelInfo, engine: NativeEngine): void {
+export function saveModel(dir: string, info: ModelInfo, engine: NativeEngine, files: { name: string; bytes: Uint8Array }[] = []): void {
   fs.mkdirSync(dir, { recursive: true });
+  for (const file of files) writeFileAtomic(path.join(dir, file.name), file.bytes);
   const weights = path.join(dir, WEIGHTS_FILE);
   let weightsSha256 = '';
   try {
@@ -135,31 +143,39 @@ const REPLACEMENT_RETRIES = 20;
 const RETRY_MILLISECONDS = 100;
 
 /** model.json and the weights it describes, read as one consistent pair. */
-function readMatchingPair(dir: string): { info: ModelInfo; weights: Buffer } {
+function readMatchingPair(dir: string): { info: ModelInfo; weights: Buffer; outOfScopeBytes?: Buffer } {
   const file = path.join(dir, WEIGHTS_FILE);
+  const read = (name: string): Buffer => {
+    try {
+      return fs.readFileSync(path.join(dir, name));
+    } catch (error) {
+      throw new WbcError(`cannot read ${path.join(dir, name)} (${(error as NodeJS.ErrnoException).code ?? 'unknown error'})`);
+    }
+  };
   for (let attempt = 0; ; attempt += 1) {
     const info = readModelInfo(dir);
-    let weights: Buffer;
-    try {
-      weights = fs.readFileSync(file);
-    } catch (error) {
-      throw new WbcError(`cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'unknown error'})`);
+    if (info.outOfScope && path.basename(String(info.outOfScope.file)) !== info.outOfScope.file) {
+      throw new WbcError(`${path.join(dir, INFO_FILE)} names an out-of-scope file outside the model folder`);
     }
-    if (info.weightsSha256 === undefined || sha256(weights) === info.weightsSha256) return { info, weights };
+    const weights = read(WEIGHTS_FILE);
+    const outOfScopeBytes = info.outOfScope ? read(info.outOfScope.file) : undefined;
+    const weightsMatch = info.weightsSha256 === undefined || sha256(weights) === info.weightsSha256;
+    const outOfScopeMatches = !info.outOfScope || sha256(outOfScopeBytes as Buffer) === info.outOfScope.sha256;
+    if (weightsMatch && outOfScopeMatches) return { info, weights, outOfScopeBytes };
     if (attempt === REPLACEMENT_RETRIES) {
-      throw new WbcError(`${file} does not match ${INFO_FILE} (the model folder is damaged, or still being replaced)`);
+      throw new WbcError(`${weightsMatch ? path.join(dir, info.outOfScope!.file) : file} does not match ${INFO_FILE} (the model folder is damaged, or still being replaced)`);
     }
     sleep(RETRY_MILLISECONDS);
   }
 }
 
 export function loadModel(dir: string, options: { device: 'cpu' | 'cuda'; bfloat16: boolean }): LoadedModel {
-  const { info, weights } = readMatchingPair(dir);
+  const { info, weights, outOfScopeBytes } = readMatchingPair(dir);
   const engine = newEngine(info.network, info.input, { ...options, seed: 0 });
   try {
     engine.load(weights, false);
   } catch (error) {
     throw new WbcError(`cannot load the weights in ${dir}: ${nativeMessage(error)}`);
   }
-  return { info, engine };
+  return { info, engine, outOfScopeBytes };
 }

@@ -1,21 +1,15 @@
-import { dihedralViews } from '../augment/policy';
 import type { NativeEngine } from '../native/binding';
+import { averageLogits, scoreViews } from '../trust/scores';
+import { softmaxRows } from '../trust/temperature';
 
 /**
- * Class probabilities for the images at `indices` of `pixels`, averaged over `views` test-time
- * views (flips and quarter turns); row-major, one row of class probabilities per index.
+ * Class probabilities for the images at `indices` of `pixels` under `views` test-time views (flips
+ * and quarter turns): the views' logits are averaged, then softmax(average / temperature); row-major,
+ * one row of class probabilities per index.
  */
-export function predictProbabilities(engine: NativeEngine, pixels: Uint8Array, indices: Int32Array, views: number): Float32Array {
-  if (views === 1) return engine.predict(pixels, indices, null);
-  let sum: Float32Array | undefined;
-  for (const view of dihedralViews(indices.length, views)) {
-    const probabilities = engine.predict(pixels, indices, view);
-    if (!sum) sum = probabilities;
-    else for (let i = 0; i < sum.length; i += 1) sum[i] += probabilities[i];
-  }
-  const average = sum as Float32Array;
-  for (let i = 0; i < average.length; i += 1) average[i] /= views;
-  return average;
+export function predictProbabilities(engine: NativeEngine, pixels: Uint8Array, indices: Int32Array, views: number, temperature = 1): Float32Array {
+  const scored = scoreViews(engine, pixels, indices, views);
+  return softmaxRows(averageLogits(scored.logitsPerView), scored.classes, temperature);
 }
 
 /** The most probable class of each row. */

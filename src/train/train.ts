@@ -7,12 +7,12 @@ import { openPixelCache } from '../data/pixel-cache';
 import { stratifiedSplit } from '../data/split';
 import { channelStatistics } from '../data/statistics';
 import { computeMetrics } from '../evaluate/metrics';
-import { chooseReviewThreshold } from '../evaluate/review-threshold';
 import { networkSpec, storedSizeFor } from '../model/architecture';
 import { newEngine, saveModel, type Balance, type EpochRecord, type ModelInfo } from '../model/model-folder';
 import { argmaxRows, predictProbabilities } from '../model/predict';
 import { native, nativeMessage, type NativeEngine } from '../native/binding';
 import { setUpRuntime, type DeviceChoice } from '../native/runtime';
+import { calibrateModel, checkCalibrationOptions } from '../trust/calibrate';
 import { removeLeftoverTemporaries } from '../util/atomic-write';
 import { WbcError } from '../util/errors';
 import { Rng } from '../util/rng';
@@ -59,6 +59,10 @@ export interface TrainOptions {
   /** Where decoded pixels are cached between runs; null turns the cache off. */
   cacheDir?: string | null;
   onEvent?: TrainingListener;
+  /** Review target: the 95% upper bound of the error among accepted calibration predictions (default 0.015). */
+  maxAcceptedError?: number;
+  /** Share of in-scope calibration images the out-of-scope threshold flags (default 0.05). */
+  outOfScopeRate?: number;
 }
 
 /**
@@ -123,6 +127,7 @@ export async function train(dataDir: string, options: TrainOptions): Promise<Tra
   const emit = options.onEvent ?? (() => {});
   const started = Date.now();
   if (!(Number.isInteger(settings.epochs) && settings.epochs >= 1)) throw new WbcError(`epochs must be a whole number of at least 1, got ${settings.epochs}`);
+  checkCalibrationOptions(options);
   const checkpoints = new CheckpointFolder(options.out);
   const plan = planOutFolder(options.out, checkpoints, { force: options.force ?? false, resume: options.resume ?? false });
   if (plan.note) emit({ type: 'note', text: plan.note });
@@ -201,13 +206,11 @@ export async function train(dataDir: string, options: TrainOptions): Promise<Tra
   }
 
   const views = settings.testTimeViews;
-  const validationProbabilities = predictProbabilities(engine, loaded.pixels, validationSlots, views);
-  const validationPredicted = argmaxRows(validationProbabilities, classes.length);
-  const validationTruth = labelsAt(validationSlots);
-  const reviewThreshold = chooseReviewThreshold(
-    Array.from(validationPredicted, (label, row) => validationProbabilities[row * classes.length + label]),
-    Array.from(validationPredicted, (label, row) => label === validationTruth[row]),
-  );
+  const trust = calibrateModel({
+    engine, pixels: loaded.pixels, trainSlots, trainLabels: labelsAt(trainSlots), validationSlots, validationLabels: labelsAt(validationSlots),
+    classes: classes.length, maxAcceptedError: options.maxAcceptedError, outOfScopeRate: options.outOfScopeRate, seed: settings.seed,
+  });
+  const reviewThreshold = trust.calibration.byViews[String(views)].review.threshold;
   const testPredicted = argmaxRows(predictProbabilities(engine, loaded.pixels, testSlots, views), classes.length);
   const testMetrics = computeMetrics(classes, labelsAt(testSlots), testPredicted);
 
@@ -247,8 +250,10 @@ export async function train(dataDir: string, options: TrainOptions): Promise<Tra
       history: last.history,
     },
     testMetrics,
+    calibration: trust.calibration,
+    outOfScope: trust.outOfScope,
   };
-  saveModel(options.out, info, engine);
+  saveModel(options.out, info, engine, trust.files);
   // Only now is the model complete; until here a kill leaves the checkpoint to resume from.
   checkpoints.remove();
   return { dir: options.out, info, warnings };

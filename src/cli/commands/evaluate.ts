@@ -1,6 +1,7 @@
 import { writeConfusionMatrixImage } from '../../evaluate/confusion-image';
 import { evaluate } from '../../evaluate/evaluate';
 import { formatMetrics } from '../../evaluate/report';
+import { writeReliabilityImage } from '../../trust/reliability-image';
 import { writeFileAtomic } from '../../util/atomic-write';
 import { CACHE_OPTIONS, RUNTIME_OPTIONS, RUNTIME_USAGE, cacheChoice, oneOf, parse, positionals, runtimeChoice, views, type Command } from '../args';
 import { ProgressLine, bar } from '../progress';
@@ -8,10 +9,12 @@ import { ProgressLine, bar } from '../progress';
 const usage = `Usage: wbc evaluate <model-dir> <labelled-dir> [--json FILE] [options]
 
 Scores a model on a folder with one sub-folder of images per class: accuracy, balanced accuracy,
-macro-F1, per-class precision, recall, F1 and support, and the confusion matrix.
+macro-F1, per-class precision, recall, F1 and support, the confusion matrix, the expected calibration
+error (15 bins, top label) and how the review flag did (share flagged, accuracy of the accepted).
 
   --json FILE          also write the scores as JSON
   --confusion FILE     write the confusion matrix as a picture (.svg or .png)
+  --reliability FILE   write the reliability diagram (accuracy per confidence bin) as .svg or .png
   --split all|test     all images in the folder (default), or only the model's held-out test images
   --tta N              flips/turns averaged per image: 1, 2, 4 or 8 (default: the model's)
   --cache-dir DIR      reuse and keep decoded images here (default ~/.cache/wbc-classifier)
@@ -24,7 +27,7 @@ export const evaluateCommand: Command = {
   usage,
   async run(argv) {
     const args = parse(argv, {
-      json: { type: 'string' }, confusion: { type: 'string' }, split: { type: 'string' }, tta: { type: 'string' },
+      json: { type: 'string' }, confusion: { type: 'string' }, reliability: { type: 'string' }, split: { type: 'string' }, tta: { type: 'string' },
       ...CACHE_OPTIONS, ...RUNTIME_OPTIONS,
     }, usage);
     if (args.flag('help')) return void process.stdout.write(`${usage}\n`);
@@ -41,13 +44,27 @@ export const evaluateCommand: Command = {
     for (const warning of result.warnings) process.stderr.write(`warning: ${warning}\n`);
     for (const skipped of result.skipped) process.stderr.write(`skipped: ${skipped.reason}\n`);
     process.stdout.write(`Scored ${result.scored} images\n\n${formatMetrics(result.metrics)}\n`);
+    const { ece, review } = result.trust;
+    process.stdout.write(
+      `calibration: ECE ${ece.toFixed(3)} (15 bins, top label; temperature ${result.temperature.toFixed(3)})\n` +
+      `review: threshold ${review.threshold}; ${(review.flagged * 100).toFixed(1)}% flagged (${(review.outOfScope * 100).toFixed(1)}% out of scope); ` +
+      `accepted ${(review.acceptedAccuracy * 100).toFixed(1)}% right (95% upper bound of their error ${(review.acceptedErrorUpperBound * 100).toFixed(2)}%)\n\n`,
+    );
     if (args.text('json')) {
-      writeFileAtomic(args.text('json')!, `${JSON.stringify({ ...result.metrics, images: result.scored, skipped: result.skipped }, null, 2)}\n`);
+      const { threshold, flagged, acceptedAccuracy, acceptedErrorUpperBound } = review;
+      writeFileAtomic(args.text('json')!, `${JSON.stringify({
+        ...result.metrics, images: result.scored, skipped: result.skipped,
+        ece, review: { threshold, flagged, acceptedAccuracy, acceptedErrorUpperBound, outOfScope: review.outOfScope }, temperature: result.temperature,
+      }, null, 2)}\n`);
       process.stdout.write(`Scores written to ${args.text('json')}\n`);
     }
     if (args.text('confusion')) {
       await writeConfusionMatrixImage(result.metrics, args.text('confusion')!);
       process.stdout.write(`Confusion matrix picture: ${args.text('confusion')}\n`);
+    }
+    if (args.text('reliability')) {
+      await writeReliabilityImage(result.trust.reliability, ece, args.text('reliability')!);
+      process.stdout.write(`Reliability diagram: ${args.text('reliability')}\n`);
     }
   },
 };

@@ -1,4 +1,5 @@
 import { readModelInfo, type ModelInfo } from '../../model/model-folder';
+import { describeReviewChoice } from '../../trust/review-threshold';
 import { parse, positionals, type Command } from '../args';
 import { duration, percent } from '../progress';
 
@@ -7,6 +8,27 @@ const usage = `Usage: wbc info <model-dir> [--json]
 Describes a model: its classes, input, network, the data and split it was trained on, and its test scores.
 
   --json    print model.json's description without the file lists`;
+
+/** Temperatures, the review and out-of-scope thresholds, and how each was chosen. */
+export function describeTrust(info: ModelInfo): string {
+  const c = info.calibration;
+  if (!c) {
+    return `calibration:    none (a model from before calibration): uncalibrated confidences, review below ${info.reviewThreshold}, no out-of-scope check`;
+  }
+  const lines = [`calibration:    temperature scaling fitted on ${c.images} validation images (views' logits averaged, then softmax(logits / T))`];
+  for (const [views, fitted] of Object.entries(c.byViews)) {
+    const current = Number(views) === info.testTimeViews ? ' (default)' : '';
+    lines.push(`  ${views} view(s)${current}: temperature ${fitted.temperature.toFixed(3)}, ECE ${fitted.eceBefore.toFixed(3)} -> ${fitted.eceAfter.toFixed(3)}; review below ${fitted.review.threshold}`);
+  }
+  const fitted = c.byViews[String(info.testTimeViews)];
+  if (fitted) lines.push(`review:         ${describeReviewChoice(fitted.review)}`);
+  const o = info.outOfScope;
+  if (o) {
+    const method = o.method === 'knn' ? `distance to the ${o.neighbours}th nearest training image (L2-normalised features)` : 'relative Mahalanobis distance of the features';
+    lines.push(`out of scope:   ${method} above ${o.threshold.toPrecision(4)}, which flags ${(o.rate * 100).toFixed(1)}% of the ${o.calibrationImages} validation images`);
+  }
+  return lines.join('\n');
+}
 
 export function describeModel(info: ModelInfo): string {
   const t = info.training;
@@ -21,6 +43,7 @@ export function describeModel(info: ModelInfo): string {
     `split:          ${info.split.train.length} train, ${info.split.validation.length} validation, ${info.split.test.length} test (seed ${info.split.seed})`,
     `training:       ${t.history.length}/${t.epochs} epochs, weights of epoch ${t.keptEpoch}, batch ${t.batchSize}, lr ${t.learningRate}, balance ${t.balance}, ${t.bfloat16 ? 'bf16' : 'fp32'}, ${t.threads} threads, ${duration(t.seconds)}, LibTorch ${t.libtorch}`,
     `test scores:    accuracy ${percent(m.accuracy)}, balanced accuracy ${percent(m.balancedAccuracy)}, macro-F1 ${m.macroF1.toFixed(3)}`,
+    describeTrust(info),
     `created:        ${info.createdAt}`,
   ].join('\n');
 }

@@ -3,6 +3,7 @@ import { writeConfusionMatrixImage } from '../../evaluate/confusion-image';
 import { formatMetrics } from '../../evaluate/report';
 import { TRAIN_DEFAULTS, train } from '../../train/train';
 import type { TrainingEvent } from '../../train/events';
+import { describeTrust } from './info';
 import { CACHE_OPTIONS, RUNTIME_OPTIONS, RUNTIME_USAGE, cacheChoice, fraction, integer, oneOf, parse, positionals, positiveNumber, runtimeChoice, views, type Command } from '../args';
 import { ProgressLine, bar, duration, percent } from '../progress';
 
@@ -31,6 +32,9 @@ split apart, and writes a model folder with the weights, the split and the test 
   --seed N                   seed for the split, initial weights and augmentation (default ${d.seed})
   --max-per-class N          use at most N images of each class (quick trials)
   --confusion FILE           confusion-matrix picture of the test split, .svg or .png
+  --max-accepted-error F     review threshold: the lowest confidence at which the 95% upper bound of the
+                             error among accepted validation images is at most F (default 0.015)
+  --out-of-scope-rate F      share of in-scope validation images flagged out of scope (default 0.05)
                              (default: <model-dir>/confusion-matrix.svg)
   --cache-dir DIR            where decoded images are cached (default ~/.cache/wbc-classifier)
   --no-cache                 decode every image afresh and cache nothing
@@ -75,7 +79,7 @@ export const trainCommand: Command = {
       lr: { type: 'string' }, 'weight-decay': { type: 'string' }, 'label-smoothing': { type: 'string' },
       patience: { type: 'string' }, tta: { type: 'string' }, 'test-fraction': { type: 'string' },
       'validation-fraction': { type: 'string' }, seed: { type: 'string' }, 'max-per-class': { type: 'string' },
-      confusion: { type: 'string' }, ...CACHE_OPTIONS, ...RUNTIME_OPTIONS,
+      confusion: { type: 'string' }, 'max-accepted-error': { type: 'string' }, 'out-of-scope-rate': { type: 'string' }, ...CACHE_OPTIONS, ...RUNTIME_OPTIONS,
     }, usage);
     if (args.flag('help')) return void process.stdout.write(`${usage}\n`);
     const [dataDir] = positionals(args.positionals, ['labelled-dir'], usage);
@@ -100,6 +104,8 @@ export const trainCommand: Command = {
       validationFraction: fraction(args.text('validation-fraction'), 'validation-fraction'),
       seed: integer(args.text('seed'), 'seed', 0),
       maxPerClass: integer(args.text('max-per-class'), 'max-per-class'),
+      maxAcceptedError: fraction(args.text('max-accepted-error'), 'max-accepted-error'),
+      outOfScopeRate: fraction(args.text('out-of-scope-rate'), 'out-of-scope-rate'),
       cacheDir: cacheChoice(args),
       ...runtimeChoice(args),
       onEvent: reportProgress(progress),
@@ -112,5 +118,6 @@ export const trainCommand: Command = {
     process.stdout.write(`\nModel written to ${out} (weights of epoch ${info.training.keptEpoch}, ${duration(info.training.seconds)})\n`);
     process.stdout.write(`Test split: ${info.split.test.length} images never seen in training\n\n${formatMetrics(info.testMetrics)}\n`);
     process.stdout.write(`Confusion matrix picture: ${confusion}\n`);
+    process.stdout.write(`\n${describeTrust(info)}\n`);
   },
 };

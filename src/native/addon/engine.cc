@@ -56,6 +56,7 @@ Napi::Function Engine::Define(Napi::Env env) {
       InstanceMethod<&Engine::FeatureSize>("featureSize"),
       InstanceMethod<&Engine::Save>("save"),
       InstanceMethod<&Engine::Load>("load"),
+      InstanceMethod<&Engine::LogitsAndFeatures>("logitsAndFeatures"),
   });
 }
 
@@ -269,4 +270,15 @@ void Engine::Load(const Napi::CallbackInfo& info) {
   for (auto& parameter : network->parameters()) {
     if (parameter.dim() == 4) parameter.set_data(parameter.data().contiguous(torch::MemoryFormat::ChannelsLast));
   }
+}
+
+// One forward pass for both: the calibrated probabilities need the logits, the out-of-scope score the
+// pooled features. In eval mode dropout is the identity, so the head applied to the features gives the logits.
+Napi::Value Engine::LogitsAndFeatures(const Napi::CallbackInfo& info) {
+  return evaluateRows(info, spec.classes + network->featureSize(), [&](const torch::Tensor& batch) {
+    return withAutocast(bfloat16, [&] {
+      auto features = network->features(batch);
+      return torch::cat({network->linearHead()->forward(features), features}, 1);
+    });
+  });
 }
