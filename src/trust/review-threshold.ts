@@ -68,7 +68,7 @@ export function fewestImagesFor(maxAcceptedError: number): number {
 export function describeReviewChoice(choice: ReviewChoice): string {
   const target = `${(choice.maxAcceptedError * 100).toFixed(1)}%`;
   if (!choice.supported) {
-    return `the ${choice.calibrationImages} calibration images cannot show an accepted error of at most ${target} at 95% confidence (that needs at least ${fewestImagesFor(choice.maxAcceptedError)} images even with no errors, more with some), so every prediction is marked for review`;
+    return `the ${choice.calibrationImages} in-scope calibration images cannot show an accepted error of at most ${target} at 95% confidence (that needs at least ${fewestImagesFor(choice.maxAcceptedError)} images even with no errors, more with some), so every prediction is marked for review`;
   }
   return `lowest confidence at which the 95% upper bound of the error among accepted calibration images is ≤ ${target}: ${choice.errors} wrong of ${choice.accepted} accepted, bound ${(choice.errorUpperBound * 100).toFixed(2)}%`;
 }

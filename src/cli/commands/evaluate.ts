@@ -3,6 +3,7 @@ import { evaluate } from '../../evaluate/evaluate';
 import { formatMetrics } from '../../evaluate/report';
 import { writeReliabilityImage } from '../../trust/reliability-image';
 import { writeFileAtomic } from '../../util/atomic-write';
+import { WbcError } from '../../util/errors';
 import { CACHE_OPTIONS, RUNTIME_OPTIONS, RUNTIME_USAGE, cacheChoice, oneOf, parse, positionals, runtimeChoice, views, type Command } from '../args';
 import { ProgressLine, bar } from '../progress';
 
@@ -32,6 +33,8 @@ export const evaluateCommand: Command = {
     }, usage);
     if (args.flag('help')) return void process.stdout.write(`${usage}\n`);
     const [modelDir, dataDir] = positionals(args.positionals, ['model-dir', 'labelled-dir'], usage);
+    const reliability = args.text('reliability');
+    if (reliability !== undefined && !/\.(svg|png)$/i.test(reliability)) throw new WbcError(`--reliability must name a .svg or .png file, got '${reliability}'`);
     const progress = new ProgressLine();
     const result = await evaluate(modelDir, dataDir, {
       split: oneOf(args.text('split'), 'split', ['all', 'test'] as const),

@@ -18,7 +18,7 @@ export function describeTrust(info: ModelInfo): string {
   const lines = [`calibration:    temperature scaling fitted on ${c.images} validation images (views' logits averaged, then softmax(logits / T))`];
   for (const [views, fitted] of Object.entries(c.byViews)) {
     const current = Number(views) === info.testTimeViews ? ' (default)' : '';
-    lines.push(`  ${views} view(s)${current}: temperature ${fitted.temperature.toFixed(3)}, ECE ${fitted.eceBefore.toFixed(3)} -> ${fitted.eceAfter.toFixed(3)}; review below ${fitted.review.threshold}`);
+    lines.push(`  ${views} view(s)${current}: temperature ${fitted.temperature.toFixed(3)}, ECE ${fitted.eceBefore.toFixed(3)} -> ${fitted.eceAfter.toFixed(3)}; ${fitted.review.threshold >= 1 ? 'review every cell' : `review below ${fitted.review.threshold}`}`);
   }
   const fitted = c.byViews[String(info.testTimeViews)];
   if (fitted) lines.push(`review:         ${describeReviewChoice(fitted.review)}`);
