@@ -69,6 +69,7 @@ async function leaveOut(leftOut: string) {
   await train(data, {
     out, force: true, maxPerClass: MAX_PER_CLASS, epochs: Number(values.epochs), width: Number(values.width),
     inputSize: Number(values.size), testTimeViews: Number(values.tta), cacheDir: CACHE,
+    onEvent: (event) => { if (event.type === 'epoch') process.stderr.write(`${leftOut}: epoch ${event.record.epoch} ${event.record.seconds.toFixed(0)} s, validation ${(event.record.validationAccuracy * 100).toFixed(1)}%\n`); },
   });
   const trainSeconds = (Date.now() - started) / 1000;
   const { info, engine, outOfScopeBytes } = loadModel(out, setUpRuntime({}));
@@ -152,7 +153,7 @@ async function leaveOut(leftOut: string) {
  * k-NN bank of 128 features), on untrained weights and random pixels (the work does not depend on the values).
  */
 function defaultShapeCost(): void {
-  const images = 1024;
+  const images = 384;
   const input = { inputSize: 64, storedSize: storedSizeFor(64, 0.75), mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] };
   const engine = newEngine(networkSpec(16, 9), input, { device: 'cpu', bfloat16: setUpRuntime({}).bfloat16, seed: 1 });
   const rng = new Rng(2);

@@ -10,7 +10,7 @@ export type OutOfScopeMethod = 'knn' | 'mahalanobis';
 /** Neighbours counted by the k-NN score: the distance to the k-th nearest training image. */
 export const KNN_NEIGHBOURS = 10;
 /** Training images kept in the k-NN feature bank: bounds the model folder's size and classify's cost. */
-export const KNN_BANK_LIMIT = 4096;
+export const KNN_BANK_LIMIT = 2048;
 
 function normalizeRows(features: Float32Array, size: number): Float32Array {
   const out = new Float32Array(features.length);
@@ -62,9 +62,21 @@ export class KnnScorer {
       top.fill(-Infinity);
       const offset = q * size;
       for (let b = 0; b < bankRows; b += 1) {
-        let dot = 0;
         const base = b * size;
-        for (let j = 0; j < size; j += 1) dot += queries[offset + j] * bank[base + j];
+        // Four running sums: independent additions that the CPU can overlap.
+        let d0 = 0;
+        let d1 = 0;
+        let d2 = 0;
+        let d3 = 0;
+        let j = 0;
+        for (; j + 3 < size; j += 4) {
+          d0 += queries[offset + j] * bank[base + j];
+          d1 += queries[offset + j + 1] * bank[base + j + 1];
+          d2 += queries[offset + j + 2] * bank[base + j + 2];
+          d3 += queries[offset + j + 3] * bank[base + j + 3];
+        }
+        for (; j < size; j += 1) d0 += queries[offset + j] * bank[base + j];
+        const dot = d0 + d1 + d2 + d3;
         if (dot <= top[0]) continue;
         let i = 1;
         while (i < k && top[i] < dot) { top[i - 1] = top[i]; i += 1; }
