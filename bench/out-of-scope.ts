@@ -153,7 +153,7 @@ async function leaveOut(leftOut: string) {
  * k-NN bank of 128 features), on untrained weights and random pixels (the work does not depend on the values).
  */
 function defaultShapeCost(): void {
-  const images = 384;
+  const images = 256;
   const input = { inputSize: 64, storedSize: storedSizeFor(64, 0.75), mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] };
   const engine = newEngine(networkSpec(16, 9), input, { device: 'cpu', bfloat16: setUpRuntime({}).bfloat16, seed: 1 });
   const rng = new Rng(2);
