@@ -35,6 +35,8 @@ export interface NativeEngine {
   /** The pooled features the linear head reads, featureSize() per image. */
   features(pixels: Uint8Array, indices: Int32Array, augment: Float32Array | null): Float32Array;
   featureSize(): number;
+  /** One forward pass: each row the class logits, then the pooled features (classes + featureSize() per image). */
+  logitsAndFeatures(pixels: Uint8Array, indices: Int32Array, augment: Float32Array | null): Float32Array;
   /** Replaces the linear head: weight is classes × featureSize, row-major. */
   setHead(weight: Float32Array, bias: Float32Array): void;
   /** withOptimizer: also the optimiser's and the CPU random generator's state, so that a resumed run continues exactly. */
