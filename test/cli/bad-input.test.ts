@@ -116,8 +116,8 @@ describe('bad input gets a one-line error, never a stack trace', () => {
   test('bad calibration and review options', () => {
     assertCleanFailure(wbc(['classify', model, path.join(data, 'red'), '--out', path.join(work, 'p.csv'), '--always-review', 'purple']), /cannot always review purple/);
     assertCleanFailure(wbc(['evaluate', model, data, '--reliability', path.join(work, 'r.gif')]), /--reliability must name a \.svg or \.png/);
-    assertCleanFailure(wbc(['train', data, '--out', path.join(work, 'm4'), '--max-accepted-error', '2', ...QUICK]), /--max-accepted-error must be a number between 0 and 1/);
-    assertCleanFailure(wbc(['train', data, '--out', path.join(work, 'm4'), '--out-of-scope-rate', '0', ...QUICK]), /--out-of-scope-rate must be a number between 0 and 1/);
+    assertCleanFailure(wbc(['train', data, '--out', path.join(work, 'm4'), '--max-accepted-error', '2', ...QUICK]), /--max-accepted-error must be a number above 0 and below 1, got 2/);
+    assertCleanFailure(wbc(['train', data, '--out', path.join(work, 'm4'), '--out-of-scope-rate', '0', ...QUICK]), /--out-of-scope-rate must be a number above 0 and below 1, got 0/);
   });
 
   test('--help prints usage and succeeds', () => {

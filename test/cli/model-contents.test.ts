@@ -65,7 +65,7 @@ describe('what a model folder holds', () => {
 
   test('no absolute path, user name or host name anywhere in it', () => {
     const files = filesIn(model);
-    assert.deepEqual(files.map(({ file }) => path.basename(file)).sort(), ['confusion-matrix.svg', 'model.json', 'weights.pt']);
+    assert.deepEqual(files.map(({ file }) => path.basename(file)).sort(), ['confusion-matrix.svg', 'model.json', 'out-of-scope.bin', 'weights.pt']);
     const folders = [data, work, os.tmpdir(), fs.realpathSync(work), process.cwd(), os.homedir()];
     const names = [os.userInfo().username, os.hostname()];
     for (const { file, bytes } of files) {
