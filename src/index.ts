@@ -16,4 +16,7 @@ export { writeConfusionMatrixImage, confusionMatrixSvg } from './evaluate/confus
 export { predictionsCsv } from './classify/csv';
 export { differentialCount, formatDifferential, differentialCsv, type Differential } from './classify/differential';
 export type { Prediction } from './classify/predictions';
+export { serve, type ServeOptions, type RunningServer } from './serve/serve';
+export { writeModelReport, type ReportOptions } from './report/report';
+export { clopperPearsonInterval } from './trust/binomial-interval';
 export { WbcError } from './util/errors';

@@ -19,8 +19,21 @@ export interface EvaluateOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+/** One scored image: the rows behind the metrics (`wbc evaluate --predictions`, `wbc report`). */
+export interface EvaluatedImage {
+  /** Absolute path. */
+  path: string;
+  /** Path relative to the labelled folder. */
+  file: string;
+  truth: string;
+  prediction: string;
+  confidence: number;
+  correct: boolean;
+}
+
 export interface EvaluateResult {
   metrics: Metrics;
+  images: EvaluatedImage[];
   scored: number;
   skipped: { path: string; reason: string }[];
   warnings: string[];
@@ -73,6 +86,15 @@ export async function evaluate(modelDir: string, dataDir: string, options: Evalu
   const slots = Int32Array.from(loaded.loaded.keys());
   const probabilities = predictProbabilities(engine, loaded.pixels, slots, options.testTimeViews ?? info.testTimeViews);
   const truth = loaded.loaded.map((imageIndex) => toModelLabel[images[imageIndex].label]);
-  const metrics = computeMetrics(info.classes, truth, argmaxRows(probabilities, info.classes.length));
-  return { metrics, scored: loaded.loaded.length, skipped: loaded.skipped, warnings };
+  const predicted = argmaxRows(probabilities, info.classes.length);
+  const metrics = computeMetrics(info.classes, truth, predicted);
+  const scoredImages = loaded.loaded.map((imageIndex, row): EvaluatedImage => ({
+    path: images[imageIndex].path,
+    file: relativePath(images[imageIndex].path),
+    truth: info.classes[truth[row]],
+    prediction: info.classes[predicted[row]],
+    confidence: probabilities[row * info.classes.length + predicted[row]],
+    correct: truth[row] === predicted[row],
+  }));
+  return { metrics, images: scoredImages, scored: loaded.loaded.length, skipped: loaded.skipped, warnings };
 }

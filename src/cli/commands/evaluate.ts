@@ -1,5 +1,6 @@
 import { CONFUSION_EXTENSIONS, writeConfusionMatrixImage } from '../../evaluate/confusion-image';
 import { evaluate } from '../../evaluate/evaluate';
+import { evaluatedImagesCsv } from '../../evaluate/evaluated-csv';
 import { formatMetrics } from '../../evaluate/report';
 import { writeFileAtomic } from '../../util/atomic-write';
 import { checkOutputPaths, type OutputPath } from '../../util/output-paths';
@@ -14,6 +15,7 @@ macro-F1, per-class precision, recall, F1 and support, and the confusion matrix.
 
   --json FILE.json     also write the scores as JSON
   --confusion FILE     write the confusion matrix as a picture (.svg or .png)
+  --predictions FILE   write one row per image: file, true_class, prediction, confidence, correct (.csv)
   --split all|test     all images in the folder (default), or only the model's held-out test images
   --tta N              flips/turns averaged per image: 1, 2, 4 or 8 (default: the model's)
   --cache-dir DIR      reuse and keep decoded images here (default ~/.cache/wbc-classifier)
@@ -26,7 +28,7 @@ export const evaluateCommand: Command = {
   usage,
   async run(argv) {
     const args = parse(argv, {
-      json: { type: 'string' }, confusion: { type: 'string' }, split: { type: 'string' }, tta: { type: 'string' },
+      json: { type: 'string' }, confusion: { type: 'string' }, predictions: { type: 'string' }, split: { type: 'string' }, tta: { type: 'string' },
       ...CACHE_OPTIONS, ...RUNTIME_OPTIONS,
     }, usage);
     if (args.flag('help')) return void printOut(usage);
@@ -36,6 +38,8 @@ export const evaluateCommand: Command = {
     const outputs: OutputPath[] = [];
     if (json) outputs.push({ path: json, option: '--json', kind: 'file', extensions: ['.json'] });
     if (confusion) outputs.push({ path: confusion, option: '--confusion', kind: 'file', extensions: CONFUSION_EXTENSIONS });
+    const predictions = args.text('predictions');
+    if (predictions) outputs.push({ path: predictions, option: '--predictions', kind: 'file', extensions: ['.csv'] });
     checkOutputPaths(outputs, [{ path: modelDir, what: 'the model folder' }, { path: dataDir, what: 'the image folder' }]);
     const progress = new ProgressLine();
     const result = await evaluate(modelDir, dataDir, {
@@ -52,6 +56,10 @@ export const evaluateCommand: Command = {
     if (json) {
       writeFileAtomic(json, `${JSON.stringify({ ...result.metrics, images: result.scored, skipped: result.skipped }, null, 2)}\n`);
       printOut(`Scores written to ${json}`);
+    }
+    if (predictions) {
+      writeFileAtomic(predictions, evaluatedImagesCsv(result.images));
+      printOut(`Per-image rows written to ${predictions}`);
     }
     if (confusion) {
       await writeConfusionMatrixImage(result.metrics, confusion);
