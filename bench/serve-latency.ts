@@ -54,7 +54,7 @@ async function main(): Promise<void> {
     if (!model) {
       model = path.join(scratch, 'model');
       note('training a quick model (default network and test-time views, 40 images per class, 1 epoch)');
-      const trained = spawnSync(process.execPath, [WBC, 'train', SHARED_DATA, '--out', model, '--max-per-class', '40', '--epochs', '1', '--no-cache'], { stdio: 'inherit' });
+      const trained = spawnSync(process.execPath, [WBC, 'train', SHARED_DATA, '--out', model, '--max-per-class', '40', '--epochs', '1', '--no-cache'], { stdio: ['ignore', process.stderr, process.stderr] });
       if (trained.status !== 0) throw new Error('wbc train failed');
     }
     const images = path.join(scratch, 'slide');

@@ -4,6 +4,7 @@ import type { Metrics } from '../evaluate/metrics';
 import type { ModelInfo } from '../model/model-folder';
 import { escapeHtml, htmlTable } from './html';
 import { lineChartSvg } from './line-chart';
+import { reliabilitySection } from './reliability';
 
 export interface ReportData {
   info: ModelInfo;
@@ -167,6 +168,7 @@ export async function modelReportHtml(data: ReportData): Promise<string> {
   const sections = [settingsSection(data), curvesSection(info)];
   if (metrics) sections.push(perClassSection(metrics, data.scoredOn), await confusionSection(metrics, data.images));
   else sections.push('<h2 id="scores">Scores</h2>\n<p class="muted">The model records no test scores; give a labelled folder to score it.</p>');
+  sections.push(reliabilitySection(info, data.images));
   return `<!doctype html>
 <html lang="en">
 <head>

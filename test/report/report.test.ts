@@ -42,6 +42,10 @@ test('wbc evaluate --predictions and wbc report on a tiny model', { timeout: 180
   assert.doesNotMatch(html, /(src|href)="(?!data:|#)/, 'nothing loads from a file or the network');
   const info = JSON.parse(fs.readFileSync(path.join(model, 'model.json'), 'utf8'));
   assert.equal((html.match(/<polyline/g) ?? []).length, 3, 'loss, training and validation accuracy');
+  assert.match(html, /id="reliability"/);
+  const binCounts = [...html.matchAll(/<rect class="bin"[^>]*><title>[^<]*: (\d+) of (\d+) right<\/title>/g)];
+  assert.equal(binCounts.reduce((sum, bin) => sum + Number(bin[2]), 0), 24, 'every scored image is in one reliability bin');
+  assert.equal(binCounts.reduce((sum, bin) => sum + Number(bin[1]), 0), rows.slice(1).filter((row) => row[4] === 'true').length);
   const lossPoints = /<polyline[^>]*points="([^"]+)"/.exec(html)![1].split(' ');
   assert.equal(lossPoints.length, info.training.history.length, 'one point per epoch');
   for (const name of CLASSES) assert.match(html, new RegExp(`<td>${name}</td>`));
