@@ -130,7 +130,7 @@ export function buildApp(context: AppContext): FastifyInstance {
     return relabel(reply, body.ids, body.label, body.reviewer);
   });
 
-  app.get('/api/differential', async () => reviewDifferential(store.cells(), classes));
+  app.get('/api/differential', async () => reviewDifferential(store.reviewStates(), classes));
   app.get('/api/audit', async () => store.audit());
   app.get('/api/sign-off', async () => store.signOff() ?? null);
   app.post('/api/sign-off', {
@@ -146,7 +146,7 @@ export function buildApp(context: AppContext): FastifyInstance {
   app.get('/api/export/predictions.csv', async (_request, reply) =>
     attachment(reply, 'predictions-reviewed.csv', reviewedPredictionsCsv(store.cells(), classes)));
   app.get('/api/export/differential.csv', async (_request, reply) =>
-    attachment(reply, 'differential-reviewed.csv', reviewDifferentialCsv(reviewDifferential(store.cells(), classes))));
+    attachment(reply, 'differential-reviewed.csv', reviewDifferentialCsv(reviewDifferential(store.reviewStates(), classes))));
   app.post('/api/export/labelled-folder', {
     schema: { body: { type: 'object', additionalProperties: false } },
   }, async (_request, reply) => {

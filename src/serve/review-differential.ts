@@ -1,7 +1,7 @@
 import { csvRow } from '../classify/csv';
 import { clopperPearsonInterval } from '../trust/binomial-interval';
 import { REVIEW_BINS, isBin } from './labels';
-import type { Cell } from './store';
+import type { ReviewState } from './store';
 
 export interface ReviewDifferentialRow {
   class: string;
@@ -27,11 +27,25 @@ export interface ReviewDifferential {
   cells: number;
 }
 
+const intervals = new Map<string, { low: number; high: number }>();
+
+/** Intervals are exact but take a few milliseconds each; a review asks for the same counts again and again. */
+function cachedInterval(count: number, total: number): { low: number; high: number } {
+  const key = `${count}/${total}`;
+  let interval = intervals.get(key);
+  if (!interval) {
+    if (intervals.size > 100_000) intervals.clear();
+    interval = clopperPearsonInterval(count, total);
+    intervals.set(key, interval);
+  }
+  return interval;
+}
+
 /**
  * The differential as reviewed so far: each cell counts under its reviewed label, or else its prediction;
  * bins and unreviewed out-of-scope cells are left out of the denominator and shown apart.
  */
-export function reviewDifferential(cells: readonly Cell[], classes: readonly string[]): ReviewDifferential {
+export function reviewDifferential(cells: readonly ReviewState[], classes: readonly string[]): ReviewDifferential {
   const counts = new Map<string, number>(classes.map((name) => [name, 0]));
   const bins: Record<string, number> = Object.fromEntries(REVIEW_BINS.map((bin) => [bin, 0]));
   let outOfScope = 0;
@@ -53,7 +67,7 @@ export function reviewDifferential(cells: readonly Cell[], classes: readonly str
     total,
     rows: classes.map((name) => {
       const count = counts.get(name)!;
-      const { low, high } = clopperPearsonInterval(count, total);
+      const { low, high } = cachedInterval(count, total);
       return { class: name, count, percent: total === 0 ? 0 : (count / total) * 100, ci_low: low * 100, ci_high: high * 100 };
     }),
     bins,
