@@ -34,6 +34,9 @@ function linkOrCopy(source: string, target: string): void {
   }
 }
 
+/** Marks a folder as made by this export, the only kind of existing folder an export may replace. */
+const EXPORT_MARKER = '.wbc-review-export';
+
 export interface LabelledExport {
   folder: string;
   images: number;
@@ -48,6 +51,9 @@ export interface LabelledExport {
 export function exportLabelledFolder(cells: readonly Cell[], resolveImage: (cell: Cell) => string, folder: string): LabelledExport {
   const reviewed = cells.filter((cell) => cell.label !== null && !isBin(cell.label));
   if (reviewed.length === 0) throw new WbcError('no cell has been reviewed as one of the classes yet; nothing to export');
+  if (fs.existsSync(folder) && !fs.existsSync(path.join(folder, EXPORT_MARKER))) {
+    throw new WbcError(`${folder} exists and is not an earlier export of a review; move it away or choose another --export-dir`);
+  }
   const parent = path.dirname(path.resolve(folder));
   makeFolders(parent);
   const building = path.join(parent, `.${path.basename(folder)}.${process.pid}.building`);
@@ -55,6 +61,7 @@ export function exportLabelledFolder(cells: readonly Cell[], resolveImage: (cell
   const perClass: Record<string, number> = {};
   try {
     fs.mkdirSync(building);
+    fs.writeFileSync(path.join(building, EXPORT_MARKER), '');
     for (const cell of reviewed) {
       const classDir = path.join(building, cell.label!);
       if (!perClass[cell.label!]) fs.mkdirSync(classDir);

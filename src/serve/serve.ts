@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { readModelInfo } from '../model/model-folder';
 import { checkInteger, checkString, optional } from '../util/check';
 import { WbcError } from '../util/errors';
+import { checkOutputPaths } from '../util/output-paths';
 import { buildApp } from './app';
 import { classifyInBackground, type Progress } from './background';
 import { isLoopback } from './security';
@@ -82,6 +83,11 @@ export async function serve(modelDir: string, imageDir: string, options: ServeOp
   const loopbackOnly = isLoopback(host);
   const token = options.token ?? (loopbackOnly ? undefined : randomBytes(24).toString('base64url'));
   const db = options.db ?? besideFolder(realImageDir, '.review.sqlite');
+  const exportDir = options.exportDir ?? besideFolder(realImageDir, '-reviewed');
+  checkOutputPaths(
+    [{ path: db, option: '--db', kind: 'file' }, { path: exportDir, option: '--export-dir', kind: 'folder' }],
+    [{ path: modelDir, what: 'the model folder' }, { path: imageDir, what: 'the image folder' }],
+  );
   const store = new ReviewStore(db);
   try {
     claimStore(store, realImageDir, realModelDir, db);
@@ -95,7 +101,7 @@ export async function serve(modelDir: string, imageDir: string, options: ServeOp
     classes: info.classes,
     realImageDir,
     progress: background.progress,
-    exportDir: options.exportDir ?? besideFolder(realImageDir, '-reviewed'),
+    exportDir,
     token,
     loopbackOnly,
     title: path.basename(realImageDir),

@@ -101,8 +101,19 @@ test('the labelled-folder export holds the cells reviewed as a class, one sub-fo
   assert.equal(exported.statusCode, 200, exported.body);
   assert.equal(exported.json().images, 3);
   const folder = context.exportDir;
-  assert.deepEqual(fs.readdirSync(folder).sort(), ['blue', 'red']);
+  assert.deepEqual(fs.readdirSync(folder).filter((name) => !name.startsWith('.')).sort(), ['blue', 'red']);
   assert.deepEqual(fs.readdirSync(path.join(folder, 'red')).sort(), ['1-a.png', '4-deeper__d.png']);
+  // A second export replaces the first; a folder that is not an export is never replaced.
+  await app.inject({ method: 'PUT', url: '/api/cells/3', headers: JSON_HEADERS, payload: { label: 'green' } });
+  assert.equal((await app.inject({ method: 'POST', url: '/api/export/labelled-folder', headers: JSON_HEADERS, payload: {} })).statusCode, 200);
+  assert.deepEqual(fs.readdirSync(folder).filter((name) => !name.startsWith('.')).sort(), ['green', 'red']);
+  fs.rmSync(folder, { recursive: true });
+  fs.mkdirSync(folder);
+  fs.writeFileSync(path.join(folder, 'precious.txt'), 'keep me');
+  const refused = await app.inject({ method: 'POST', url: '/api/export/labelled-folder', headers: JSON_HEADERS, payload: {} });
+  assert.equal(refused.statusCode, 409);
+  assert.match(refused.json().error, /not an earlier export/);
+  assert.equal(fs.readFileSync(path.join(folder, 'precious.txt'), 'utf8'), 'keep me');
 });
 
 test('images are served by id, with security headers, and unknown ids are 404', async () => {
