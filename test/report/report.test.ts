@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { chromium } from 'playwright-core';
 import { parseCsv } from '../../src/classify/csv';
+import { saveScreenshot } from '../helpers/screenshot';
 import { ROOT, wbc } from '../helpers/cli';
 import { makeLabelledFolder, makeTempDir } from '../helpers/images';
 
@@ -75,7 +76,7 @@ test('wbc evaluate --predictions and wbc report on a tiny model', { timeout: 180
       await page.goto(`file://${report}`);
       assert.deepEqual(requests.filter((url) => !url.startsWith('file:') && !url.startsWith('data:')), [], 'the report opens with no network');
       if (links.length > 0) await page.click(`a[href="#${links[0][1]}"]`);
-      await page.screenshot({ path: path.join(ROOT, 'docs', 'model-report.png') });
+      await saveScreenshot(page, path.join(ROOT, 'docs', 'model-report.png'));
     } finally {
       await browser.close();
     }

@@ -6,6 +6,7 @@ import { chromium, type Page } from 'playwright-core';
 import { parseCsv } from '../../src/classify/csv';
 import { scanImageFolder } from '../../src/data/image-folder';
 import { serve } from '../../src/serve/serve';
+import { saveScreenshot } from '../helpers/screenshot';
 import { ROOT } from '../helpers/cli';
 import { makeServedFolder } from './served-folder';
 
@@ -97,7 +98,7 @@ test('a technologist reviews a folder in the browser by keyboard and multi-selec
     assert.equal(blueCiAfter, `${apiBlue.ci_low.toFixed(1)}–${apiBlue.ci_high.toFixed(1)}`);
 
     fs.mkdirSync(DOCS, { recursive: true });
-    await page.screenshot({ path: path.join(DOCS, 'review-gallery.png') });
+    await saveScreenshot(page, path.join(DOCS, 'review-gallery.png'));
 
     // Sign off: the report page opens, and the review no longer changes.
     page.on('dialog', (dialog) => void dialog.accept());
@@ -105,7 +106,7 @@ test('a technologist reviews a folder in the browser by keyboard and multi-selec
     await report.waitForSelector('body[data-ready="true"]');
     assert.match((await report.textContent('#report')) ?? '', /Signed off by Ann Tech/);
     await report.setViewportSize({ width: 800, height: 560 });
-    await report.screenshot({ path: path.join(DOCS, 'review-report.png') });
+    await saveScreenshot(report, path.join(DOCS, 'review-report.png'));
     const refused = await fetch(`${server.url}api/cells/${first}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"label":"red"}' });
     assert.equal(refused.status, 409);
 

@@ -147,6 +147,7 @@ function moveFocus(index: number): void {
   focused = Math.max(0, Math.min(order.length - 1, index));
   for (const id of [previous, order[focused]]) if (cells.has(id)) renderTile(cells.get(id)!);
   const tile = tiles.get(order[focused])!;
+  tile.focus({ preventScroll: true });
   tile.scrollIntoView({ block: 'nearest' });
   showDetail();
 }
