@@ -21,3 +21,8 @@ export { serve, type ServeOptions, type RunningServer } from './serve/serve';
 export { writeModelReport, type ReportOptions } from './report/report';
 export { clopperPearsonInterval } from './trust/binomial-interval';
 export { WbcError } from './util/errors';
+export { expectedCalibrationError, reliabilityBins, type ReliabilityBin } from './trust/ece';
+export { clopperPearsonUpper } from './trust/clopper-pearson';
+export { writeReliabilityImage, reliabilitySvg } from './trust/reliability-image';
+export type { CalibrationInfo, OutOfScopeInfo } from './trust/trust-info';
+export type { TrustAssessment, ReviewOutcome } from './trust/assess';

@@ -2,10 +2,10 @@ import * as path from 'node:path';
 import { scanImages } from '../data/image-folder';
 import { loadImages } from '../data/load-images';
 import { openPixelCache } from '../data/pixel-cache';
-import { predictProbabilities } from '../model/predict';
 import { loadModel } from '../model/model-folder';
 import { checkRuntimeOptions, setUpRuntime, type DeviceChoice } from '../native/runtime';
 import { checkInteger, checkNumber, checkOneOf, checkString, optional } from '../util/check';
+import { scoreTrusted, trustFor } from '../trust/trust-model';
 import { WbcError } from '../util/errors';
 import { differentialCount, type Differential } from './differential';
 import { toPredictions, type Prediction } from './predictions';
@@ -14,6 +14,8 @@ export interface ClassifyOptions {
   testTimeViews?: number;
   /** Override the model's review threshold. */
   reviewThreshold?: number;
+  /** Classes whose every prediction is marked for review (labs confirm every blast by eye). */
+  alwaysReview?: string[];
   device?: DeviceChoice;
   threads?: number;
   /** Cache decoded pixels here; off by default, since unlabelled images are usually classified once. */
@@ -28,6 +30,10 @@ export interface ClassifyResult {
   predictions: Prediction[];
   differential: Differential;
   reviewThreshold: number;
+  /** Temperature the probabilities were calibrated with, for the view count used. */
+  temperature: number;
+  /** Said once: why the confidences or flags are less trustworthy than a calibrated model's, if they are. */
+  calibrationNote?: string;
   skipped: { path: string; reason: string }[];
   /** Sub-folders that were not read (link loops, unreadable folders), threads lowered, cache problems. */
   warnings: string[];
@@ -47,10 +53,14 @@ export async function classify(modelDir: string, imageDir: string, options: Clas
   checkClassifyOptions(options);
   const cache = options.cacheDir ? openPixelCache(options.cacheDir) : undefined;
   const runtime = setUpRuntime({ device: options.device, threads: options.threads });
-  const { info, engine } = loadModel(modelDir, runtime);
+  const model = loadModel(modelDir, runtime);
+  const { info, engine } = model;
   const { files, warnings } = scanImages(imageDir);
-  const reviewThreshold = options.reviewThreshold ?? info.reviewThreshold;
   const views = options.testTimeViews ?? info.testTimeViews;
+  const trust = trustFor(info, model.outOfScopeBytes, views, options.reviewThreshold);
+  const alwaysReview = options.alwaysReview ?? [];
+  const unknown = alwaysReview.filter((name) => !info.classes.includes(name));
+  if (unknown.length) throw new WbcError(`cannot always review ${unknown.join(', ')}: the model's classes are ${info.classes.join(', ')}`);
   const chunkSize = options.chunkSize ?? 1024;
 
   const predictions: Prediction[] = [];
@@ -63,11 +73,16 @@ export async function classify(modelDir: string, imageDir: string, options: Clas
     });
     skipped.push(...loaded.skipped);
     if (loaded.loaded.length === 0) continue;
-    const probabilities = predictProbabilities(engine, loaded.pixels, Int32Array.from(loaded.loaded.keys()), views);
+    const scores = scoreTrusted(engine, loaded.pixels, Int32Array.from(loaded.loaded.keys()), trust);
     const names = loaded.loaded.map((i) => path.relative(imageDir, chunk[i]));
-    predictions.push(...toPredictions(names, probabilities, info.classes, reviewThreshold));
+    predictions.push(...toPredictions(names, scores.probabilities, info.classes, trust.reviewThreshold, {
+      outOfScopeScores: scores.outOfScopeScores, outOfScopeThreshold: trust.outOfScope?.threshold, alwaysReview,
+    }));
   }
   warnings.push(...runtime.warnings);
   if (cache?.warning) warnings.push(cache.warning);
-  return { classes: info.classes, predictions, differential: differentialCount(predictions, info.classes), reviewThreshold, skipped, warnings };
+  return {
+    classes: info.classes, predictions, differential: differentialCount(predictions, info.classes),
+    reviewThreshold: trust.reviewThreshold, temperature: trust.temperature, calibrationNote: trust.note, skipped, warnings,
+  };
 }

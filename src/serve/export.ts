@@ -7,14 +7,13 @@ import { makeFolders } from '../util/folders';
 import { isBin } from './labels';
 import type { Cell } from './store';
 
-/** The predictions CSV of `wbc classify` (out-of-scope columns where the model has them) plus the review. */
+/** The predictions CSV of `wbc classify` (out-of-scope cells empty where the model has no such check) plus the review. */
 export function reviewedPredictionsCsv(cells: readonly Cell[], classes: readonly string[]): string {
-  const hasOutOfScope = cells.some((cell) => cell.out_of_scope !== null);
   const header = ['file', 'prediction', 'confidence', 'second', 'second_confidence', 'needs_review',
-    ...(hasOutOfScope ? ['out_of_scope_score', 'out_of_scope'] : []), ...classes, 'reviewed_label', 'reviewed_by', 'reviewed_at'];
+    'out_of_scope_score', 'out_of_scope', ...classes, 'reviewed_label', 'reviewed_by', 'reviewed_at'];
   const rows = cells.map((cell) => csvRow([
     cell.file, cell.prediction, cell.confidence.toFixed(4), cell.second, cell.second_confidence.toFixed(4), String(cell.needs_review),
-    ...(hasOutOfScope ? [cell.out_of_scope_score === null ? '' : cell.out_of_scope_score.toFixed(4), String(cell.out_of_scope ?? '')] : []),
+    cell.out_of_scope_score === null ? '' : cell.out_of_scope_score.toFixed(4), cell.out_of_scope === null ? '' : String(cell.out_of_scope),
     ...cell.probabilities.map((p) => p.toFixed(4)),
     cell.label ?? '', cell.reviewed_by ?? '', cell.reviewed_at ?? '',
   ]));

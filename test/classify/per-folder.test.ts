@@ -8,7 +8,7 @@ import type { Prediction } from '../../src/classify/predictions';
 const CLASSES = ['lymphocyte', 'neutrophil'];
 
 function prediction(file: string, className: string, needsReview = false): Prediction {
-  return { file, prediction: className, confidence: 0.9, second: CLASSES.find((c) => c !== className)!, secondConfidence: 0.1, needsReview, probabilities: [0.9, 0.1] };
+  return { file, prediction: className, confidence: 0.9, second: CLASSES.find((c) => c !== className)!, secondConfidence: 0.1, needsReview, outOfScopeScore: null, outOfScope: false, probabilities: [0.9, 0.1] };
 }
 
 const predictions = [
@@ -32,6 +32,6 @@ test('the per-folder CSV starts with the whole folder\'s rows, then each folder\
   assert.deepEqual(rows[0], [...plain[0], 'folder']);
   assert.deepEqual(rows.slice(1, plain.length), plain.slice(1).map((row) => [...row, '(all)']));
   const slide1 = rows.filter((row) => row[row.length - 1] === 'slide-1/');
-  assert.deepEqual(slide1.map((row) => row.slice(0, 3)), [['lymphocyte', '1', '50.0'], ['neutrophil', '1', '50.0'], ['total', '2', '100.0'], ['needs_review', '1', '50.0']]);
+  assert.deepEqual(slide1.map((row) => row.slice(0, 3)), [['lymphocyte', '1', '50.0'], ['neutrophil', '1', '50.0'], ['total', '2', '100.0'], ['needs_review', '1', '50.0'], ['out_of_scope', '0', '0.0']]);
   assert.equal(rows.length, 1 + 4 * plain.slice(1).length);
 });

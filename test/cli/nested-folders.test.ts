@@ -50,7 +50,7 @@ describe('nested folders', () => {
     assert.deepEqual([...blocks.keys()], ['(all)', 'slide-1/', 'slide-2/', 'slide-10/']);
     const count = (block: string[][], name: string) => Number(block.find((row) => row[0] === name)![1]);
     for (const [folder, block] of blocks) {
-      assert.deepEqual(block.map((row) => row[0]), [...CLASSES, 'total', 'needs_review'], folder);
+      assert.deepEqual(block.map((row) => row[0]), [...CLASSES, 'total', 'needs_review', 'out_of_scope'], folder);
       const predicted = rows.filter((row) => folder === '(all)' || row[0].startsWith(folder));
       assert.equal(count(block, 'total'), predicted.length, folder);
       for (const name of CLASSES) assert.equal(count(block, name), predicted.filter((row) => row[1] === name).length, `${folder} ${name}`);

@@ -71,7 +71,7 @@ test('the predictions export has classify\'s columns plus the review', async () 
   const { app } = await apiFixture();
   await app.inject({ method: 'PUT', url: '/api/cells/1', headers: JSON_HEADERS, payload: { label: 'green', reviewer: 'Ann' } });
   const rows = parseCsv((await app.inject({ method: 'GET', url: '/api/export/predictions.csv', headers: LOCAL })).body);
-  assert.deepEqual(rows[0], ['file', 'prediction', 'confidence', 'second', 'second_confidence', 'needs_review', ...CLASSES,
+  assert.deepEqual(rows[0], ['file', 'prediction', 'confidence', 'second', 'second_confidence', 'needs_review', 'out_of_scope_score', 'out_of_scope', ...CLASSES,
     'reviewed_label', 'reviewed_by', 'reviewed_at']);
   assert.deepEqual(rows[1].slice(0, 2), ['a.png', 'red']);
   assert.deepEqual(rows[1].slice(-3, -1), ['green', 'Ann']);
