@@ -1,3 +1,4 @@
+import { clopperPearsonInterval } from '../trust/binomial-interval';
 import { WbcError } from '../util/errors';
 import { csvRow } from './csv';
 import type { Prediction } from './predictions';
@@ -80,14 +81,23 @@ export function formatDifferential(differential: Differential): string {
   ].join('\n');
 }
 
-/** `class,count,percent` rows in class order, then `total`, `needs_review` and `out_of_scope` rows. */
+/** The exact 95% interval of a class's percentage, as two percentages with two decimals. */
+function intervalFields(count: number, total: number): [string, string] {
+  const { low, high } = clopperPearsonInterval(count, total);
+  return [(low * 100).toFixed(2), (high * 100).toFixed(2)];
+}
+
+/**
+ * `class,count,percent,ci_low,ci_high` rows in class order (the exact 95% Clopper–Pearson interval of each
+ * percentage), then `total`, `needs_review` and `out_of_scope` rows, whose interval fields are empty.
+ */
 export function differentialCsv(differential: Differential): string {
   const { total, needsReview, outOfScope } = differential;
   return [
-    csvRow(['class', 'count', 'percent']),
-    ...differential.rows.map((row) => csvRow([row.className, String(row.count), oneDecimal(row.percent)])),
-    csvRow(['total', String(total), oneDecimal(total === 0 ? 0 : 100)]),
-    csvRow(['needs_review', String(needsReview), oneDecimal(percentOf(needsReview, total))]),
-    csvRow(['out_of_scope', String(outOfScope), oneDecimal(percentOf(outOfScope, total))]),
+    csvRow(['class', 'count', 'percent', 'ci_low', 'ci_high']),
+    ...differential.rows.map((row) => csvRow([row.className, String(row.count), oneDecimal(row.percent), ...intervalFields(row.count, total)])),
+    csvRow(['total', String(total), oneDecimal(total === 0 ? 0 : 100), '', '']),
+    csvRow(['needs_review', String(needsReview), oneDecimal(percentOf(needsReview, total)), '', '']),
+    csvRow(['out_of_scope', String(outOfScope), oneDecimal(percentOf(outOfScope, total)), '', '']),
   ].join('');
 }

@@ -3,12 +3,14 @@ import { WbcError, messageOf } from '../util/errors';
 import { printErr, printOut } from './output';
 import type { Command } from './args';
 import { classifyCommand } from './commands/classify';
+import { reportCommand } from './commands/report';
+import { serveCommand } from './commands/serve';
 import { evaluateCommand } from './commands/evaluate';
 import { infoCommand } from './commands/info';
 import { splitCommand } from './commands/split';
 import { trainCommand } from './commands/train';
 
-const commands: Command[] = [trainCommand, evaluateCommand, classifyCommand, splitCommand, infoCommand];
+const commands: Command[] = [trainCommand, evaluateCommand, classifyCommand, splitCommand, infoCommand, serveCommand, reportCommand];
 
 const usage = `Usage: wbc <command> [options]
 

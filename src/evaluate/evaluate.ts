@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { scanImageFolder, type ImageFolder } from '../data/image-folder';
 import { loadImages } from '../data/load-images';
 import { openPixelCache } from '../data/pixel-cache';
@@ -21,8 +22,21 @@ export interface EvaluateOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+/** One scored image: the rows behind the metrics (`wbc evaluate --predictions`, `wbc report`). */
+export interface EvaluatedImage {
+  /** Absolute path. */
+  path: string;
+  /** Path relative to the labelled folder. */
+  file: string;
+  truth: string;
+  prediction: string;
+  confidence: number;
+  correct: boolean;
+}
+
 export interface EvaluateResult {
   metrics: Metrics;
+  images: EvaluatedImage[];
   /** Calibration (ECE, reliability bins) and how the review flag did on these images. */
   trust: TrustAssessment;
   temperature: number;
@@ -71,8 +85,20 @@ export async function evaluate(modelDir: string, dataDir: string, options: Evalu
   if (trust.note) warnings.push(trust.note);
   const { probabilities, outOfScopeScores } = scoreTrusted(engine, loaded.pixels, slots, trust);
   const truth = loaded.loaded.map((imageIndex) => toModelLabel[images[imageIndex].label]);
-  const metrics = computeMetrics(info.classes, truth, argmaxRows(probabilities, info.classes.length));
+  const predicted = argmaxRows(probabilities, info.classes.length);
+  const metrics = computeMetrics(info.classes, truth, predicted);
+  const scoredImages = loaded.loaded.map((imageIndex, row): EvaluatedImage => ({
+    path: images[imageIndex].path,
+    file: path.relative(folder.root, images[imageIndex].path),
+    truth: info.classes[truth[row]],
+    prediction: info.classes[predicted[row]],
+    confidence: probabilities[row * info.classes.length + predicted[row]],
+    correct: truth[row] === predicted[row],
+  }));
   const outOfScope = outOfScopeScores && Array.from(outOfScopeScores, (score) => score > (trust.outOfScope?.threshold ?? Infinity));
   const assessment = assessTrust(probabilities, info.classes.length, truth, trust.reviewThreshold, outOfScope);
-  return { metrics, trust: assessment, temperature: trust.temperature, scored: loaded.loaded.length, skipped: loaded.skipped, warnings };
+  return {
+    metrics, images: scoredImages, trust: assessment, temperature: trust.temperature,
+    scored: loaded.loaded.length, skipped: loaded.skipped, warnings,
+  };
 }

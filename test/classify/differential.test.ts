@@ -3,6 +3,7 @@ import * as assert from 'node:assert/strict';
 import { parseCsv } from '../../src/classify/csv';
 import { differentialCount, differentialCsv, formatDifferential } from '../../src/classify/differential';
 import type { Prediction } from '../../src/classify/predictions';
+import { clopperPearsonInterval } from '../../src/trust/binomial-interval';
 import { WbcError } from '../../src/util/errors';
 
 const CLASSES = ['bands', 'basophils', 'lymphocytes', 'neutrophils'];
@@ -61,7 +62,7 @@ test('empty predictions give a total of 0 and percentages of 0, never NaN', () =
   const csv = differentialCsv(d);
   assert.ok(!text.includes('NaN') && !csv.includes('NaN'));
   assert.match(text, /needs review: 0 \(0\.0%\)/);
-  assert.ok(csv.endsWith('total,0,0.0\nneeds_review,0,0.0\nout_of_scope,0,0.0\n'));
+  assert.ok(csv.endsWith('total,0,0.0,,\nneeds_review,0,0.0,,\nout_of_scope,0,0.0,,\n'));
 });
 
 test('rejects a prediction that is not one of the classes', () => {
@@ -87,21 +88,28 @@ test('the terminal table is aligned, with percentages to 1 decimal, the total an
   );
 });
 
-test('the CSV has class rows, then total, needs_review and out_of_scope rows', () => {
+test('the CSV has class rows with their 95% intervals, then total, needs_review and out_of_scope rows', () => {
   const csv = differentialCsv(differentialCount(SIX, CLASSES));
+  const interval = (count: number): string => {
+    const { low, high } = clopperPearsonInterval(count, 6);
+    return `${(low * 100).toFixed(2)},${(high * 100).toFixed(2)}`;
+  };
   assert.equal(
     csv,
-    'class,count,percent\n' +
-      'bands,1,16.7\n' +
-      'basophils,0,0.0\n' +
-      'lymphocytes,2,33.3\n' +
-      'neutrophils,3,50.0\n' +
-      'total,6,100.0\n' +
-      'needs_review,2,33.3\n' +
-      'out_of_scope,1,16.7\n',
+    'class,count,percent,ci_low,ci_high\n' +
+      `bands,1,16.7,${interval(1)}\n` +
+      `basophils,0,0.0,0.00,${interval(0).split(',')[1]}\n` +
+      `lymphocytes,2,33.3,${interval(2)}\n` +
+      `neutrophils,3,50.0,${interval(3)}\n` +
+      'total,6,100.0,,\n' +
+      'needs_review,2,33.3,,\n' +
+      'out_of_scope,1,16.7,,\n',
   );
+  // 3 of 6: an interval symmetric about 50%.
+  const [, , , low, high] = parseCsv(csv)[4];
+  assert.ok(Math.abs(Number(low) + Number(high) - 100) < 0.011, `${low} ${high}`);
   const awkward = differentialCsv(differentialCount(predictions(['a, "b"']), ['a, "b"', '=c']));
-  assert.deepEqual(parseCsv(awkward).slice(1, 3), [
+  assert.deepEqual(parseCsv(awkward).slice(1, 3).map((row) => row.slice(0, 3)), [
     ['a, "b"', '1', '100.0'],
     ["'=c", '0', '0.0'],
   ]);

@@ -44,9 +44,9 @@ describe('nested folders', () => {
     assert.deepEqual(rows.map((row) => row[0]), [...expectedFiles].sort((a, b) => a.localeCompare(b, 'en', { numeric: true })));
 
     const differential = parseCsv(fs.readFileSync(path.join(work, 'slides-differential.csv'), 'utf8'));
-    assert.deepEqual(differential[0], ['class', 'count', 'percent', 'folder']);
+    assert.deepEqual(differential[0], ['class', 'count', 'percent', 'ci_low', 'ci_high', 'folder']);
     const blocks = new Map<string, string[][]>();
-    for (const row of differential.slice(1)) blocks.set(row[3], [...(blocks.get(row[3]) ?? []), row]);
+    for (const row of differential.slice(1)) blocks.set(row[5], [...(blocks.get(row[5]) ?? []), row]);
     assert.deepEqual([...blocks.keys()], ['(all)', 'slide-1/', 'slide-2/', 'slide-10/']);
     const count = (block: string[][], name: string) => Number(block.find((row) => row[0] === name)![1]);
     for (const [folder, block] of blocks) {
@@ -59,7 +59,7 @@ describe('nested folders', () => {
     const plain = path.join(work, 'plain.csv');
     assert.equal(wbc(['classify', model, slides, '--out', plain, '--threads', '1']).status, 0);
     const plainDifferential = parseCsv(fs.readFileSync(path.join(work, 'plain-differential.csv'), 'utf8'));
-    assert.deepEqual(differential.slice(0, plainDifferential.length).map((row) => row.slice(0, 3)), plainDifferential);
+    assert.deepEqual(differential.slice(0, plainDifferential.length).map((row) => row.slice(0, 5)), plainDifferential);
   });
 
   test('a labelled folder with slides below each class trains and evaluates with paths relative to it', () => {

@@ -1,5 +1,6 @@
 import { CONFUSION_EXTENSIONS, writeConfusionMatrixImage } from '../../evaluate/confusion-image';
 import { evaluate } from '../../evaluate/evaluate';
+import { evaluatedImagesCsv } from '../../evaluate/evaluated-csv';
 import { formatMetrics } from '../../evaluate/report';
 import { writeReliabilityImage } from '../../trust/reliability-image';
 import { writeFileAtomic } from '../../util/atomic-write';
@@ -17,6 +18,7 @@ error (15 bins, top label) and how the review flag did (share flagged, accuracy 
   --json FILE.json     also write the scores as JSON
   --confusion FILE     write the confusion matrix as a picture (.svg or .png)
   --reliability FILE   write the reliability diagram (accuracy per confidence bin) as .svg or .png
+  --predictions FILE   write one row per image: file, true_class, prediction, confidence, correct (.csv)
   --split all|test     all images in the folder (default), or only the model's held-out test images
   --tta N              flips/turns averaged per image: 1, 2, 4 or 8 (default: the model's)
   --cache-dir DIR      reuse and keep decoded images here (default ~/.cache/wbc-classifier)
@@ -29,7 +31,8 @@ export const evaluateCommand: Command = {
   usage,
   async run(argv) {
     const args = parse(argv, {
-      json: { type: 'string' }, confusion: { type: 'string' }, reliability: { type: 'string' }, split: { type: 'string' }, tta: { type: 'string' },
+      json: { type: 'string' }, confusion: { type: 'string' }, reliability: { type: 'string' }, predictions: { type: 'string' },
+      split: { type: 'string' }, tta: { type: 'string' },
       ...CACHE_OPTIONS, ...RUNTIME_OPTIONS,
     }, usage);
     if (args.flag('help')) return void printOut(usage);
@@ -41,6 +44,8 @@ export const evaluateCommand: Command = {
     if (json) outputs.push({ path: json, option: '--json', kind: 'file', extensions: ['.json'] });
     if (confusion) outputs.push({ path: confusion, option: '--confusion', kind: 'file', extensions: CONFUSION_EXTENSIONS });
     if (reliability) outputs.push({ path: reliability, option: '--reliability', kind: 'file', extensions: CONFUSION_EXTENSIONS });
+    const predictions = args.text('predictions');
+    if (predictions) outputs.push({ path: predictions, option: '--predictions', kind: 'file', extensions: ['.csv'] });
     checkOutputPaths(outputs, [{ path: modelDir, what: 'the model folder' }, { path: dataDir, what: 'the image folder' }]);
     const progress = new ProgressLine();
     const result = await evaluate(modelDir, dataDir, {
@@ -67,6 +72,10 @@ export const evaluateCommand: Command = {
         ece, review: { threshold, flagged, acceptedAccuracy, acceptedErrorUpperBound, outOfScope: review.outOfScope }, temperature: result.temperature,
       }, null, 2)}\n`);
       printOut(`Scores written to ${json}`);
+    }
+    if (predictions) {
+      writeFileAtomic(predictions, evaluatedImagesCsv(result.images));
+      printOut(`Per-image rows written to ${predictions}`);
     }
     if (confusion) {
       await writeConfusionMatrixImage(result.metrics, confusion);

@@ -1,0 +1,58 @@
+import { serve } from '../../serve/serve';
+import { parse, positionals, wholeNumber, type Command } from '../args';
+import { printOut, printWarnings } from '../output';
+
+const usage = `Usage: wbc serve <model-dir> <image-dir> [--port 8080] [--host 127.0.0.1] [--db FILE] [--token T]
+
+Starts the review app: classifies the folder in the background and serves a page where a technologist
+checks and corrects the cells, watches the differential with its 95% intervals, and signs it off.
+Opening the same folder again resumes the saved review. Stop it with Ctrl-C.
+
+  --port N            port to listen on (default 8080; 0 picks a free one)
+  --host ADDRESS      address to bind (default 127.0.0.1, this machine only); any other address needs a
+                      token, generated and printed when --token is not given
+  --db FILE           the review database (default: <image-dir>.review.sqlite beside the folder)
+  --token T           required on every request as "Authorization: Bearer T" (the page gets it from the
+                      printed URL)
+  --export-dir DIR    where "export labelled folder" writes (default: <image-dir>-reviewed beside the folder)
+  --threads N         CPU threads for classifying (default: all cores)`;
+
+export const serveCommand: Command = {
+  name: 'serve',
+  summary: 'review, correct and sign off a folder\'s differential in the browser',
+  usage,
+  async run(argv) {
+    const args = parse(argv, {
+      port: { type: 'string' }, host: { type: 'string' }, db: { type: 'string' }, token: { type: 'string' },
+      'export-dir': { type: 'string' }, threads: { type: 'string' },
+    }, usage);
+    if (args.flag('help')) return void printOut(usage);
+    const [modelDir, imageDir] = positionals(args.positionals, ['model-dir', 'image-dir'], usage);
+    const server = await serve(modelDir, imageDir, {
+      port: wholeNumber(args.text('port'), 'port'),
+      host: args.text('host'),
+      db: args.text('db'),
+      token: args.text('token'),
+      exportDir: args.text('export-dir'),
+      threads: wholeNumber(args.text('threads'), 'threads'),
+    });
+    printOut(`Reviewing ${imageDir} (review saved in ${server.db}); open:`);
+    printOut(server.openUrl);
+    if (server.token && !args.text('token')) printOut(`token (send as "Authorization: Bearer <token>"): ${server.token}`);
+    let warned = false;
+    const watch = setInterval(() => {
+      if (server.progress.state === 'classifying') return;
+      clearInterval(watch);
+      if (server.progress.state === 'failed' && !warned) printWarnings([`classification failed: ${server.progress.error}`]);
+      warned = true;
+    }, 500);
+    await new Promise<void>((resolve) => {
+      const stop = () => {
+        clearInterval(watch);
+        void server.close().then(resolve);
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+  },
+};

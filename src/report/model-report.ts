@@ -1,0 +1,186 @@
+import sharp from 'sharp';
+import type { EvaluatedImage } from '../evaluate/evaluate';
+import type { Metrics } from '../evaluate/metrics';
+import type { ModelInfo } from '../model/model-folder';
+import { escapeHtml, htmlTable } from './html';
+import { lineChartSvg } from './line-chart';
+import { reliabilitySection } from './reliability';
+
+export interface ReportData {
+  info: ModelInfo;
+  modelDir: string;
+  /** Scores on the labelled folder, else the model's own test scores. */
+  metrics?: Metrics;
+  /** What the metrics were computed on, in words. */
+  scoredOn: string;
+  /** The scored images, when a labelled folder was given: the misclassified ones become thumbnails. */
+  images?: readonly EvaluatedImage[];
+}
+
+/** Thumbnails per confusion-matrix cell, and in all: the file stays small whatever the folder's size. */
+const THUMBNAILS_PER_CELL = 24;
+const THUMBNAILS_IN_ALL = 600;
+const THUMBNAIL_SIZE = 64;
+
+const STYLE = `
+body { font: 14px/1.45 system-ui, sans-serif; max-width: 62rem; margin: 1.5rem auto; padding: 0 1rem; color: #222; }
+h1 { font-size: 1.4rem; } h2 { font-size: 1.15rem; margin-top: 2rem; border-bottom: 1px solid #ddd; }
+table { border-collapse: collapse; margin: 0.5rem 0; } th, td { padding: 3px 8px; border-bottom: 1px solid #eee; text-align: left; }
+td.n { text-align: right; font-variant-numeric: tabular-nums; }
+table.confusion td { width: 3.2rem; height: 2.4rem; text-align: center; border: 1px solid #fff; }
+table.confusion td a { display: block; color: inherit; text-decoration: none; }
+table.confusion th.row { text-align: right; }
+.charts { display: flex; flex-wrap: wrap; gap: 1rem; }
+.misclassified { display: none; } .misclassified:target { display: block; }
+.thumbs { display: flex; flex-wrap: wrap; gap: 6px; }
+.thumbs figure { margin: 0; font-size: 11px; width: ${THUMBNAIL_SIZE + 20}px; }
+.thumbs img { width: ${THUMBNAIL_SIZE}px; height: ${THUMBNAIL_SIZE}px; display: block; }
+.muted { color: #666; }
+`;
+
+function percent(value: number): string {
+  return `${(value * 100).toFixed(1)}%`;
+}
+
+function settingsSection(data: ReportData): string {
+  const { info } = data;
+  const training = info.training;
+  const rows: [string, string][] = [
+    ['model folder', data.modelDir],
+    ['created', info.createdAt ?? 'not recorded'],
+    ['classes', info.classes.join(', ')],
+    ['network', `widths ${info.network.widths.join('-')}, ${info.network.convsPerStage} convolutions per stage, dropout ${info.network.dropout}`],
+    ['input', `${info.input.inputSize} px seen of ${info.input.storedSize} px stored`],
+    ['test-time views', String(info.testTimeViews)],
+    ['review threshold', String(info.reviewThreshold)],
+  ];
+  if (training) {
+    rows.push(
+      ['epochs', `${training.history.length} run of ${training.epochs}; weights of epoch ${training.keptEpoch} kept`],
+      ['batch size, learning rate, weight decay', `${training.batchSize}, ${training.learningRate}, ${training.weightDecay}`],
+      ['label smoothing, balance', `${training.labelSmoothing}, ${training.balance}`],
+      ['training time', `${training.seconds.toFixed(0)} s on ${training.threads} threads (LibTorch ${training.libtorch})`],
+    );
+  }
+  const table = htmlTable(['setting', 'value'], rows.map(([k, v]) => [escapeHtml(k), escapeHtml(v)]));
+  const counts = info.data?.imagesPerClass;
+  const split = info.split;
+  const dataTable = counts
+    ? htmlTable(['class', 'images'], Object.entries(counts).map(([name, count]) => [escapeHtml(name), `<span class="n">${count}</span>`]))
+    : '<p class="muted">The model does not record its data.</p>';
+  const splitText = split
+    ? `<p>Split (seed ${split.seed}): ${split.train.length} training, ${split.validation.length} validation, ${split.test.length} test images.</p>`
+    : '';
+  return `<h2 id="settings">Settings</h2>\n${table}\n<h2 id="data">Data</h2>\n${info.data?.root ? `<p>${escapeHtml(info.data.root)}</p>` : ''}${dataTable}\n${splitText}`;
+}
+
+function curvesSection(info: ModelInfo): string {
+  const history = info.training?.history ?? [];
+  if (history.length === 0) return '<h2 id="curves">Training curves</h2>\n<p class="muted">The model records no training history.</p>';
+  const maxLoss = Math.max(...history.map((h) => h.loss));
+  const loss = lineChartSvg('Training loss', [{ name: 'loss', colour: '#c62828', values: history.map((h) => h.loss) }], 0, maxLoss, (v) => v.toFixed(2));
+  const accuracy = lineChartSvg('Accuracy', [
+    { name: 'training', colour: '#1565c0', values: history.map((h) => h.trainAccuracy) },
+    { name: 'validation', colour: '#2e7d32', values: history.map((h) => h.validationAccuracy) },
+  ], 0, 1, (v) => percent(v));
+  return `<h2 id="curves">Training curves</h2>\n<div class="charts">${loss}\n${accuracy}</div>`;
+}
+
+function perClassSection(metrics: Metrics, scoredOn: string): string {
+  const rows = metrics.classes.map((name) => {
+    const m = metrics.perClass[name];
+    return [escapeHtml(name), ...[m.precision, m.recall, m.f1].map((v) => `<span class="n">${v.toFixed(3)}</span>`), `<span class="n">${m.support}</span>`];
+  });
+  return `<h2 id="scores">Scores on ${escapeHtml(scoredOn)}</h2>\n`
+    + `<p>Accuracy <b>${percent(metrics.accuracy)}</b>, balanced accuracy ${percent(metrics.balancedAccuracy)}, macro-F1 ${metrics.macroF1.toFixed(3)}.</p>\n`
+    + htmlTable(['class', 'precision', 'recall', 'F1', 'support'], rows, 'per-class');
+}
+
+function heatColour(fraction: number): string {
+  const channel = (light: number, dark: number): number => Math.round(light + (dark - light) * fraction);
+  return `rgb(${channel(255, 8)},${channel(255, 48)},${channel(255, 107)})`;
+}
+
+/** An id for the section of misclassified images of true class t predicted as p. */
+function cellAnchor(t: number, p: number): string {
+  return `misclassified-${t}-${p}`;
+}
+
+async function thumbnail(file: string): Promise<string | undefined> {
+  try {
+    const jpeg = await sharp(file).resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'cover' }).jpeg({ quality: 70 }).toBuffer();
+    return `data:image/jpeg;base64,${jpeg.toString('base64')}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The confusion matrix as a heatmap (row-normalised colour, counts shown); an off-diagonal cell links to
+ * a section with the thumbnails of its misclassified images, shown when targeted (no script needed).
+ */
+async function confusionSection(metrics: Metrics, images: readonly EvaluatedImage[] | undefined): Promise<string> {
+  const classes = metrics.classes;
+  const header = `<tr><th>true \\ predicted</th>${classes.map((c) => `<th>${escapeHtml(c)}</th>`).join('')}</tr>`;
+  const body = metrics.confusionMatrix.map((row, t) => {
+    const total = row.reduce((a, b) => a + b, 0);
+    const cells = row.map((count, p) => {
+      const fraction = total === 0 ? 0 : count / total;
+      const colour = fraction > 0.5 ? '#fff' : '#222';
+      const linked = images && t !== p && count > 0;
+      const content = linked ? `<a href="#${cellAnchor(t, p)}">${count}</a>` : String(count);
+      return `<td style="background:${heatColour(fraction)};color:${colour}" title="${escapeHtml(`${classes[t]} → ${classes[p]}: ${count}`)}">${content}</td>`;
+    });
+    return `<tr><th class="row">${escapeHtml(classes[t])}</th>${cells.join('')}</tr>`;
+  });
+  const parts = [`<h2 id="confusion">Confusion matrix</h2>`, '<p>Rows: true class; columns: prediction; colour: share of the row.'
+    + (images ? ' Click an off-diagonal count to see its images.' : '') + '</p>',
+  `<table class="confusion"><thead>${header}</thead><tbody>${body.join('\n')}</tbody></table>`];
+  if (images) {
+    let budget = THUMBNAILS_IN_ALL;
+    for (let t = 0; t < classes.length; t += 1) {
+      for (let p = 0; p < classes.length; p += 1) {
+        if (t === p) continue;
+        const wrong = images.filter((image) => image.truth === classes[t] && image.prediction === classes[p]);
+        if (wrong.length === 0) continue;
+        const shown = wrong.slice(0, Math.max(0, Math.min(THUMBNAILS_PER_CELL, budget)));
+        budget -= shown.length;
+        const figures: string[] = [];
+        for (const image of shown) {
+          const source = await thumbnail(image.path);
+          if (source) figures.push(`<figure><img src="${source}" alt="${escapeHtml(image.file)}"><figcaption>${escapeHtml(image.file)} (${percent(image.confidence)})</figcaption></figure>`);
+        }
+        const more = wrong.length > shown.length ? `<p class="muted">and ${wrong.length - shown.length} more</p>` : '';
+        parts.push(`<section class="misclassified" id="${cellAnchor(t, p)}"><h3>${escapeHtml(classes[t])} predicted as ${escapeHtml(classes[p])} (${wrong.length})</h3>`
+          + `<div class="thumbs">${figures.join('')}</div>${more}</section>`);
+      }
+    }
+  }
+  return parts.join('\n');
+}
+
+/**
+ * One self-contained HTML page about a model: settings, data, training curves, per-class scores and the
+ * confusion matrix with thumbnails of its mistakes. No script and no request to anywhere: images are inlined.
+ */
+export async function modelReportHtml(data: ReportData): Promise<string> {
+  const { info, metrics } = data;
+  const sections = [settingsSection(data), curvesSection(info)];
+  if (metrics) sections.push(perClassSection(metrics, data.scoredOn), await confusionSection(metrics, data.images));
+  else sections.push('<h2 id="scores">Scores</h2>\n<p class="muted">The model records no test scores; give a labelled folder to score it.</p>');
+  sections.push(reliabilitySection(info, data.images));
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
+<title>Model report: ${escapeHtml(data.modelDir)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<h1>Model report: ${escapeHtml(data.modelDir)}</h1>
+${sections.join('\n')}
+</body>
+</html>
+`;
+}

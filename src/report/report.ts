@@ -1,0 +1,36 @@
+import { evaluate, type EvaluateOptions } from '../evaluate/evaluate';
+import { readModelInfo } from '../model/model-folder';
+import { writeFileAtomic } from '../util/atomic-write';
+import { checkString, optional } from '../util/check';
+import { modelReportHtml } from './model-report';
+
+export interface ReportOptions extends Pick<EvaluateOptions, 'split' | 'testTimeViews' | 'device' | 'threads' | 'cacheDir' | 'onProgress'> {
+  /** The HTML file to write. */
+  out: string;
+}
+
+export interface ReportResult {
+  out: string;
+  warnings: string[];
+}
+
+/**
+ * Writes one self-contained HTML report of a model; with a labelled folder, the scores and the
+ * misclassified thumbnails come from scoring it, else the model's recorded test scores are shown.
+ */
+export async function writeModelReport(modelDir: string, labelledDir: string | undefined, options: ReportOptions): Promise<ReportResult> {
+  checkString('--out', options.out);
+  optional(labelledDir, (v) => checkString('labelled-dir', v));
+  const info = readModelInfo(modelDir);
+  if (labelledDir === undefined) {
+    const html = await modelReportHtml({ info, modelDir, metrics: info.testMetrics, scoredOn: 'the held-out test split' });
+    writeFileAtomic(options.out, html);
+    return { out: options.out, warnings: [] };
+  }
+  const { out, ...evaluateOptions } = options;
+  const result = await evaluate(modelDir, labelledDir, evaluateOptions);
+  const scoredOn = `${labelledDir}${options.split === 'test' ? ' (the model\'s test images)' : ''}, ${result.scored} images`;
+  const html = await modelReportHtml({ info, modelDir, metrics: result.metrics, scoredOn, images: result.images });
+  writeFileAtomic(out, html);
+  return { out, warnings: [...result.warnings, ...result.skipped.map((s) => `skipped: ${s.reason}`)] };
+}

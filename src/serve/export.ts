@@ -1,0 +1,78 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { csvRow } from '../classify/csv';
+import { fsyncDirectory } from '../util/atomic-write';
+import { WbcError } from '../util/errors';
+import { makeFolders } from '../util/folders';
+import { isBin } from './labels';
+import type { Cell } from './store';
+
+/** The predictions CSV of `wbc classify` (out-of-scope cells empty where the model has no such check) plus the review. */
+export function reviewedPredictionsCsv(cells: readonly Cell[], classes: readonly string[]): string {
+  const header = ['file', 'prediction', 'confidence', 'second', 'second_confidence', 'needs_review',
+    'out_of_scope_score', 'out_of_scope', ...classes, 'reviewed_label', 'reviewed_by', 'reviewed_at'];
+  const rows = cells.map((cell) => csvRow([
+    cell.file, cell.prediction, cell.confidence.toFixed(4), cell.second, cell.second_confidence.toFixed(4), String(cell.needs_review),
+    cell.out_of_scope_score === null ? '' : cell.out_of_scope_score.toFixed(4), cell.out_of_scope === null ? '' : String(cell.out_of_scope),
+    ...cell.probabilities.map((p) => p.toFixed(4)),
+    cell.label ?? '', cell.reviewed_by ?? '', cell.reviewed_at ?? '',
+  ]));
+  return csvRow(header) + rows.join('');
+}
+
+/** A file name for a cell in a flat class folder: its relative path with separators made safe, after its id. */
+function exportName(cell: Cell): string {
+  return `${cell.id}-${cell.file.split(/[\\/]/).join('__')}`;
+}
+
+function linkOrCopy(source: string, target: string): void {
+  try {
+    fs.linkSync(source, target);
+  } catch {
+    fs.copyFileSync(source, target);
+  }
+}
+
+/** Marks a folder as made by this export, the only kind of existing folder an export may replace. */
+const EXPORT_MARKER = '.wbc-review-export';
+
+export interface LabelledExport {
+  folder: string;
+  images: number;
+  perClass: Record<string, number>;
+}
+
+/**
+ * Writes the cells reviewed as one of the classes into `folder/<class>/` (hard links where the file
+ * system allows, else copies), a folder `wbc train` accepts. The folder is built beside its place and
+ * renamed into it, replacing an earlier export, so that it is never seen half-written.
+ */
+export function exportLabelledFolder(cells: readonly Cell[], resolveImage: (cell: Cell) => string, folder: string): LabelledExport {
+  const reviewed = cells.filter((cell) => cell.label !== null && !isBin(cell.label));
+  if (reviewed.length === 0) throw new WbcError('no cell has been reviewed as one of the classes yet; nothing to export');
+  if (fs.existsSync(folder) && !fs.existsSync(path.join(folder, EXPORT_MARKER))) {
+    throw new WbcError(`${folder} exists and is not an earlier export of a review; move it away or choose another --export-dir`);
+  }
+  const parent = path.dirname(path.resolve(folder));
+  makeFolders(parent);
+  const building = path.join(parent, `.${path.basename(folder)}.${process.pid}.building`);
+  fs.rmSync(building, { recursive: true, force: true });
+  const perClass: Record<string, number> = {};
+  try {
+    fs.mkdirSync(building);
+    fs.writeFileSync(path.join(building, EXPORT_MARKER), '');
+    for (const cell of reviewed) {
+      const classDir = path.join(building, cell.label!);
+      if (!perClass[cell.label!]) fs.mkdirSync(classDir);
+      perClass[cell.label!] = (perClass[cell.label!] ?? 0) + 1;
+      linkOrCopy(resolveImage(cell), path.join(classDir, exportName(cell)));
+    }
+    fs.rmSync(folder, { recursive: true, force: true });
+    fs.renameSync(building, folder);
+  } catch (error) {
+    fs.rmSync(building, { recursive: true, force: true });
+    throw error instanceof WbcError ? error : new WbcError(`cannot export to ${folder}: ${(error as Error).message}`);
+  }
+  fsyncDirectory(parent);
+  return { folder, images: reviewed.length, perClass };
+}

@@ -1,0 +1,124 @@
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { readModelInfo } from '../model/model-folder';
+import { checkInteger, checkString, optional } from '../util/check';
+import { WbcError } from '../util/errors';
+import { checkOutputPaths } from '../util/output-paths';
+import { buildApp } from './app';
+import { classifyInBackground, type Progress } from './background';
+import { isLoopback } from './security';
+import { ReviewStore } from './store';
+
+export interface ServeOptions {
+  port?: number;
+  host?: string;
+  /** The review database (default: `<image-dir>.review.sqlite` beside the image folder). */
+  db?: string;
+  /** Required on every request; generated when binding beyond loopback without one. */
+  token?: string;
+  /** Where "export labelled folder" writes (default: `<image-dir>-reviewed` beside the image folder). */
+  exportDir?: string;
+  threads?: number;
+}
+
+export interface RunningServer {
+  url: string;
+  /** The token every request must carry, if any. */
+  token?: string;
+  /** The URL to open in a browser (with the token, which the page then keeps as a cookie). */
+  openUrl: string;
+  db: string;
+  progress: Progress;
+  close(): Promise<void>;
+}
+
+function realFolder(dir: string, what: string): string {
+  let stats: fs.Stats;
+  try {
+    stats = fs.statSync(dir);
+  } catch {
+    throw new WbcError(`no such folder: ${dir}`);
+  }
+  if (!stats.isDirectory()) throw new WbcError(`${what} ${dir} is not a folder`);
+  return fs.realpathSync(dir);
+}
+
+function besideFolder(dir: string, suffix: string): string {
+  const absolute = path.resolve(dir);
+  return path.join(path.dirname(absolute), `${path.basename(absolute)}${suffix}`);
+}
+
+function checkServeOptions(options: ServeOptions): void {
+  optional(options.port, (v) => checkInteger('--port', v, 0, 65535));
+  optional(options.host, (v) => checkString('--host', v));
+  optional(options.db, (v) => checkString('--db', v));
+  optional(options.exportDir, (v) => checkString('--export-dir', v));
+  optional(options.threads, (v) => checkInteger('--threads', v, 1, 1024));
+  optional(options.token, (v) => {
+    const token = checkString('--token', v);
+    if (!/^[A-Za-z0-9._~+/=-]{16,256}$/.test(token)) throw new WbcError('--token must be 16 to 256 letters, digits or ._~+/=-');
+  });
+}
+
+/** The same review must not be reopened against another folder or model: that would mix two reviews. */
+function claimStore(store: ReviewStore, imageDir: string, modelDir: string, db: string): void {
+  for (const [key, value, what] of [['image_dir', imageDir, 'image folder'], ['model_dir', modelDir, 'model']] as const) {
+    const saved = store.getMeta(key);
+    if (saved === undefined) store.setMeta(key, value);
+    else if (saved !== value) throw new WbcError(`the review ${db} belongs to the ${what} ${saved}; use --db for a new review`);
+  }
+}
+
+/**
+ * Serves the review of an image folder: classifies it in a worker thread (unless a saved review of it
+ * exists) while the page and the API already answer.
+ */
+export async function serve(modelDir: string, imageDir: string, options: ServeOptions = {}): Promise<RunningServer> {
+  checkServeOptions(options);
+  const info = readModelInfo(modelDir);
+  const realImageDir = realFolder(imageDir, 'the image folder');
+  const realModelDir = realFolder(modelDir, 'the model folder');
+  const host = options.host ?? '127.0.0.1';
+  const loopbackOnly = isLoopback(host);
+  const token = options.token ?? (loopbackOnly ? undefined : randomBytes(24).toString('base64url'));
+  const db = options.db ?? besideFolder(realImageDir, '.review.sqlite');
+  const exportDir = options.exportDir ?? besideFolder(realImageDir, '-reviewed');
+  checkOutputPaths(
+    [{ path: db, option: '--db', kind: 'file' }, { path: exportDir, option: '--export-dir', kind: 'folder' }],
+    [{ path: modelDir, what: 'the model folder' }, { path: imageDir, what: 'the image folder' }],
+  );
+  const store = new ReviewStore(db);
+  try {
+    claimStore(store, realImageDir, realModelDir, db);
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+  const background = classifyInBackground(store, { modelDir: realModelDir, imageDir: realImageDir, threads: options.threads });
+  const app = buildApp({
+    store,
+    classes: info.classes,
+    realImageDir,
+    progress: background.progress,
+    exportDir,
+    token,
+    loopbackOnly,
+    title: path.basename(realImageDir),
+  });
+  const close = async (): Promise<void> => {
+    await background.stop();
+    await app.close();
+    store.close();
+  };
+  try {
+    await app.listen({ port: options.port ?? 8080, host });
+  } catch (error) {
+    await close();
+    throw new WbcError(`cannot listen on ${host}:${options.port ?? 8080}: ${(error as Error).message}`);
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port ?? 8080;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;
+  return { url, token, openUrl: token ? `${url}?token=${token}` : url, db, progress: background.progress, close };
+}

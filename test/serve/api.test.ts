@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { parseCsv } from '../../src/classify/csv';
+import type { Cell } from '../../src/serve/store';
+import { CLASSES, apiFixture } from './fixture';
+
+const LOCAL = { host: '127.0.0.1:8080' };
+const JSON_HEADERS = { ...LOCAL, 'content-type': 'application/json' };
+
+test('GET /api/cells lists each cell with its prediction, review flags and label', async () => {
+  const { app } = await apiFixture();
+  const response = await app.inject({ method: 'GET', url: '/api/cells', headers: LOCAL });
+  assert.equal(response.statusCode, 200);
+  const cells = response.json() as Cell[];
+  assert.deepEqual(cells.map((c) => [c.id, c.file, c.prediction, c.needs_review, c.out_of_scope, c.label]), [
+    [1, 'a.png', 'red', false, null, null],
+    [2, 'b.png', 'green', true, null, null],
+    [3, 'c.png', 'blue', false, null, null],
+    [4, path.join('deeper', 'd.png'), 'blue', false, null, null],
+  ]);
+  assert.equal(cells[0].confidence, 0.9);
+});
+
+test('PUT /api/cells/:id commits the label and an audit row before it answers; null clears it', async () => {
+  const { app, store } = await apiFixture();
+  const put = await app.inject({ method: 'PUT', url: '/api/cells/2', headers: JSON_HEADERS, payload: { label: 'smudge', reviewer: 'Ann' } });
+  assert.equal(put.statusCode, 200, put.body);
+  assert.equal(put.json().label, 'smudge');
+  assert.equal(store.cell(2)!.label, 'smudge');
+  assert.equal(store.cell(2)!.reviewed_by, 'Ann');
+  const cleared = await app.inject({ method: 'PUT', url: '/api/cells/2', headers: JSON_HEADERS, payload: { label: null } });
+  assert.equal(cleared.json().label, null);
+  assert.deepEqual(store.audit().map((row) => [row.cell_id, row.who, row.old_label, row.new_label]), [
+    [2, 'Ann', null, 'smudge'],
+    [2, 'unnamed', 'smudge', null],
+  ]);
+});
+
+test('PUT /api/cells moves many cells in one change', async () => {
+  const { app, store } = await apiFixture();
+  const put = await app.inject({ method: 'PUT', url: '/api/cells', headers: JSON_HEADERS, payload: { ids: [1, 3], label: 'green' } });
+  assert.equal(put.statusCode, 200, put.body);
+  assert.equal(put.json().changed, 2);
+  assert.deepEqual(store.cells().map((c) => c.label), ['green', null, 'green', null]);
+  const missing = await app.inject({ method: 'PUT', url: '/api/cells', headers: JSON_HEADERS, payload: { ids: [1, 99], label: 'red' } });
+  assert.equal(missing.statusCode, 404);
+  assert.equal(store.cell(1)!.label, 'green', 'a batch with an unknown id changes nothing');
+});
+
+test('the differential counts reviewed labels, puts bins apart, and gives exact intervals', async () => {
+  const { app } = await apiFixture();
+  const before = (await app.inject({ method: 'GET', url: '/api/differential', headers: LOCAL })).json();
+  assert.equal(before.total, 4);
+  assert.deepEqual(before.rows.map((r: { class: string; count: number }) => [r.class, r.count]), [['blue', 2], ['green', 1], ['red', 1]]);
+  await app.inject({ method: 'PUT', url: '/api/cells/2', headers: JSON_HEADERS, payload: { label: 'artefact' } });
+  const after = (await app.inject({ method: 'GET', url: '/api/differential', headers: LOCAL })).json();
+  assert.equal(after.total, 3);
+  assert.equal(after.bins.artefact, 1);
+  const blue = after.rows[0];
+  assert.equal(blue.percent, (2 / 3) * 100);
+  assert.ok(blue.ci_low < blue.percent && blue.percent < blue.ci_high && blue.ci_high < 100);
+  const csv = parseCsv((await app.inject({ method: 'GET', url: '/api/export/differential.csv', headers: LOCAL })).body);
+  assert.deepEqual(csv[0], ['class', 'count', 'percent', 'ci_low', 'ci_high']);
+  assert.deepEqual(csv[1].slice(0, 3), ['blue', '2', '66.7']);
+  assert.ok(csv.some((row) => row[0] === 'bin: artefact' && row[1] === '1'));
+});
+
+test('the predictions export has classify\'s columns plus the review', async () => {
+  const { app } = await apiFixture();
+  await app.inject({ method: 'PUT', url: '/api/cells/1', headers: JSON_HEADERS, payload: { label: 'green', reviewer: 'Ann' } });
+  const rows = parseCsv((await app.inject({ method: 'GET', url: '/api/export/predictions.csv', headers: LOCAL })).body);
+  assert.deepEqual(rows[0], ['file', 'prediction', 'confidence', 'second', 'second_confidence', 'needs_review', 'out_of_scope_score', 'out_of_scope', ...CLASSES,
+    'reviewed_label', 'reviewed_by', 'reviewed_at']);
+  assert.deepEqual(rows[1].slice(0, 2), ['a.png', 'red']);
+  assert.deepEqual(rows[1].slice(-3, -1), ['green', 'Ann']);
+  assert.ok(!Number.isNaN(Date.parse(rows[1][rows[1].length - 1])));
+  assert.deepEqual(rows[2].slice(-3), ['', '', '']);
+});
+
+test('sign-off freezes the review', async () => {
+  const { app } = await apiFixture();
+  const signed = await app.inject({ method: 'POST', url: '/api/sign-off', headers: JSON_HEADERS, payload: { name: 'Dr Lee' } });
+  assert.equal(signed.statusCode, 200, signed.body);
+  assert.equal(signed.json().name, 'Dr Lee');
+  const put = await app.inject({ method: 'PUT', url: '/api/cells/1', headers: JSON_HEADERS, payload: { label: 'green' } });
+  assert.equal(put.statusCode, 409);
+  const again = await app.inject({ method: 'POST', url: '/api/sign-off', headers: JSON_HEADERS, payload: { name: 'Someone' } });
+  assert.equal(again.statusCode, 409);
+});
+
+test('the labelled-folder export holds the cells reviewed as a class, one sub-folder per class', async () => {
+  const { app, context } = await apiFixture();
+  const none = await app.inject({ method: 'POST', url: '/api/export/labelled-folder', headers: JSON_HEADERS, payload: {} });
+  assert.equal(none.statusCode, 409);
+  await app.inject({ method: 'PUT', url: '/api/cells', headers: JSON_HEADERS, payload: { ids: [1, 4], label: 'red' } });
+  await app.inject({ method: 'PUT', url: '/api/cells/3', headers: JSON_HEADERS, payload: { label: 'blue' } });
+  await app.inject({ method: 'PUT', url: '/api/cells/2', headers: JSON_HEADERS, payload: { label: 'smudge' } });
+  const exported = await app.inject({ method: 'POST', url: '/api/export/labelled-folder', headers: JSON_HEADERS, payload: {} });
+  assert.equal(exported.statusCode, 200, exported.body);
+  assert.equal(exported.json().images, 3);
+  const folder = context.exportDir;
+  assert.deepEqual(fs.readdirSync(folder).filter((name) => !name.startsWith('.')).sort(), ['blue', 'red']);
+  assert.deepEqual(fs.readdirSync(path.join(folder, 'red')).sort(), ['1-a.png', '4-deeper__d.png']);
+  // A second export replaces the first; a folder that is not an export is never replaced.
+  await app.inject({ method: 'PUT', url: '/api/cells/3', headers: JSON_HEADERS, payload: { label: 'green' } });
+  assert.equal((await app.inject({ method: 'POST', url: '/api/export/labelled-folder', headers: JSON_HEADERS, payload: {} })).statusCode, 200);
+  assert.deepEqual(fs.readdirSync(folder).filter((name) => !name.startsWith('.')).sort(), ['green', 'red']);
+  fs.rmSync(folder, { recursive: true });
+  fs.mkdirSync(folder);
+  fs.writeFileSync(path.join(folder, 'precious.txt'), 'keep me');
+  const refused = await app.inject({ method: 'POST', url: '/api/export/labelled-folder', headers: JSON_HEADERS, payload: {} });
+  assert.equal(refused.statusCode, 409);
+  assert.match(refused.json().error, /not an earlier export/);
+  assert.equal(fs.readFileSync(path.join(folder, 'precious.txt'), 'utf8'), 'keep me');
+});
+
+test('images are served by id, with security headers, and unknown ids are 404', async () => {
+  const { app } = await apiFixture();
+  const image = await app.inject({ method: 'GET', url: '/api/cells/4/image', headers: LOCAL });
+  assert.equal(image.statusCode, 200);
+  assert.equal(image.headers['content-type'], 'image/png');
+  assert.match(String(image.headers['content-security-policy']), /script-src 'self'/);
+  assert.doesNotMatch(String(image.headers['content-security-policy']), /unsafe-inline/);
+  assert.equal(image.headers['x-content-type-options'], 'nosniff');
+  assert.equal((await app.inject({ method: 'GET', url: '/api/cells/99/image', headers: LOCAL })).statusCode, 404);
+});

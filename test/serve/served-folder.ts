@@ -1,0 +1,32 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { train } from '../../src/train/train';
+import { makeLabelledFolder, makeTempDir } from '../helpers/images';
+
+export interface ServedFolder {
+  dir: string;
+  model: string;
+  images: string;
+}
+
+/**
+ * A tiny model trained on the synthetic red/green/blue folder, and a folder of unlabelled images to
+ * review: copies of 4 images per class, named so that their class is not in the name.
+ */
+export async function makeServedFolder(perClass = 4): Promise<ServedFolder> {
+  const dir = makeTempDir();
+  const labelled = path.join(dir, 'labelled');
+  await makeLabelledFolder(labelled, 8);
+  const model = path.join(dir, 'model');
+  await train(labelled, { out: model, inputSize: 16, width: 4, epochs: 2, testTimeViews: 1, cacheDir: null, threads: 1 });
+  const images = path.join(dir, 'slide');
+  fs.mkdirSync(images);
+  let n = 0;
+  for (const name of ['red', 'green', 'blue']) {
+    for (let i = 0; i < perClass; i += 1) {
+      n += 1;
+      fs.copyFileSync(path.join(labelled, name, `${i}.png`), path.join(images, `cell-${String(n).padStart(3, '0')}.png`));
+    }
+  }
+  return { dir, model, images };
+}
