@@ -22,7 +22,8 @@ fi
 
 if [ ! -f build/Release/wbc_native.node ] || [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
   echo "setup: installing npm packages and building the native engine"
-  npm ci --no-audit --no-fund
+  # onnxruntime-node's install script would download CUDA libraries; its CPU build is in the package (.npmrc says the same).
+  ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
 else
   npm run --silent build
 fi

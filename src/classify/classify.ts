@@ -2,8 +2,8 @@ import * as path from 'node:path';
 import { listImages } from '../data/image-folder';
 import { loadImages } from '../data/load-images';
 import { openPixelCache } from '../data/pixel-cache';
-import { predictProbabilities } from '../model/predict';
-import { loadModel } from '../model/model-folder';
+import { loadModel, type LoadedModel } from '../model/model-folder';
+import { ENGINE_CHOICES, libtorchPredictor, type EngineChoice, type Predictor } from '../model/predictor';
 import { checkRuntimeOptions, setUpRuntime, type DeviceChoice } from '../native/runtime';
 import { checkInteger, checkNumber, checkOneOf, checkString, optional } from '../util/check';
 import { WbcError } from '../util/errors';
@@ -16,6 +16,8 @@ export interface ClassifyOptions {
   reviewThreshold?: number;
   device?: DeviceChoice;
   threads?: number;
+  /** The runtime that runs the network (default libtorch); onnx runs the same weights in ONNX Runtime on the CPU. */
+  engine?: EngineChoice;
   /** Cache decoded pixels here; off by default, since unlabelled images are usually classified once. */
   cacheDir?: string;
   /** Images decoded and held at once: bounds memory whatever the folder's size. */
@@ -36,17 +38,27 @@ function checkClassifyOptions(options: ClassifyOptions): void {
   optional(options.testTimeViews, (v) => checkOneOf('--tta', v, [1, 2, 4, 8]));
   optional(options.reviewThreshold, (v) => checkNumber('--review-threshold', v, { min: 0, max: 1 }));
   optional(options.cacheDir, (v) => checkString('--cache-dir', v));
+  optional(options.engine, (v) => checkOneOf('--engine', v, ENGINE_CHOICES));
+  if (options.engine === 'onnx' && options.device === 'cuda') throw new WbcError('--engine onnx runs on the CPU; leave out --device cuda');
   optional(options.chunkSize, (v) => checkInteger('chunkSize', v, 1, 1_000_000));
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw new WbcError('onProgress must be a function');
   checkRuntimeOptions(options);
+}
+
+async function openPredictor(model: LoadedModel, engine: EngineChoice, threads: number): Promise<Predictor> {
+  if (engine === 'libtorch') return libtorchPredictor(model.engine);
+  // Loaded only when asked for: ONNX Runtime adds start-up time the default path does not need.
+  const { onnxPredictor } = await import('../export/onnx-predictor');
+  return onnxPredictor(model, threads);
 }
 
 /** Classifies every image in a folder of unlabelled images. */
 export async function classify(modelDir: string, imageDir: string, options: ClassifyOptions = {}): Promise<ClassifyResult> {
   checkClassifyOptions(options);
   const cache = options.cacheDir ? openPixelCache(options.cacheDir) : undefined;
-  const runtime = setUpRuntime({ device: options.device, threads: options.threads });
-  const { info, engine } = loadModel(modelDir, runtime);
+  const runtime = setUpRuntime({ device: options.engine === 'onnx' ? 'cpu' : options.device, threads: options.threads });
+  const model = loadModel(modelDir, runtime);
+  const { info } = model;
   const files = listImages(imageDir);
   const reviewThreshold = options.reviewThreshold ?? info.reviewThreshold;
   const views = options.testTimeViews ?? info.testTimeViews;
@@ -54,17 +66,22 @@ export async function classify(modelDir: string, imageDir: string, options: Clas
 
   const predictions: Prediction[] = [];
   const skipped: ClassifyResult['skipped'] = [];
-  for (let start = 0; start < files.length; start += chunkSize) {
-    const chunk = files.slice(start, start + chunkSize);
-    const loaded = await loadImages(chunk, info.input.storedSize, {
-      cache,
-      onProgress: (done) => options.onProgress?.(start + done, files.length),
-    });
-    skipped.push(...loaded.skipped);
-    if (loaded.loaded.length === 0) continue;
-    const probabilities = predictProbabilities(engine, loaded.pixels, Int32Array.from(loaded.loaded.keys()), views);
-    const names = loaded.loaded.map((i) => path.relative(imageDir, chunk[i]));
-    predictions.push(...toPredictions(names, probabilities, info.classes, reviewThreshold));
+  const predictor = await openPredictor(model, options.engine ?? 'libtorch', runtime.threads);
+  try {
+    for (let start = 0; start < files.length; start += chunkSize) {
+      const chunk = files.slice(start, start + chunkSize);
+      const loaded = await loadImages(chunk, info.input.storedSize, {
+        cache,
+        onProgress: (done) => options.onProgress?.(start + done, files.length),
+      });
+      skipped.push(...loaded.skipped);
+      if (loaded.loaded.length === 0) continue;
+      const probabilities = await predictor.predict(loaded.pixels, Int32Array.from(loaded.loaded.keys()), views);
+      const names = loaded.loaded.map((i) => path.relative(imageDir, chunk[i]));
+      predictions.push(...toPredictions(names, probabilities, info.classes, reviewThreshold));
+    }
+  } finally {
+    await predictor.close();
   }
   const warnings = [...runtime.warnings];
   if (cache?.warning) warnings.push(cache.warning);

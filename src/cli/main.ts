@@ -4,11 +4,12 @@ import { printErr, printOut } from './output';
 import type { Command } from './args';
 import { classifyCommand } from './commands/classify';
 import { evaluateCommand } from './commands/evaluate';
+import { exportCommand } from './commands/export';
 import { infoCommand } from './commands/info';
 import { splitCommand } from './commands/split';
 import { trainCommand } from './commands/train';
 
-const commands: Command[] = [trainCommand, evaluateCommand, classifyCommand, splitCommand, infoCommand];
+const commands: Command[] = [trainCommand, evaluateCommand, classifyCommand, splitCommand, infoCommand, exportCommand];
 
 const usage = `Usage: wbc <command> [options]
 

@@ -3,7 +3,7 @@ import { nativeMessage, type NativeEngine } from '../native/binding';
 import { WbcError } from '../util/errors';
 
 /** No answer at all is better than a NaN that a report would show as a confident class. */
-function requireFinite(probabilities: Float32Array): Float32Array {
+export function requireFinite(probabilities: Float32Array): Float32Array {
   if (!probabilities.every(Number.isFinite)) {
     throw new WbcError('the model gave probabilities that are not numbers; its weights or normalisation are damaged');
   }

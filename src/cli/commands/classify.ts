@@ -1,6 +1,7 @@
 import { classify } from '../../classify/classify';
 import { predictionsCsv } from '../../classify/csv';
 import { differentialCsv, formatDifferential } from '../../classify/differential';
+import type { EngineChoice } from '../../model/predictor';
 import { writeFileAtomic } from '../../util/atomic-write';
 import { WbcError } from '../../util/errors';
 import { checkOutputPaths } from '../../util/output-paths';
@@ -17,6 +18,8 @@ the CSV as <name>-differential.csv.
   --out FILE.csv          where to write the predictions (default: predictions.csv)
   --review-threshold F    mark predictions less confident than F for review (default: the model's)
   --tta N                 flips/turns averaged per image: 1, 2, 4 or 8 (default: the model's)
+  --engine libtorch|onnx  the runtime that runs the network (default libtorch); onnx runs the same
+                          weights in ONNX Runtime on the CPU
 ${RUNTIME_USAGE}`;
 
 function differentialPathFor(csvPath: string): string {
@@ -29,7 +32,7 @@ export const classifyCommand: Command = {
   usage,
   async run(argv) {
     const args = parse(argv, {
-      out: { type: 'string' }, 'review-threshold': { type: 'string' }, tta: { type: 'string' }, ...RUNTIME_OPTIONS,
+      out: { type: 'string' }, 'review-threshold': { type: 'string' }, tta: { type: 'string' }, engine: { type: 'string' }, ...RUNTIME_OPTIONS,
     }, usage);
     if (args.flag('help')) return void printOut(usage);
     const [modelDir, imageDir] = positionals(args.positionals, ['model-dir', 'image-dir'], usage);
@@ -46,6 +49,7 @@ export const classifyCommand: Command = {
     const result = await classify(modelDir, imageDir, {
       reviewThreshold: decimal(args.text('review-threshold'), 'review-threshold'),
       testTimeViews: wholeNumber(args.text('tta'), 'tta'),
+      engine: args.text('engine') as EngineChoice | undefined,
       ...runtimeChoice(args),
       onProgress: (done, total) => progress.update(`classifying ${bar(done / total)} ${done}/${total}`),
     });

@@ -56,6 +56,7 @@ Napi::Function Engine::Define(Napi::Env env) {
       InstanceMethod<&Engine::FeatureSize>("featureSize"),
       InstanceMethod<&Engine::Save>("save"),
       InstanceMethod<&Engine::Load>("load"),
+      InstanceMethod<&Engine::Parameters>("parameters"),
   });
 }
 
@@ -269,4 +270,25 @@ void Engine::Load(const Napi::CallbackInfo& info) {
   for (auto& parameter : network->parameters()) {
     if (parameter.dim() == 4) parameter.set_data(parameter.data().contiguous(torch::MemoryFormat::ChannelsLast));
   }
+}
+
+// For export: every floating-point parameter and buffer (batch-norm running statistics) by its module path.
+Napi::Value Engine::Parameters(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto out = Napi::Object::New(env);
+  auto add = [&](const std::string& name, const torch::Tensor& tensor) {
+    if (!tensor.is_floating_point()) return;  // num_batches_tracked
+    auto values = tensor.detach().to(torch::kCPU).to(torch::kFloat).contiguous();
+    auto data = Napi::Float32Array::New(env, static_cast<size_t>(values.numel()));
+    std::memcpy(data.Data(), values.data_ptr<float>(), static_cast<size_t>(values.numel()) * sizeof(float));
+    auto shape = Napi::Array::New(env, static_cast<size_t>(values.dim()));
+    for (int64_t d = 0; d < values.dim(); ++d) shape.Set(static_cast<uint32_t>(d), Napi::Number::New(env, static_cast<double>(values.size(d))));
+    auto entry = Napi::Object::New(env);
+    entry.Set("shape", shape);
+    entry.Set("data", data);
+    out.Set(name, entry);
+  };
+  for (const auto& item : network->named_parameters()) add(item.key(), item.value());
+  for (const auto& item : network->named_buffers()) add(item.key(), item.value());
+  return out;
 }

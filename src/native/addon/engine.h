@@ -33,6 +33,8 @@ class Engine : public Napi::ObjectWrap<Engine> {
   // optimiser state and the CPU random generator's state
   void Save(const Napi::CallbackInfo& info);
   void Load(const Napi::CallbackInfo& info);
+  // parameters() -> { [name]: { shape: number[], data: Float32Array } }: parameters and batch-norm buffers
+  Napi::Value Parameters(const Napi::CallbackInfo& info);
 
   torch::Tensor forward(const torch::Tensor& batch);
   // Runs `perBatch` over the images at `indices` in chunks, in eval mode, copying its rows into a Float32Array.
