@@ -82,7 +82,17 @@ test('wbc export --onnx writes the file; bad use gets one line and exit 1', () =
   assert.equal(done.status, 0, done.stderr);
   assert.match(done.stdout, /uint8 \[batch, 8, 8, 3\], 3 classes/);
   assert.ok(fs.statSync(file).size > 0);
-  for (const args of [['export', dir], ['export', dir, '--onnx', path.join(work, 'out.txt')], ['export', path.join(work, 'nothing'), '--onnx', file]]) {
+  const images = path.join(work, 'images');
+  fs.mkdirSync(images);
+  const csv = path.join(work, 'p.csv');
+  for (const args of [
+    ['export', dir],
+    ['export', dir, '--onnx', path.join(work, 'out.txt')],
+    ['export', path.join(work, 'nothing'), '--onnx', file],
+    ['export', dir, '--web', file],
+    ['classify', dir, images, '--out', csv, '--engine', 'tensorflow'],
+    ['classify', dir, images, '--out', csv, '--engine', 'onnx', '--device', 'cuda'],
+  ]) {
     const bad = wbc(args);
     assert.equal(bad.status, 1, args.join(' '));
     assert.ok(!hasStackTrace(bad.stderr));
