@@ -6,7 +6,12 @@
         "src/native/addon/addon.cc",
         "src/native/addon/network.cc",
         "src/native/addon/batch.cc",
-        "src/native/addon/engine.cc"
+        "src/native/addon/engine.cc",
+        "src/native/addon/args.cc",
+        "src/native/addon/batch-args.cc",
+        "src/native/addon/errors.cc",
+        "src/native/addon/files.cc",
+        "src/native/addon/weights.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { listImages } from '../data/image-folder';
+import { scanImages } from '../data/image-folder';
 import { loadImages } from '../data/load-images';
 import { openPixelCache } from '../data/pixel-cache';
 import { loadModel, type LoadedModel } from '../model/model-folder';
@@ -31,6 +31,7 @@ export interface ClassifyResult {
   differential: Differential;
   reviewThreshold: number;
   skipped: { path: string; reason: string }[];
+  /** Sub-folders that were not read (link loops, unreadable folders), threads lowered, cache problems. */
   warnings: string[];
 }
 
@@ -52,14 +53,14 @@ async function openPredictor(model: LoadedModel, engine: EngineChoice, threads: 
   return onnxPredictor(model, threads);
 }
 
-/** Classifies every image in a folder of unlabelled images. */
+/** Classifies every image in a folder of unlabelled images and its sub-folders; each prediction's `file` is relative to imageDir. */
 export async function classify(modelDir: string, imageDir: string, options: ClassifyOptions = {}): Promise<ClassifyResult> {
   checkClassifyOptions(options);
   const cache = options.cacheDir ? openPixelCache(options.cacheDir) : undefined;
   const runtime = setUpRuntime({ device: options.engine === 'onnx' ? 'cpu' : options.device, threads: options.threads });
   const model = loadModel(modelDir, runtime);
   const { info } = model;
-  const files = listImages(imageDir);
+  const { files, warnings } = scanImages(imageDir);
   const reviewThreshold = options.reviewThreshold ?? info.reviewThreshold;
   const views = options.testTimeViews ?? info.testTimeViews;
   const chunkSize = options.chunkSize ?? 1024;
@@ -83,7 +84,7 @@ export async function classify(modelDir: string, imageDir: string, options: Clas
   } finally {
     await predictor.close();
   }
-  const warnings = [...runtime.warnings];
+  warnings.push(...runtime.warnings);
   if (cache?.warning) warnings.push(cache.warning);
   return { classes: info.classes, predictions, differential: differentialCount(predictions, info.classes), reviewThreshold, skipped, warnings };
 }

@@ -1,12 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { checkBoolean, checkInteger, checkNumber, checkString, optional } from '../util/check';
+import { checkBoolean, checkString, optional } from '../util/check';
 import { messageOf, WbcError } from '../util/errors';
 import { isSameOrInside, makeFolders, realPathOf } from '../util/folders';
 import { cleanUpOnInterrupt, isProcessRunning } from '../util/interrupt';
 import { TRAIN_DEFAULTS } from '../train/options';
 import { scanImageFolder, type ImageFolder } from './image-folder';
-import { stratifiedSplit } from './split';
+import { pathInClass, stableSplit } from './split';
 
 function isNonEmptyFolder(dir: string): boolean {
   let stats: fs.Stats;
@@ -60,8 +60,8 @@ async function copySplit(
       if (interrupted()) throw new WbcError('interrupted');
       const image = folder.images[index];
       if (image === undefined) throw new WbcError(`split refers to image ${index}, but the folder has ${folder.images.length}`);
-      const className = folder.classes[image.label];
-      const destination = path.join(target, part, className, path.relative(path.join(folder.root, className), image.path));
+      // Images in nested folders keep their sub-folders, so that equal names in two slides never overwrite each other.
+      const destination = path.join(target, part, folder.classes[image.label], pathInClass(folder, index));
       makeFolders(path.dirname(destination));
       // COPYFILE_FICLONE shares blocks on file systems that can, and falls back to a plain copy elsewhere.
       await fs.promises.copyFile(image.path, destination, fs.constants.COPYFILE_FICLONE);
@@ -126,9 +126,12 @@ export async function writeSplitFolders(
 
 export interface SplitFolderOptions {
   out: string;
-  /** Share of each class that goes to test (default: as `wbc train`). */
+  /** As for `wbc train` (defaults too): the same settings give the same test images. */
   testFraction?: number;
+  validationFraction?: number;
   seed?: number;
+  /** See SplitSettings.groupBy. */
+  groupBy?: string;
   /** Replace an existing, non-empty `out`. */
   force?: boolean;
   onProgress?: (done: number, total: number) => void;
@@ -140,12 +143,18 @@ export interface SplitFolderOptions {
  */
 export async function splitFolder(dataDir: string, options: SplitFolderOptions): Promise<{ train: number; test: number; warnings: string[] }> {
   checkString('--out', options?.out);
-  const testFraction = optional(options.testFraction, (v) => checkNumber('--test-fraction', v, { min: 0, max: 1, minInclusive: false, maxInclusive: false })) ?? TRAIN_DEFAULTS.testFraction;
-  const seed = optional(options.seed, (v) => checkInteger('--seed', v, 0, 2 ** 32 - 1)) ?? TRAIN_DEFAULTS.seed;
   optional(options.force, (v) => checkBoolean('--force', v));
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw new WbcError('onProgress must be a function');
+  const settings = {
+    testFraction: options.testFraction ?? TRAIN_DEFAULTS.testFraction,
+    validationFraction: options.validationFraction ?? TRAIN_DEFAULTS.validationFraction,
+    seed: options.seed ?? TRAIN_DEFAULTS.seed,
+    groupBy: options.groupBy,
+  };
   const folder = scanImageFolder(dataDir);
-  const { keep, holdOut } = stratifiedSplit(folder.images.map((image) => image.label), testFraction, seed);
-  const counts = await writeSplitFolders(folder, { train: keep, test: holdOut }, options.out, { force: options.force, onProgress: options.onProgress });
+  // Validation images of `wbc train` are training images here.
+  const sides = stableSplit(folder, settings);
+  const train = [...sides.train, ...sides.validation].sort((a, b) => a - b);
+  const counts = await writeSplitFolders(folder, { train, test: sides.test }, options.out, { force: options.force, onProgress: options.onProgress });
   return { ...counts, warnings: folder.warnings };
 }

@@ -1,4 +1,3 @@
-import * as path from 'node:path';
 import { scanImageFolder, type ImageFolder } from '../data/image-folder';
 import { loadImages } from '../data/load-images';
 import { openPixelCache } from '../data/pixel-cache';
@@ -8,6 +7,7 @@ import { checkRuntimeOptions, setUpRuntime, type DeviceChoice } from '../native/
 import { checkOneOf, checkString, optional } from '../util/check';
 import { WbcError } from '../util/errors';
 import { computeMetrics, type Metrics } from './metrics';
+import { chooseImages } from './seen-images';
 
 export interface EvaluateOptions {
   /** 'all' scores every image in the folder; 'test' only the model's own held-out test images. */
@@ -53,19 +53,9 @@ export async function evaluate(modelDir: string, dataDir: string, options: Evalu
   const toModelLabel = modelLabels(folder, info.classes);
   const warnings = [...runtime.warnings, ...folder.warnings];
 
-  const relativePath = (file: string) => path.relative(folder.root, file);
-  let images = folder.images;
-  const sameData = path.resolve(dataDir) === info.data?.root;
-  if (options.split === 'test') {
-    if (!info.split) throw new WbcError(`${modelDir} does not record its split, so its test images are unknown; score the whole folder instead`);
-    const test = new Set(info.split.test);
-    images = images.filter((image) => test.has(relativePath(image.path)));
-    if (images.length === 0) throw new WbcError(`none of the model's test images are in ${dataDir}; was it trained on another folder?`);
-  } else if (sameData && info.split) {
-    const seen = new Set([...info.split.train, ...info.split.validation]);
-    const overlap = images.filter((image) => seen.has(relativePath(image.path))).length;
-    if (overlap > 0) warnings.push(`${overlap} of these images were used to train the model, so these scores are optimistic; use --split test for the held-out images`);
-  }
+  const chosen = await chooseImages(info, folder, dataDir, options.split ?? 'all');
+  const images = chosen.images;
+  warnings.push(...chosen.warnings);
 
   const loaded = await loadImages(images.map((image) => image.path), info.input.storedSize, { cache, onProgress: options.onProgress });
   if (cache?.warning) warnings.push(cache.warning);

@@ -32,12 +32,18 @@ export interface EpochRecord {
 
 /** The images a model was trained, validated and tested on, as paths relative to the data folder. */
 export interface SplitManifest {
+  /** How the sides were drawn (SPLIT_METHOD in src/data/split.ts); absent in models made before stable splits. */
+  method?: string;
   seed: number;
   testFraction: number;
   validationFraction: number;
   train: string[];
   validation: string[];
   test: string[];
+  /** The --group-by expression the split kept groups whole by; null for none (absent in older models). */
+  groupBy?: string | null;
+  /** Short content hashes (src/data/content-hash.ts) parallel to train, validation and test (absent in older models). */
+  contentHashes?: { train: string[]; validation: string[]; test: string[] };
 }
 
 /**
@@ -56,6 +62,7 @@ export interface ModelInfo {
   testTimeViews: number;
   /** Predictions less confident than this are marked for review. */
   reviewThreshold: number;
+  /** `root`, the training folder's absolute path, is only in models made before model folders stopped naming local paths. */
   data?: { root?: string; imagesPerClass: Record<string, number>; skipped: { path: string; reason: string }[] };
   split?: SplitManifest;
   training?: {

@@ -70,7 +70,7 @@ export function native(): NativeAddon {
   return addon;
 }
 
-/** LibTorch errors carry a C++ backtrace after their message; keep the message. */
+/** The addon's own errors are one line already (src/native/addon/errors.h); this keeps the first line of anything else. */
 export function nativeMessage(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   return text.split(/\nException raised from|\n/)[0].trim();

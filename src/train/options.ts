@@ -24,6 +24,8 @@ export interface TrainOptions {
   /** Fraction of the training split kept apart to pick the best epoch and the review threshold. */
   validationFraction?: number;
   seed?: number;
+  /** Keep images whose paths within their class folder give the same key (patient, slide) on one side of the split: see SplitSettings. */
+  groupBy?: string;
   balance?: Balance;
   learningRate?: number;
   weightDecay?: number;
@@ -98,11 +100,12 @@ export function resolveTrainSettings(options: TrainOptions): TrainSettings {
   const settings = { ...TRAIN_DEFAULTS, ...given } as TrainSettings;
   checkInteger('--epochs', settings.epochs, 1, 10_000);
   checkInteger('--batch', settings.batchSize, 2, 4096);
-  checkInteger('--width', settings.width, 1, 256);
+  checkInteger('--width', settings.width, 1, 192);
   checkInteger('--size', settings.inputSize, 16, 512);
   checkNumber('--crop', settings.crop, { min: 0.2, max: 1 });
   checkNumber('--test-fraction', settings.testFraction, { min: 0, max: 1, ...open });
-  checkNumber('--validation-fraction', settings.validationFraction, { min: 0, max: 1, ...open });
+  checkNumber('--validation-fraction', settings.validationFraction, { min: 0, max: 1, maxInclusive: false });
+  optional(settings.groupBy, (v) => checkString('--group-by', v));
   checkInteger('--seed', settings.seed, 0, 2 ** 32 - 1);
   checkOneOf('--balance', settings.balance, BALANCE_MODES);
   checkNumber('--lr', settings.learningRate, { min: 0, max: 1, minInclusive: false });
@@ -114,6 +117,10 @@ export function resolveTrainSettings(options: TrainOptions): TrainSettings {
   optional(settings.augment, checkAugmentPolicy);
   if (settings.cacheDir !== null) optional(settings.cacheDir, (v) => checkString('--cache-dir', v));
   if (settings.onEvent !== undefined && typeof settings.onEvent !== 'function') throw new WbcError('onEvent must be a function');
+  // The engine refuses a step whose activations would not fit in memory; say so before any work.
+  if (settings.batchSize * settings.inputSize ** 2 * settings.width > 2 ** 30) {
+    throw new WbcError(`--batch ${settings.batchSize}, --size ${settings.inputSize} and --width ${settings.width} together need too much memory per step; lower one of them`);
+  }
   checkRuntimeOptions(settings);
   return settings;
 }

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import { DEFAULT_AUGMENT_POLICY } from '../augment/policy';
 import { openPixelCache, type PixelCache } from '../data/pixel-cache';
+import { SPLIT_METHOD } from '../data/split';
 import { computeMetrics } from '../evaluate/metrics';
 import { chooseReviewThreshold } from '../evaluate/review-threshold';
 import { networkSpec } from '../model/architecture';
@@ -39,6 +40,8 @@ function optionsThatShapeTraining(settings: TrainSettings): Record<string, unkno
     epochs, batchSize, width, inputSize, crop, testFraction, validationFraction, seed, balance, learningRate, weightDecay, labelSmoothing, patience,
     augment: settings.augment ?? DEFAULT_AUGMENT_POLICY,
     maxPerClass: settings.maxPerClass ?? null,
+    groupBy: settings.groupBy ?? null,
+    splitMethod: SPLIT_METHOD,
   };
 }
 
@@ -148,7 +151,15 @@ function describeTrainedModel(
     testTimeViews: views,
     reviewThreshold,
     data: { imagesPerClass: data.imagesPerClass, skipped: data.skipped },
-    split: { seed: settings.seed, testFraction: settings.testFraction, validationFraction: settings.validationFraction, ...data.split },
+    split: {
+      method: SPLIT_METHOD,
+      seed: settings.seed,
+      testFraction: settings.testFraction,
+      validationFraction: settings.validationFraction,
+      groupBy: settings.groupBy ?? null,
+      ...data.split,
+      contentHashes: data.contentHashes,
+    },
     training: {
       epochs: settings.epochs,
       keptEpoch: data.validationSlots.length ? last.selector.kept : last.history.length,

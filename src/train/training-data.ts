@@ -2,12 +2,13 @@ import * as path from 'node:path';
 import { requireClasses, scanImageFolder, type ImageFolder } from '../data/image-folder';
 import { loadImages } from '../data/load-images';
 import type { PixelCache } from '../data/pixel-cache';
-import { stratifiedSplit } from '../data/split';
+import { contentHashesOf } from '../data/content-hash';
+import { relativeSkipped } from '../data/relative-paths';
+import { stableSplit, stableSubset } from '../data/split';
 import { channelStatistics } from '../data/statistics';
 import { storedSizeFor } from '../model/architecture';
 import type { SplitManifest } from '../model/model-folder';
 import { WbcError } from '../util/errors';
-import { Rng } from '../util/rng';
 import { classCounts } from './class-balance';
 import type { TrainingListener } from './events';
 import type { TrainSettings } from './options';
@@ -23,25 +24,23 @@ export interface TrainingData {
   testSlots: Int32Array;
   /** The class of the image in each slot. */
   slotLabels: Int32Array;
-  /** Each split's images, relative to the data folder. */
+  /** Each split's images, relative to the data folder, and their short content hashes. */
   split: Pick<SplitManifest, 'train' | 'validation' | 'test'>;
+  contentHashes: NonNullable<SplitManifest['contentHashes']>;
   /** Per-channel statistics of the training split's crops. */
   mean: number[];
   std: number[];
   imagesPerClass: Record<string, number>;
+  /** Unreadable files, relative to the data folder. */
   skipped: { path: string; reason: string }[];
   warnings: string[];
 }
 
 function limitPerClass(folder: ImageFolder, maxPerClass: number | undefined, seed: number): ImageFolder {
-  if (!maxPerClass) return folder;
-  const rng = new Rng(seed);
-  const chosen = folder.classes.flatMap((_, label) => rng.shuffle(folder.images.filter((image) => image.label === label)).slice(0, maxPerClass));
-  chosen.sort((a, b) => a.label - b.label || (a.path < b.path ? -1 : 1));
-  return { ...folder, images: chosen };
+  return maxPerClass ? stableSubset(folder, maxPerClass, seed) : folder;
 }
 
-/** Scans, splits and decodes the labelled folder: the test split first, validation out of what is left. */
+/** Scans, splits (stably: see stableSplit) and decodes the labelled folder. */
 export async function prepareTrainingData(dataDir: string, settings: TrainSettings, cache: PixelCache | undefined, emit: TrainingListener): Promise<TrainingData> {
   const folder = limitPerClass(scanImageFolder(dataDir), settings.maxPerClass, settings.seed);
   requireClasses(folder, 2);
@@ -49,10 +48,7 @@ export async function prepareTrainingData(dataDir: string, settings: TrainSettin
   const classes = folder.classes;
   const labels = folder.images.map((image) => image.label);
 
-  const { keep, holdOut: test } = stratifiedSplit(labels, settings.testFraction, settings.seed);
-  const keepSplit = stratifiedSplit(keep.map((i) => labels[i]), settings.validationFraction, settings.seed + 1);
-  const trainImages = keepSplit.keep.map((i) => keep[i]);
-  const validationImages = keepSplit.holdOut.map((i) => keep[i]);
+  const { train: trainImages, validation: validationImages, test } = stableSplit(folder, settings);
 
   const storedSize = storedSizeFor(settings.inputSize, settings.crop);
   const loaded = await loadImages(folder.images.map((image) => image.path), storedSize, {
@@ -77,6 +73,7 @@ export async function prepareTrainingData(dataDir: string, settings: TrainSettin
 
   const { mean, std } = channelStatistics(loaded.pixels, storedSize, settings.inputSize, trainSlots);
   const relative = (slots: Int32Array) => Array.from(slots, (slot) => path.relative(folder.root, folder.images[loaded.loaded[slot]].path));
+  const split = { train: relative(trainSlots), validation: relative(validationSlots), test: relative(testSlots) };
   return {
     classes,
     pixels: loaded.pixels,
@@ -85,11 +82,12 @@ export async function prepareTrainingData(dataDir: string, settings: TrainSettin
     validationSlots,
     testSlots,
     slotLabels,
-    split: { train: relative(trainSlots), validation: relative(validationSlots), test: relative(testSlots) },
+    split,
+    contentHashes: await contentHashesOf(folder.root, split),
     mean,
     std,
     imagesPerClass: Object.fromEntries(classCounts(labels, classes.length).map((count, label) => [classes[label], count])),
-    skipped: loaded.skipped,
+    skipped: relativeSkipped(loaded.skipped, folder.root),
     warnings,
   };
 }

@@ -123,7 +123,7 @@ describe('hostile use: no data lost, no silent garbage, refusals before work, no
 
   describe('4. no internal errors', () => {
     test('an absurd network width is refused in one line', () => {
-      assertRefusedBeforeWork(wbc(['train', data, '--out', path.join(work, 'wide'), ...QUICK, '--width', '100000']), /--width must be a whole number from 1 to 256, got 100000/);
+      assertRefusedBeforeWork(wbc(['train', data, '--out', path.join(work, 'wide'), ...QUICK, '--width', '100000']), /--width must be a whole number from 1 to 192, got 100000/);
     });
 
     for (const [field, edit, pattern] of [

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { IMAGE_EXTENSIONS, listImages, requireClasses, scanImageFolder } from '../../src/data/image-folder';
+import { IMAGE_EXTENSIONS, listImages, requireClasses, scanImageFolder, scanImages } from '../../src/data/image-folder';
 import { WbcError } from '../../src/util/errors';
 import { makeTempDir, touch } from '../helpers/images';
 
@@ -42,7 +43,7 @@ describe('scanImageFolder', () => {
     assert.deepEqual([...IMAGE_EXTENSIONS], ['.jpg', '.jpeg', '.png', '.tif', '.tiff', '.bmp']);
   });
 
-  it('warns about non-image files, empty class folders, nested folders and loose files', () => {
+  it('warns about non-image files, empty class folders and loose files', () => {
     const root = makeTempDir();
     touch(path.join(root, 'bands', 'one.jpg'));
     touch(path.join(root, 'bands', 'notes.txt'));
@@ -57,17 +58,32 @@ describe('scanImageFolder', () => {
     assert.deepEqual(folder.warnings, [
       `${root}: 1 file is not in a class sub-folder and was ignored`,
       'bands: 3 files are not images and were skipped',
-      'bands: 1 sub-folder was skipped (images must be directly in the class folder)',
       'basophil: 1 file is not an image and was skipped',
       'basophil: no images, so it is not used as a class',
     ]);
     assert.deepEqual(
-      folder.images.map((image) => image.label),
-      [0, 1],
+      folder.images.map((image) => [path.relative(root, image.path), image.label]),
+      [[path.join('bands', 'more', 'two.jpg'), 0], [path.join('bands', 'one.jpg'), 0], [path.join('monocyte', 'm.png'), 1]],
     );
   });
 
-  it('survives link loops: folder cycles are skipped, and image-named broken links are kept for decoding to report', () => {
+  it('reads a class folder recursively: slides and patients below the class', () => {
+    const root = makeTempDir();
+    touch(path.join(root, 'blasts', 'patient-2', 'slide-b', '1.jpg'));
+    touch(path.join(root, 'blasts', 'patient-2', 'slide-a', '1.jpg'));
+    touch(path.join(root, 'blasts', 'patient-10', '1.jpg'));
+    touch(path.join(root, 'blasts', 'top.png'));
+    touch(path.join(root, 'blasts', 'patient-2', '.hidden', 'x.jpg'));
+    touch(path.join(root, 'neutrophils', 'n.jpg'));
+    const folder = scanImageFolder(root);
+    assert.deepEqual(folder.classes, ['blasts', 'neutrophils']);
+    assert.deepEqual(folder.images.map((image) => path.relative(root, image.path).split(path.sep).join('/')), [
+      'blasts/patient-10/1.jpg', 'blasts/patient-2/slide-a/1.jpg', 'blasts/patient-2/slide-b/1.jpg', 'blasts/top.png', 'neutrophils/n.jpg',
+    ]);
+    assert.deepEqual(folder.warnings, []);
+  });
+
+  it('survives link loops: folder cycles are reported and not followed, and image-named broken links are kept for decoding to report', () => {
     const root = makeTempDir();
     touch(path.join(root, 'cells', 'a.png'));
     fs.symlinkSync('.', path.join(root, 'itself')); // the root inside itself
@@ -79,11 +95,27 @@ describe('scanImageFolder', () => {
     assert.deepEqual(folder.classes, ['cells']);
     assert.deepEqual(folder.images.map((image) => path.basename(image.path)), ['a.png', 'dangling.png', 'linked.png', 'loop.png']);
     assert.deepEqual(folder.warnings, [
-      'cells: 1 sub-folder was skipped (images must be directly in the class folder)',
-      'itself: 2 sub-folders were skipped (images must be directly in the class folder)',
+      `cells/parent: not followed: a loop of symbolic links back to ${root}`,
+      `itself: not followed: a loop of symbolic links back to ${root}`,
       'itself: no images, so it is not used as a class',
     ]);
-    assert.deepEqual(listImages(path.join(root, 'cells')).map((file) => path.basename(file)), ['a.png', 'dangling.png', 'linked.png', 'loop.png']);
+    const cells = path.join(root, 'cells');
+    const unlabelled = scanImages(cells);
+    assert.deepEqual(unlabelled.files.map((file) => path.basename(file)), ['a.png', 'dangling.png', 'linked.png', 'loop.png']);
+    // cells/parent leads to the top folder, read once; from there, both links lead back up.
+    assert.deepEqual(unlabelled.warnings, [
+      `${cells}/parent/cells: not followed: a loop of symbolic links back to ${cells}`,
+      `${cells}/parent/itself: not followed: a loop of symbolic links back to ${cells}/parent`,
+    ]);
+  });
+
+  it('reads a folder reached by two links once, and says so', () => {
+    const root = makeTempDir();
+    touch(path.join(root, 'cells', 'slide', 'a.png'));
+    fs.symlinkSync('slide', path.join(root, 'cells', 'second-link'));
+    const folder = scanImageFolder(root);
+    assert.deepEqual(folder.images.map((image) => path.basename(image.path)), ['a.png']);
+    assert.deepEqual(folder.warnings, ['cells/slide: not read again: the same folder as cells/second-link']);
   });
 
   it('refuses a missing path, a file, and a folder without class sub-folders', () => {
@@ -102,6 +134,29 @@ describe('scanImageFolder', () => {
   });
 });
 
+describe('an unreadable sub-folder', () => {
+  it('is reported and skipped, and the rest is read', (t) => {
+    const root = makeTempDir();
+    fs.chmodSync(root, 0o755);
+    touch(path.join(root, 'cells', 'a.png'));
+    touch(path.join(root, 'cells', 'locked', 'b.png'));
+    touch(path.join(root, 'other', 'c.png'));
+    fs.chmodSync(path.join(root, 'cells', 'locked'), 0o000);
+    const expected = {
+      images: ['cells/a.png', 'other/c.png'],
+      warnings: ['cells/locked: cannot read this folder (EACCES), skipped'],
+    };
+    const probe = `const f = require(${JSON.stringify(require.resolve('../../src/data/image-folder'))}).scanImageFolder(${JSON.stringify(root)});`
+      + `console.log(JSON.stringify({ images: f.images.map((i) => require('node:path').relative(f.root, i.path)), warnings: f.warnings }))`;
+    // Root reads any folder, so an unprivileged user (nobody) scans it instead.
+    const asNobody = process.getuid?.() === 0;
+    const child = spawnSync(process.execPath, ['-e', probe], { encoding: 'utf8', ...(asNobody ? { uid: 65534, gid: 65534 } : {}) });
+    if (asNobody && child.status !== 0) return t.skip(`running as root, and user nobody cannot run node here (${child.stderr.trim().split('\n')[0]})`);
+    assert.equal(child.status, 0, child.stderr);
+    assert.deepEqual(JSON.parse(child.stdout), expected);
+  });
+});
+
 describe('requireClasses', () => {
   it('names the classes found when there are too few', () => {
     const root = makeTempDir();
@@ -117,15 +172,17 @@ describe('requireClasses', () => {
 });
 
 describe('listImages', () => {
-  it('lists images directly in the folder in natural order, skipping hidden and non-image files', () => {
+  it('lists images in the folder and its sub-folders in natural order, skipping hidden and non-image files', () => {
     const dir = makeTempDir();
     for (const name of ['10.jpg', '2.jpg', '1.PNG', 'cell-9.tif', 'cell-11.tif', '.5.jpg', 'notes.txt']) {
       touch(path.join(dir, name));
     }
-    touch(path.join(dir, 'nested', '3.jpg'));
+    touch(path.join(dir, 'slide-10', '3.jpg'));
+    touch(path.join(dir, 'slide-2', '3.jpg'));
+    touch(path.join(dir, 'slide-2', '.hidden', '3.jpg'));
     assert.deepEqual(
       listImages(dir),
-      ['1.PNG', '2.jpg', '10.jpg', 'cell-9.tif', 'cell-11.tif'].map((name) => path.join(dir, name)),
+      ['1.PNG', '2.jpg', '10.jpg', 'cell-9.tif', 'cell-11.tif', 'slide-2/3.jpg', 'slide-10/3.jpg'].map((name) => path.join(dir, name)),
     );
   });
 

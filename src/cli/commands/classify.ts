@@ -1,6 +1,7 @@
 import { classify } from '../../classify/classify';
 import { predictionsCsv } from '../../classify/csv';
 import { differentialCsv, formatDifferential } from '../../classify/differential';
+import { differentialsByFolder, perFolderDifferentialCsv } from '../../classify/per-folder';
 import type { EngineChoice } from '../../model/predictor';
 import { writeFileAtomic } from '../../util/atomic-write';
 import { WbcError } from '../../util/errors';
@@ -11,15 +12,17 @@ import { ProgressLine, bar } from '../progress';
 
 const usage = `Usage: wbc classify <model-dir> <image-dir> [--out FILE.csv] [options]
 
-Classifies every image in a folder into a CSV: file, prediction, confidence, second, second_confidence,
-needs_review and one probability column per class; prints the differential count and saves it beside
-the CSV as <name>-differential.csv.
+Classifies every image in a folder and its sub-folders into a CSV: file (relative to <image-dir>),
+prediction, confidence, second, second_confidence, needs_review and one probability column per class;
+prints the differential count and saves it beside the CSV as <name>-differential.csv.
 
   --out FILE.csv          where to write the predictions (default: predictions.csv)
   --review-threshold F    mark predictions less confident than F for review (default: the model's)
   --tta N                 flips/turns averaged per image: 1, 2, 4 or 8 (default: the model's)
   --engine libtorch|onnx  the runtime that runs the network (default libtorch); onnx runs the same
                           weights in ONNX Runtime on the CPU
+  --per-folder            add one differential per sub-folder (per slide) to the differential CSV, in a
+                          last column \`folder\`: \`(all)\` for the whole folder, then e.g. \`slide-1/\`
 ${RUNTIME_USAGE}`;
 
 function differentialPathFor(csvPath: string): string {
@@ -32,7 +35,7 @@ export const classifyCommand: Command = {
   usage,
   async run(argv) {
     const args = parse(argv, {
-      out: { type: 'string' }, 'review-threshold': { type: 'string' }, tta: { type: 'string' }, engine: { type: 'string' }, ...RUNTIME_OPTIONS,
+      out: { type: 'string' }, 'review-threshold': { type: 'string' }, tta: { type: 'string' }, engine: { type: 'string' }, 'per-folder': { type: 'boolean' }, ...RUNTIME_OPTIONS,
     }, usage);
     if (args.flag('help')) return void printOut(usage);
     const [modelDir, imageDir] = positionals(args.positionals, ['model-dir', 'image-dir'], usage);
@@ -58,8 +61,9 @@ export const classifyCommand: Command = {
     printWarnings(result.skipped.map((skipped) => skipped.reason), 'skipped: ');
     if (result.predictions.length === 0) throw new WbcError(`no readable images in ${imageDir}`);
     writeFileAtomic(out, predictionsCsv(result.predictions, result.classes));
-    writeFileAtomic(differentialFile, differentialCsv(result.differential));
+    const perFolder = args.flag('per-folder') ? differentialsByFolder(result.predictions, result.classes) : undefined;
+    writeFileAtomic(differentialFile, perFolder ? perFolderDifferentialCsv(result.differential, perFolder) : differentialCsv(result.differential));
     printOut(`Classified ${result.predictions.length} images (review threshold ${result.reviewThreshold})\n`);
-    printOut(`${formatDifferential(result.differential)}\n\nPredictions: ${out}\nDifferential count: ${differentialFile}`);
+    printOut(`${formatDifferential(result.differential)}\n\nPredictions: ${out}\nDifferential count: ${differentialFile}${perFolder ? ` (and one per folder, for ${perFolder.length} folders)` : ''}`);
   },
 };

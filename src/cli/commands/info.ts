@@ -30,7 +30,7 @@ export function describeModel(info: ModelInfo): string {
     `network:        ${info.network.widths.length} stages x ${info.network.convsPerStage} convs, widths ${info.network.widths.join('-')}, dropout ${info.network.dropout}`,
     `prediction:     ${info.testTimeViews} test-time view(s); review below ${percent(info.reviewThreshold, 0)} confidence`,
     `data:           ${describeData(info.data)}`,
-    `split:          ${split ? `${split.train.length} train, ${split.validation.length} validation, ${split.test.length} test (seed ${split.seed})` : NOT_RECORDED}`,
+    `split:          ${split ? `${split.train.length} train, ${split.validation.length} validation, ${split.test.length} test (seed ${split.seed}${split.groupBy ? `, grouped by /${split.groupBy}/` : ''}${split.method ? `, ${split.method}` : ''})` : NOT_RECORDED}`,
     `training:       ${describeTraining(info.training)}`,
     `test scores:    ${m ? `accuracy ${percent(m.accuracy)}, balanced accuracy ${percent(m.balancedAccuracy)}, macro-F1 ${m.macroF1.toFixed(3)}` : NOT_RECORDED}`,
     `created:        ${info.createdAt ?? NOT_RECORDED}`,
@@ -47,7 +47,7 @@ export const infoCommand: Command = {
     const [modelDir] = positionals(args.positionals, ['model-dir'], usage);
     const info = readModelInfo(modelDir);
     if (args.flag('json')) {
-      const split = info.split && { ...info.split, train: info.split.train.length, validation: info.split.validation.length, test: info.split.test.length };
+      const split = info.split && (({ train, validation, test, contentHashes: _, ...rest }) => ({ ...rest, train: train.length, validation: validation.length, test: test.length }))(info.split);
       process.stdout.write(`${JSON.stringify({ ...info, split }, null, 2)}\n`);
     } else {
       printOut(describeModel(info));

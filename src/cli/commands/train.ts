@@ -12,7 +12,7 @@ import { ProgressLine, bar, duration, percent } from '../progress';
 const d = TRAIN_DEFAULTS;
 const usage = `Usage: wbc train <labelled-dir> [--out <model-dir>] [options]
 
-Trains a classifier on a folder with one sub-folder of images per class, keeps a stratified test
+Trains a classifier on a folder with one sub-folder of images per class, keeps a stable, seeded test
 split apart, and writes a model folder with the weights, the split and the test scores.
 
   --out DIR                  model folder to create (default: wbc-model)
@@ -29,9 +29,11 @@ split apart, and writes a model folder with the weights, the split and the test 
   --label-smoothing F        (default ${d.labelSmoothing})
   --patience N               stop after N epochs without a better validation score (default ${d.patience})
   --tta N                    flips/turns averaged at prediction: 1, 2, 4 or 8 (default ${d.testTimeViews})
-  --test-fraction F          share of each class held out for the test (default ${d.testFraction})
+  --test-fraction F          share of each class held out for the test, drawn per image (default ${d.testFraction})
   --validation-fraction F    share of the training split used for validation (default ${d.validationFraction})
   --seed N                   seed for the split, initial weights and augmentation (default ${d.seed})
+  --group-by REGEX           keep images whose paths within their class folder give the same match (the
+                             first capture group, or the whole match) on one side of the split: patient, slide
   --max-per-class N          use at most N images of each class (quick trials)
   --confusion FILE           confusion-matrix picture of the test split, .svg or .png
                              (default: <model-dir>/confusion-matrix.svg)
@@ -77,7 +79,7 @@ export const trainCommand: Command = {
       size: { type: 'string' }, crop: { type: 'string' }, batch: { type: 'string' }, balance: { type: 'string' },
       lr: { type: 'string' }, 'weight-decay': { type: 'string' }, 'label-smoothing': { type: 'string' },
       patience: { type: 'string' }, tta: { type: 'string' }, 'test-fraction': { type: 'string' },
-      'validation-fraction': { type: 'string' }, seed: { type: 'string' }, 'max-per-class': { type: 'string' },
+      'validation-fraction': { type: 'string' }, seed: { type: 'string' }, 'group-by': { type: 'string' }, 'max-per-class': { type: 'string' },
       confusion: { type: 'string' }, ...CACHE_OPTIONS, ...RUNTIME_OPTIONS,
     }, usage);
     if (args.flag('help')) return void process.stdout.write(`${usage}\n`);
@@ -106,6 +108,7 @@ export const trainCommand: Command = {
       testFraction: decimal(args.text('test-fraction'), 'test-fraction'),
       validationFraction: decimal(args.text('validation-fraction'), 'validation-fraction'),
       seed: wholeNumber(args.text('seed'), 'seed'),
+      groupBy: args.text('group-by'),
       maxPerClass: wholeNumber(args.text('max-per-class'), 'max-per-class'),
       cacheDir: cacheChoice(args),
       ...runtimeChoice(args),

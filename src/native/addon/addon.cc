@@ -6,8 +6,11 @@
 #include <napi.h>
 #include <torch/torch.h>
 
+#include "args.h"
+#include "batch-args.h"
 #include "batch.h"
 #include "engine.h"
+#include "errors.h"
 
 namespace {
 
@@ -20,7 +23,7 @@ void keepFreedMemory() {
 }
 
 void SetThreads(const Napi::CallbackInfo& info) {
-  torch::set_num_threads(info[0].As<Napi::Number>().Int32Value());
+  torch::set_num_threads(static_cast<int>(args::wholeNumber(info[0], "threads", 1, 1024)));
 }
 
 Napi::Value CudaAvailable(const Napi::CallbackInfo& info) {
@@ -30,26 +33,23 @@ Napi::Value CudaAvailable(const Napi::CallbackInfo& info) {
 // makeBatch(pixels, storedSize, inputSize, indices, augment | null, mean, std) -> Float32Array (n, 3, H, W)
 // The preprocessing the engine applies, exposed so that tests and previews can check augmentation.
 Napi::Value MakeBatch(const Napi::CallbackInfo& info) {
-  auto pixels = info[0].As<Napi::Uint8Array>();
-  int64_t storedSize = info[1].As<Napi::Number>().Int64Value();
+  Napi::Env env = info.Env();
+  int64_t storedSize = args::wholeNumber(info[1], "storedSize", 1, 4096);
   InputGeometry geometry{};
-  geometry.inputSize = info[2].As<Napi::Number>().Int64Value();
-  auto indices = info[3].As<Napi::Int32Array>();
-  const float* augment = info[4].IsTypedArray() ? info[4].As<Napi::Float32Array>().Data() : nullptr;
-  auto mean = info[5].As<Napi::Array>();
-  auto std = info[6].As<Napi::Array>();
-  for (uint32_t c = 0; c < 3; ++c) {
-    geometry.mean[c] = mean.Get(c).As<Napi::Number>().FloatValue();
-    geometry.std[c] = std.Get(c).As<Napi::Number>().FloatValue();
-  }
+  geometry.inputSize = args::wholeNumber(info[2], "inputSize", 1, storedSize);
+  // The plain arrays first: reading them can run JavaScript (getters), which must not run once the typed arrays are checked.
+  geometry.mean = args::channels(info[5], "mean", {});
+  geometry.std = args::channels(info[6], "std", {0, INFINITY, false, false});
+  auto source = pixelsArgument(info[0], storedSize);
+  auto indices = indicesArgument(info[3], source);
   int64_t n = static_cast<int64_t>(indices.ElementLength());
-  if (augment && static_cast<int64_t>(info[4].As<Napi::Float32Array>().ElementLength()) != n * kAugmentFields) {
-    throw Napi::RangeError::New(info.Env(), "augment size does not match indices");
+  int64_t outputFloats = n * 3 * geometry.inputSize * geometry.inputSize;
+  if (outputFloats > (int64_t{1} << 28)) {
+    args::throwRange(env, "makeBatch would return " + std::to_string(outputFloats >> 18) + " MiB (at most 1024 MiB); ask for fewer images");
   }
-  int64_t imageBytes = storedSize * storedSize * 3;
-  PixelSource source{pixels.Data(), static_cast<int64_t>(pixels.ByteLength()) / imageBytes, storedSize};
+  const float* augment = augmentArgument(info[4], n, false);
   auto batch = makeBatch(source, indices.Data(), n, augment, geometry, torch::kCPU).contiguous();
-  auto out = Napi::Float32Array::New(info.Env(), static_cast<size_t>(batch.numel()));
+  auto out = Napi::Float32Array::New(env, static_cast<size_t>(batch.numel()));
   std::memcpy(out.Data(), batch.data_ptr<float>(), static_cast<size_t>(batch.numel()) * sizeof(float));
   return out;
 }
@@ -57,9 +57,9 @@ Napi::Value MakeBatch(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   keepFreedMemory();
   exports.Set("Engine", Engine::Define(env));
-  exports.Set("setThreads", Napi::Function::New<SetThreads>(env));
-  exports.Set("cudaAvailable", Napi::Function::New<CudaAvailable>(env));
-  exports.Set("makeBatch", Napi::Function::New<MakeBatch>(env));
+  exports.Set("setThreads", Napi::Function::New<checked<SetThreads>>(env));
+  exports.Set("cudaAvailable", Napi::Function::New<checked<CudaAvailable>>(env));
+  exports.Set("makeBatch", Napi::Function::New<checked<MakeBatch>>(env));
   exports.Set("augmentFields", Napi::Number::New(env, kAugmentFields));
   exports.Set("libtorchVersion", Napi::String::New(env, TORCH_VERSION));
   return exports;

@@ -8,20 +8,43 @@
 #include <string>
 #include <vector>
 
+#include "args.h"
+#include "batch-args.h"
+#include "errors.h"
+#include "files.h"
+#include "weights.h"
+
 namespace {
 
-std::vector<int64_t> intArray(const Napi::Value& value) {
-  auto array = value.As<Napi::Array>();
-  std::vector<int64_t> out(array.Length());
-  for (uint32_t i = 0; i < array.Length(); ++i) out[i] = array.Get(i).As<Napi::Number>().Int64Value();
-  return out;
+// Bounds on what the constructor and the methods accept, so that no argument can ask for an absurd allocation.
+constexpr int64_t kMaxStages = 8;
+constexpr int64_t kMaxWidth = 2048;
+constexpr int64_t kMaxConvsPerStage = 8;
+constexpr int64_t kMaxClasses = 1000;
+constexpr int64_t kMaxInputSize = 1024;
+constexpr int64_t kMaxStoredSize = 4096;
+constexpr double kMaxParameters = 50e6;
+constexpr int64_t kMaxLayerElementsPerImage = int64_t{1} << 26;  // 256 MiB of floats for one image's activation
+constexpr int64_t kMaxLayerElementsPerBatch = int64_t{1} << 30;  // 4 GiB for one layer of a training batch
+constexpr int64_t kEvaluationBudget = int64_t{1} << 27;          // 512 MiB per layer when evaluating in chunks
+constexpr uint64_t kMaxWeightsBytes = uint64_t{1} << 30;
+constexpr double kMaxLearningRate = 10;
+constexpr double kMaxClassWeight = 1e6;  // larger weights overflow the loss's weighted sum
+
+double parameterCount(const NetworkSpec& spec) {
+  double count = 0;
+  double channels = 3;
+  for (int64_t width : spec.widths) {
+    for (int64_t i = 0; i < spec.convsPerStage; ++i) {
+      count += channels * width * 9 + 4.0 * width;  // convolution, then batch norm's weight, bias and statistics
+      channels = width;
+    }
+  }
+  return count + channels * spec.classes + spec.classes;
 }
 
-std::array<float, 3> threeFloats(const Napi::Value& value) {
-  auto array = value.As<Napi::Array>();
-  if (array.Length() != 3) throw Napi::TypeError::New(value.Env(), "expected three channel values");
-  return {array.Get(0u).As<Napi::Number>().FloatValue(), array.Get(1u).As<Napi::Number>().FloatValue(),
-          array.Get(2u).As<Napi::Number>().FloatValue()};
+std::string mebibytes(int64_t floats) {
+  return std::to_string((floats * 4) >> 20) + " MiB";
 }
 
 // Runs `body` under bf16 autocast on the CPU when enabled, restoring the previous state afterwards.
@@ -47,39 +70,79 @@ torch::Tensor withAutocast(bool enabled, Body body) {
 
 Napi::Function Engine::Define(Napi::Env env) {
   return DefineClass(env, "Engine", {
-      InstanceMethod<&Engine::ConfigureTraining>("configureTraining"),
-      InstanceMethod<&Engine::TrainStep>("trainStep"),
-      InstanceMethod<&Engine::Predict>("predict"),
-      InstanceMethod<&Engine::Features>("features"),
-      InstanceMethod<&Engine::RecalibrateNormalization>("recalibrateNormalization"),
-      InstanceMethod<&Engine::SetHead>("setHead"),
-      InstanceMethod<&Engine::FeatureSize>("featureSize"),
-      InstanceMethod<&Engine::Save>("save"),
-      InstanceMethod<&Engine::Load>("load"),
-      InstanceMethod<&Engine::Parameters>("parameters"),
+      InstanceMethod<&Engine::checkedMethod<&Engine::ConfigureTraining>>("configureTraining"),
+      InstanceMethod<&Engine::checkedMethod<&Engine::TrainStep>>("trainStep"),
+      InstanceMethod<&Engine::checkedMethod<&Engine::Predict>>("predict"),
+      InstanceMethod<&Engine::checkedMethod<&Engine::Features>>("features"),
+      InstanceMethod<&Engine::checkedMethod<&Engine::RecalibrateNormalization>>("recalibrateNormalization"),
+      InstanceMethod<&Engine::checkedMethod<&Engine::SetHead>>("setHead"),
+      InstanceMethod<&Engine::checkedMethod<&Engine::FeatureSize>>("featureSize"),
+      InstanceMethod<&Engine::checkedMethod<&Engine::Save>>("save"),
+      InstanceMethod<&Engine::checkedMethod<&Engine::Load>>("load"),
+      InstanceMethod<&Engine::checkedMethod<&Engine::Parameters>>("parameters"),
   });
+}
+
+template <auto Method>
+Napi::Value Engine::checkedMethod(const Napi::CallbackInfo& info) {
+  return callWithOneLineErrors(info, [&] { return (this->*Method)(info); });
 }
 
 // new Engine({ network: { widths, convsPerStage, classes, dropout },
 //              input: { inputSize, storedSize, mean, std }, device: 'cpu' | 'cuda', bfloat16, seed })
 Engine::Engine(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Engine>(info) {
-  auto options = info[0].As<Napi::Object>();
-  auto net = options.Get("network").As<Napi::Object>();
-  spec.widths = intArray(net.Get("widths"));
-  spec.convsPerStage = net.Get("convsPerStage").As<Napi::Number>().Int64Value();
-  spec.classes = net.Get("classes").As<Napi::Number>().Int64Value();
-  spec.dropout = net.Get("dropout").As<Napi::Number>().DoubleValue();
+  withOneLineErrors(info.Env(), [&] { construct(info); });
+}
 
-  auto input = options.Get("input").As<Napi::Object>();
-  geometry.inputSize = input.Get("inputSize").As<Napi::Number>().Int64Value();
-  storedSize = input.Get("storedSize").As<Napi::Number>().Int64Value();
-  geometry.mean = threeFloats(input.Get("mean"));
-  geometry.std = threeFloats(input.Get("std"));
+void Engine::construct(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto options = args::object(info[0], "options");
+  auto net = args::object(options.Get("network"), "network");
+  auto widths = args::array(net.Get("widths"), "network.widths", 1, kMaxStages);
+  for (uint32_t i = 0; i < widths.Length(); ++i) {
+    spec.widths.push_back(args::wholeNumber(widths.Get(i), "network.widths[" + std::to_string(i) + "]", 1, kMaxWidth));
+  }
+  spec.convsPerStage = args::wholeNumber(net.Get("convsPerStage"), "network.convsPerStage", 1, kMaxConvsPerStage);
+  spec.classes = args::wholeNumber(net.Get("classes"), "network.classes", 2, kMaxClasses);
+  spec.dropout = args::number(net.Get("dropout"), "network.dropout", {0, 1, true, false});
 
-  if (options.Get("device").As<Napi::String>().Utf8Value() == "cuda") device = torch::Device(torch::kCUDA);
-  bfloat16 = device.is_cpu() && options.Get("bfloat16").As<Napi::Boolean>().Value();
-  torch::manual_seed(options.Get("seed").As<Napi::Number>().Int64Value());
+  auto input = args::object(options.Get("input"), "input");
+  geometry.inputSize = args::wholeNumber(input.Get("inputSize"), "input.inputSize", 1, kMaxInputSize);
+  storedSize = args::wholeNumber(input.Get("storedSize"), "input.storedSize", geometry.inputSize, kMaxStoredSize);
+  geometry.mean = args::channels(input.Get("mean"), "input.mean", {});
+  geometry.std = args::channels(input.Get("std"), "input.std", {0, INFINITY, false, false});
 
+  auto deviceValue = options.Get("device");
+  std::string deviceName = deviceValue.IsString() ? deviceValue.As<Napi::String>().Utf8Value() : "";
+  if (deviceName != "cpu" && deviceName != "cuda") args::throwType(deviceValue, "device", "'cpu' or 'cuda'");
+  if (deviceName == "cuda" && !torch::cuda::is_available()) {
+    args::throwRange(env, "device is 'cuda', but this LibTorch build has no CUDA device");
+  }
+  if (deviceName == "cuda") device = torch::Device(torch::kCUDA);
+  bfloat16 = args::boolean(options.Get("bfloat16"), "bfloat16") && device.is_cpu();
+  int64_t seed = args::wholeNumber(options.Get("seed"), "seed", 0, (int64_t{1} << 53) - 1);
+
+  // Each stage after the first halves the image; the last must still see at least one pixel.
+  int64_t stages = static_cast<int64_t>(spec.widths.size());
+  if ((geometry.inputSize >> (stages - 1)) < 1) {
+    args::throwRange(env, "input.inputSize " + std::to_string(geometry.inputSize) + " is too small for " + std::to_string(stages) +
+                              " stages (each after the first halves it; at least " + std::to_string(int64_t{1} << (stages - 1)) + " needed)");
+  }
+  double parameters = parameterCount(spec);
+  if (parameters > kMaxParameters) {
+    args::throwRange(env, "network too large: " + std::to_string(static_cast<int64_t>(parameters / 1e6)) +
+                              " million parameters (at most " + std::to_string(static_cast<int64_t>(kMaxParameters / 1e6)) + " million)");
+  }
+  for (int64_t stage = 0; stage < stages; ++stage) {
+    int64_t side = geometry.inputSize >> stage;
+    largestLayerElements = std::max(largestLayerElements, side * side * spec.widths[stage]);
+  }
+  if (largestLayerElements > kMaxLayerElementsPerImage) {
+    args::throwRange(env, "network too large for input.inputSize " + std::to_string(geometry.inputSize) + ": one image needs " +
+                              mebibytes(largestLayerElements) + " in a single layer (at most " + mebibytes(kMaxLayerElementsPerImage) + ")");
+  }
+
+  torch::manual_seed(static_cast<uint64_t>(seed));
   network = Network(spec);
   network->to(device);
   // Channels-last convolution weights let oneDNN skip layout conversions on every step.
@@ -88,13 +151,8 @@ Engine::Engine(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Engine>(info) 
   }
 }
 
-PixelSource Engine::pixelSource(const Napi::Value& value) const {
-  auto pixels = value.As<Napi::Uint8Array>();
-  int64_t imageBytes = storedSize * storedSize * 3;
-  if (static_cast<int64_t>(pixels.ByteLength()) % imageBytes != 0) {
-    throw Napi::RangeError::New(value.Env(), "pixel buffer is not a whole number of images");
-  }
-  return {pixels.Data(), static_cast<int64_t>(pixels.ByteLength()) / imageBytes, storedSize};
+int64_t Engine::evaluationChunk() const {
+  return std::clamp<int64_t>(kEvaluationBudget / largestLayerElements, 1, 256);
 }
 
 torch::Tensor Engine::forward(const torch::Tensor& batch) {
@@ -102,32 +160,41 @@ torch::Tensor Engine::forward(const torch::Tensor& batch) {
 }
 
 void Engine::ConfigureTraining(const Napi::CallbackInfo& info) {
-  auto options = info[0].As<Napi::Object>();
-  auto weights = options.Get("classWeights").As<Napi::Float32Array>();
-  classWeights = torch::from_blob(weights.Data(), {static_cast<int64_t>(weights.ElementLength())}, torch::kFloat)
-                     .clone()
-                     .to(device);
-  labelSmoothing = options.Get("labelSmoothing").As<Napi::Number>().DoubleValue();
-  auto adamw = torch::optim::AdamWOptions(1e-3).weight_decay(options.Get("weightDecay").As<Napi::Number>().DoubleValue());
-  optimizer = std::make_unique<torch::optim::AdamW>(network->parameters(), adamw);
+  auto options = args::object(info[0], "options");
+  double weightDecay = args::number(options.Get("weightDecay"), "weightDecay", {0, 1});
+  double smoothing = args::number(options.Get("labelSmoothing"), "labelSmoothing", {0, 1, true, false});
+  // Read last and copied at once: no JavaScript runs between the check and the copy.
+  auto weights = args::float32Array(options.Get("classWeights"), "classWeights", static_cast<size_t>(spec.classes), "one per class");
+  args::elementsWithin(weights, "classWeights", {0, kMaxClassWeight});
+  auto copied = torch::from_blob(weights.Data(), {spec.classes}, torch::kFloat).clone();
+  if (copied.sum().item<double>() <= 0) args::throwRange(info.Env(), "classWeights must not all be zero");
+  classWeights = copied.to(device);
+  labelSmoothing = smoothing;
+  optimizer = std::make_unique<torch::optim::AdamW>(network->parameters(), torch::optim::AdamWOptions(1e-3).weight_decay(weightDecay));
 }
 
 Napi::Value Engine::TrainStep(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!optimizer) throw Napi::Error::New(env, "configureTraining must be called before trainStep");
-  auto source = pixelSource(info[0]);
-  auto indices = info[1].As<Napi::Int32Array>();
-  auto labels = info[2].As<Napi::Int32Array>();
-  auto augment = info[3].As<Napi::Float32Array>();
-  double learningRate = info[4].As<Napi::Number>().DoubleValue();
+  auto source = pixelsArgument(info[0], storedSize);
+  auto indices = indicesArgument(info[1], source);
   int64_t n = static_cast<int64_t>(indices.ElementLength());
-  if (static_cast<int64_t>(labels.ElementLength()) != n || static_cast<int64_t>(augment.ElementLength()) != n * kAugmentFields) {
-    throw Napi::RangeError::New(env, "indices, labels and augment sizes differ");
+  if (n == 0) args::throwRange(env, "indices must not be empty for a training step");
+  if (n * largestLayerElements > kMaxLayerElementsPerBatch) {
+    args::throwRange(env, "a batch of " + std::to_string(n) + " images needs " + mebibytes(n * largestLayerElements) +
+                              " in a single layer of this network (at most " + mebibytes(kMaxLayerElementsPerBatch) + "); use a smaller batch");
   }
+  auto labels = args::int32Array(info[2], "labels");
+  if (static_cast<int64_t>(labels.ElementLength()) != n) {
+    args::throwRange(env, "labels must have " + std::to_string(n) + " elements (one per index), got " + std::to_string(labels.ElementLength()));
+  }
+  args::indicesBelow(labels, "labels", spec.classes, "the " + std::to_string(spec.classes) + " classes");
+  const float* augment = augmentArgument(info[3], n, true);
+  double learningRate = args::number(info[4], "learningRate", {0, kMaxLearningRate, false, true});
 
   for (auto& group : optimizer->param_groups()) group.options().set_lr(learningRate);
   network->train();
-  auto batch = makeBatch(source, indices.Data(), n, augment.Data(), geometry, device);
+  auto batch = makeBatch(source, indices.Data(), n, augment, geometry, device);
   auto target = torch::from_blob(labels.Data(), {n}, torch::kInt32).to(torch::kLong).to(device);
 
   optimizer->zero_grad();
@@ -147,22 +214,15 @@ Napi::Value Engine::TrainStep(const Napi::CallbackInfo& info) {
 template <typename PerBatch>
 Napi::Float32Array Engine::evaluateRows(const Napi::CallbackInfo& info, int64_t rowSize, PerBatch perBatch) {
   Napi::Env env = info.Env();
-  auto source = pixelSource(info[0]);
-  auto indices = info[1].As<Napi::Int32Array>();
+  auto source = pixelsArgument(info[0], storedSize);
+  auto indices = indicesArgument(info[1], source);
   int64_t n = static_cast<int64_t>(indices.ElementLength());
-  const float* augment = nullptr;
-  if (info[2].IsTypedArray()) {
-    auto array = info[2].As<Napi::Float32Array>();
-    if (static_cast<int64_t>(array.ElementLength()) != n * kAugmentFields) {
-      throw Napi::RangeError::New(env, "augment size does not match indices");
-    }
-    augment = array.Data();
-  }
+  const float* augment = augmentArgument(info[2], n, false);
 
   auto out = Napi::Float32Array::New(env, static_cast<size_t>(n * rowSize));
   torch::NoGradGuard noGrad;
   network->eval();
-  const int64_t chunk = 256;  // bounds memory whatever the caller passes
+  const int64_t chunk = evaluationChunk();  // bounds memory whatever the caller passes
   for (int64_t start = 0; start < n; start += chunk) {
     int64_t count = std::min(chunk, n - start);
     auto batch = makeBatch(source, indices.Data() + start, count,
@@ -187,8 +247,8 @@ Napi::Value Engine::Features(const Napi::CallbackInfo& info) {
 // batches; averaging them afresh over many images once the weights are fixed ("precise BN", Wu &
 // Johnson 2021) makes evaluation steadier.
 void Engine::RecalibrateNormalization(const Napi::CallbackInfo& info) {
-  auto source = pixelSource(info[0]);
-  auto indices = info[1].As<Napi::Int32Array>();
+  auto source = pixelsArgument(info[0], storedSize);
+  auto indices = indicesArgument(info[1], source);
   int64_t n = static_cast<int64_t>(indices.ElementLength());
   std::vector<std::pair<torch::nn::BatchNorm2dImpl*, c10::optional<double>>> norms;
   for (auto& module : network->modules(false)) {
@@ -200,7 +260,7 @@ void Engine::RecalibrateNormalization(const Napi::CallbackInfo& info) {
   }
   torch::NoGradGuard noGrad;
   network->train();
-  const int64_t chunk = 256;
+  const int64_t chunk = evaluationChunk();
   for (int64_t start = 0; start + 1 < n; start += chunk) {
     int64_t count = std::min(chunk, n - start);
     auto batch = makeBatch(source, indices.Data() + start, count, nullptr, geometry, device);
@@ -211,13 +271,11 @@ void Engine::RecalibrateNormalization(const Napi::CallbackInfo& info) {
 }
 
 void Engine::SetHead(const Napi::CallbackInfo& info) {
-  auto weight = info[0].As<Napi::Float32Array>();
-  auto bias = info[1].As<Napi::Float32Array>();
   auto& head = network->linearHead();
-  if (static_cast<int64_t>(weight.ElementLength()) != head->weight.numel() ||
-      static_cast<int64_t>(bias.ElementLength()) != head->bias.numel()) {
-    throw Napi::RangeError::New(info.Env(), "head weights do not match the network");
-  }
+  auto weight = args::float32Array(info[0], "weight", static_cast<size_t>(head->weight.numel()), "classes x featureSize");
+  auto bias = args::float32Array(info[1], "bias", static_cast<size_t>(head->bias.numel()), "one per class");
+  args::elementsWithin(weight, "weight", {});
+  args::elementsWithin(bias, "bias", {});
   torch::NoGradGuard noGrad;
   head->weight.copy_(torch::from_blob(weight.Data(), head->weight.sizes(), torch::kFloat));
   head->bias.copy_(torch::from_blob(bias.Data(), head->bias.sizes(), torch::kFloat));
@@ -228,11 +286,12 @@ Napi::Value Engine::FeatureSize(const Napi::CallbackInfo& info) {
 }
 
 void Engine::Save(const Napi::CallbackInfo& info) {
-  auto path = info[0].As<Napi::String>().Utf8Value();
-  bool withOptimizer = info.Length() > 1 && info[1].ToBoolean().Value();
+  auto path = args::string(info[0], "path");
+  bool withOptimizer = args::optionalBoolean(info[1], "withOptimizer", false);
+  if (withOptimizer && !optimizer) throw Napi::Error::New(info.Env(), "configureTraining must be called before saving optimiser state");
   torch::serialize::OutputArchive archive;
   network->save(archive);
-  if (withOptimizer && optimizer) {
+  if (withOptimizer) {
     torch::serialize::OutputArchive optimizerArchive;
     optimizer->save(optimizerArchive);
     archive.write("optimizer", optimizerArchive);
@@ -241,34 +300,60 @@ void Engine::Save(const Napi::CallbackInfo& info) {
     std::lock_guard<std::mutex> lock(generator.mutex());
     archive.write("cpu_generator", generator.get_state());
   }
-  archive.save_to(path);
+  std::string bytes;
+  archive.save_to([&](const void* data, size_t size) {
+    bytes.append(static_cast<const char*>(data), size);
+    return size;
+  });
+  writeRegularFile(path, bytes);
 }
 
+// Nothing in the engine changes until the whole file has been read and checked: a refused file leaves
+// the weights, the optimiser and the generator as they were.
 void Engine::Load(const Napi::CallbackInfo& info) {
-  bool withOptimizer = info.Length() > 1 && info[1].ToBoolean().Value();
+  Napi::Env env = info.Env();
+  bool withOptimizer = args::optionalBoolean(info[1], "withOptimizer", false);
+  if (withOptimizer && !optimizer) throw Napi::Error::New(env, "configureTraining must be called before loading optimiser state");
   torch::serialize::InputArchive archive;
-  // Bytes already in memory let the caller check them (model.json's hash) before they are used.
-  if (info[0].IsTypedArray()) {
-    auto bytes = info[0].As<Napi::Uint8Array>();
-    archive.load_from(reinterpret_cast<const char*>(bytes.Data()), bytes.ByteLength(), device);
+  if (info[0].IsString()) {
+    // Read here rather than by LibTorch, which would wait forever on a FIFO and read /dev/zero until memory ran out.
+    auto bytes = readRegularFile(args::string(info[0], "path"), kMaxWeightsBytes);
+    archive.load_from(bytes.data(), bytes.size(), device);
   } else {
-    archive.load_from(info[0].As<Napi::String>().Utf8Value(), device);
+    // Bytes already in memory let the caller check them (model.json's hash) before they are used.
+    if (!info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+      args::throwType(info[0], "source", "a path or a Uint8Array");
+    }
+    auto bytes = info[0].As<Napi::Uint8Array>();
+    if (bytes.ByteLength() > kMaxWeightsBytes) args::throwRange(env, "source holds more than the 1024 MiB a weights file may have");
+    archive.load_from(reinterpret_cast<const char*>(bytes.Data()), bytes.ByteLength(), device);
   }
-  network->load(archive);
+  auto weights = readCheckedWeights(archive, *network, {"optimizer", "cpu_generator"});
+
+  std::unique_ptr<torch::optim::AdamW> resumed;
+  torch::Tensor generatorState;
   if (withOptimizer) {
-    if (!optimizer) throw Napi::Error::New(info.Env(), "configureTraining must be called before loading optimiser state");
+    // A fresh optimiser over the same parameters takes the saved state; the current one stays until all is checked.
+    auto options = static_cast<const torch::optim::AdamWOptions&>(optimizer->defaults());
+    resumed = std::make_unique<torch::optim::AdamW>(network->parameters(), options);
     torch::serialize::InputArchive optimizerArchive;
-    archive.read("optimizer", optimizerArchive);
-    optimizer->load(optimizerArchive);
-    torch::Tensor generatorState;
+    if (!archive.try_read("optimizer", optimizerArchive)) throw Napi::Error::New(env, "the file holds no optimiser state to resume from");
+    resumed->load(optimizerArchive);
+    checkOptimizerState(*resumed, *network);
     if (archive.try_read("cpu_generator", generatorState)) {
-      auto generator = at::detail::getDefaultCPUGenerator();
-      std::lock_guard<std::mutex> lock(generator.mutex());
-      generator.set_state(generatorState.to(torch::kCPU));
+      generatorState = generatorState.to(torch::kCPU);
+      at::detail::createCPUGenerator().set_state(generatorState);  // throws on a state of the wrong size or kind
     }
   }
-  for (auto& parameter : network->parameters()) {
-    if (parameter.dim() == 4) parameter.set_data(parameter.data().contiguous(torch::MemoryFormat::ChannelsLast));
+
+  copyWeights(weights);
+  if (withOptimizer) {
+    optimizer = std::move(resumed);
+    if (generatorState.defined()) {
+      auto generator = at::detail::getDefaultCPUGenerator();
+      std::lock_guard<std::mutex> lock(generator.mutex());
+      generator.set_state(generatorState);
+    }
   }
 }
 

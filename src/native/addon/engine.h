@@ -1,5 +1,6 @@
 // The JavaScript-facing Engine: one network with its optimiser, trained and queried a batch at a time.
 // Batches arrive as typed arrays over the caller's pixel buffer; no per-image calls cross the boundary.
+// Every argument is checked (args.h) and every error reaches JavaScript as one line (errors.h).
 #pragma once
 #include <napi.h>
 #include <torch/torch.h>
@@ -36,16 +37,23 @@ class Engine : public Napi::ObjectWrap<Engine> {
   // parameters() -> { [name]: { shape: number[], data: Float32Array } }: parameters and batch-norm buffers
   Napi::Value Parameters(const Napi::CallbackInfo& info);
 
+  // A method called through withOneLineErrors; Define registers every method this way.
+  template <auto Method>
+  Napi::Value checkedMethod(const Napi::CallbackInfo& info);
+  void construct(const Napi::CallbackInfo& info);
+  // Images per chunk when evaluating: as many as keep the largest layer's activations within bounds.
+  int64_t evaluationChunk() const;
+
   torch::Tensor forward(const torch::Tensor& batch);
   // Runs `perBatch` over the images at `indices` in chunks, in eval mode, copying its rows into a Float32Array.
   template <typename PerBatch>
   Napi::Float32Array evaluateRows(const Napi::CallbackInfo& info, int64_t rowSize, PerBatch perBatch);
-  PixelSource pixelSource(const Napi::Value& value) const;
 
   Network network{nullptr};
   NetworkSpec spec;
   InputGeometry geometry{};
   int64_t storedSize = 0;
+  int64_t largestLayerElements = 0;  // per image: the biggest activation the network computes
   torch::Device device{torch::kCPU};
   bool bfloat16 = false;
   std::unique_ptr<torch::optim::AdamW> optimizer;
