@@ -22,20 +22,31 @@ export interface ExportedModelFacts {
   /** Flips and quarter turns the model's own classifications average (1, 2, 4 or 8); see `views`. */
   testTimeViews: number;
   reviewThreshold: number;
-  /** Divides the logits before the softmax in the `probabilities` output; 1 when uncalibrated. */
+  /** Divides one view's logits before the softmax in the graph's `probabilities` output; 1 when uncalibrated. */
   temperature: number;
+  /** By number of views: average the views' logits, then softmax(average / temperature). Empty when uncalibrated. */
+  temperatures: Record<string, number>;
+  /** By number of views, where calibration chose them; reviewThreshold is the one for testTimeViews. */
+  reviewThresholds: Record<string, number>;
   calibrated: boolean;
+}
+
+/** What calibration fitted, by number of test-time views. */
+export interface ExportedCalibration {
+  temperatures: Record<string, number>;
+  reviewThresholds: Record<string, number>;
 }
 
 /** Plain words for people who open the file in a viewer such as Netron. */
 const DESCRIPTIONS: Record<string, string> = {
   input: 'image: uint8 [batch, stored_size, stored_size, 3], RGB; each the centre square of the photo (EXIF orientation applied, transparency on white) resized to stored_size (the CLI uses lanczos3)',
-  outputs: 'logits: float32 [batch, classes] for one view; probabilities: softmax(logits / temperature)',
-  views: 'view v (0..test_time_views-1) of an image: bit 0 flips left-right, bit 1 flips top-bottom, bit 2 then swaps rows and columns; average the probabilities of the views',
-  review: 'a prediction whose averaged top probability is below review_threshold needs review',
+  outputs: 'logits: float32 [batch, classes] for one view; probabilities: softmax(logits / temperature), temperature being the one for a single view; features: the pooled features the linear head reads',
+  views: 'view v (0..test_time_views-1) of an image: bit 0 flips left-right, bit 1 flips top-bottom, bit 2 then swaps rows and columns; average the logits of the views, then softmax(average / temperatures[views], 1 when absent)',
+  review: 'a prediction whose top probability is below review_threshold (review_thresholds[views] for another number of views) needs review',
 };
 
-export function exportedFacts(info: ModelInfo, temperature: number | undefined): ExportedModelFacts {
+export function exportedFacts(info: ModelInfo, calibration: ExportedCalibration | undefined): ExportedModelFacts {
+  const views = String(info.testTimeViews);
   return {
     format: METADATA_FORMAT,
     classes: info.classes,
@@ -45,9 +56,11 @@ export function exportedFacts(info: ModelInfo, temperature: number | undefined):
     mean: info.input.mean,
     std: info.input.std,
     testTimeViews: info.testTimeViews,
-    reviewThreshold: info.reviewThreshold,
-    temperature: temperature ?? 1,
-    calibrated: temperature !== undefined,
+    reviewThreshold: calibration?.reviewThresholds[views] ?? info.reviewThreshold,
+    temperature: calibration?.temperatures['1'] ?? 1,
+    temperatures: calibration?.temperatures ?? {},
+    reviewThresholds: calibration?.reviewThresholds ?? {},
+    calibrated: calibration !== undefined,
   };
 }
 
@@ -62,6 +75,8 @@ const KEYS: Record<keyof ExportedModelFacts, string> = {
   testTimeViews: 'test_time_views',
   reviewThreshold: 'review_threshold',
   temperature: 'temperature',
+  temperatures: 'temperatures',
+  reviewThresholds: 'review_thresholds',
   calibrated: 'calibrated',
 };
 

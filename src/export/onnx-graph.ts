@@ -6,7 +6,7 @@
  *   image uint8 [batch, stored, stored, 3] (RGB)
  *     -> centre crop to input x input -> float -> (x / 255 - mean) / std -> NCHW
  *     -> stages of (conv 3x3 + ReLU) with max-pooling between stages -> global average pool -> linear
- *     -> logits [batch, classes];  probabilities = softmax(logits / temperature)
+ *     -> logits [batch, classes];  probabilities = softmax(logits / temperature);  features (pooled)
  */
 import type { InputSpec, NetworkSpec } from '../native/binding';
 import { WbcError } from '../util/errors';
@@ -24,6 +24,7 @@ const BATCH_NORM_EPSILON = 1e-5;
 export const INPUT_NAME = 'image';
 export const LOGITS_NAME = 'logits';
 export const PROBABILITIES_NAME = 'probabilities';
+export const FEATURES_NAME = 'features';
 
 export interface GraphSource {
   network: NetworkSpec;
@@ -123,11 +124,11 @@ export function networkGraph(source: GraphSource, metadata: Record<string, strin
     }
   });
   nodes.push({ op: 'GlobalAveragePool', inputs: [x], outputs: ['pooled'] });
-  nodes.push({ op: 'Flatten', inputs: ['pooled'], outputs: ['features'], attributes: { axis: 1 } });
+  nodes.push({ op: 'Flatten', inputs: ['pooled'], outputs: [FEATURES_NAME], attributes: { axis: 1 } });
   // Dropout is the identity at inference.
   nodes.push({
     op: 'Gemm',
-    inputs: ['features', constant('head.weight', [network.classes, channels], parameter(parameters, 'head.weight', [network.classes, channels])), constant('head.bias', [network.classes], parameter(parameters, 'head.bias', [network.classes]))],
+    inputs: [FEATURES_NAME, constant('head.weight', [network.classes, channels], parameter(parameters, 'head.weight', [network.classes, channels])), constant('head.bias', [network.classes], parameter(parameters, 'head.bias', [network.classes]))],
     outputs: [LOGITS_NAME],
     attributes: { transB: 1 },
   });
@@ -142,6 +143,8 @@ export function networkGraph(source: GraphSource, metadata: Record<string, strin
     outputs: [
       { name: LOGITS_NAME, type: FLOAT, shape: ['batch', network.classes] },
       { name: PROBABILITIES_NAME, type: FLOAT, shape: ['batch', network.classes] },
+      // The pooled features the head reads: what an out-of-scope score is computed from.
+      { name: FEATURES_NAME, type: FLOAT, shape: ['batch', channels] },
     ],
     metadata,
     producer: { name: 'wbc-classifier', version: producerVersion },

@@ -29,12 +29,12 @@ export async function onnxSession(bytes: Uint8Array, threads: number): Promise<o
   }
 }
 
-/** Runs one batch of stored-size images; returns the named output's rows. */
-export async function runImages(session: ort.InferenceSession, images: Uint8Array, count: number, storedSize: number, output: string): Promise<Float32Array> {
+/** Runs one batch of stored-size images; returns the named outputs' rows. */
+export async function runImages(session: ort.InferenceSession, images: Uint8Array, count: number, storedSize: number, outputs: string[]): Promise<Record<string, Float32Array>> {
   const input = new ort.Tensor('uint8', images, [count, storedSize, storedSize, 3]);
   try {
-    const result = await session.run({ [INPUT_NAME]: input }, [output]);
-    return result[output].data as Float32Array;
+    const result = await session.run({ [INPUT_NAME]: input }, outputs);
+    return Object.fromEntries(outputs.map((name) => [name, result[name].data as Float32Array]));
   } catch (error) {
     throw new WbcError(`prediction failed in ONNX Runtime: ${messageOf(error)}`);
   } finally {
@@ -61,7 +61,7 @@ export async function onnxPredictor(model: LoadedModel, threads: number): Promis
           if (!Number.isInteger(index) || index < 0 || (index + 1) * imageBytes > pixels.length) throw new WbcError(`image index ${index} is outside the pixel buffer`);
           images.set(pixels.subarray(index * imageBytes, (index + 1) * imageBytes), i * imageBytes);
         }
-        const rows = await runImages(session, viewBatch(images, count, size, views), views * count, size, PROBABILITIES_NAME);
+        const rows = (await runImages(session, viewBatch(images, count, size, views), views * count, size, [PROBABILITIES_NAME]))[PROBABILITIES_NAME];
         out.set(averageViews(rows, count, classes, views), start * classes);
       }
       return requireFinite(out);

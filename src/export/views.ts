@@ -55,3 +55,19 @@ export function averageViews(rows: Float32Array, count: number, classes: number,
   for (let k = 0; k < average.length; k += 1) average[k] /= views;
   return average;
 }
+
+/** softmax(row / temperature) of each `classes`-wide row: how averaged logits become probabilities. */
+export function softmaxRows(logits: Float32Array, classes: number, temperature: number): Float32Array {
+  const out = new Float32Array(logits.length);
+  for (let start = 0; start < logits.length; start += classes) {
+    let top = -Infinity;
+    for (let c = 0; c < classes; c += 1) top = Math.max(top, logits[start + c] / temperature);
+    let total = 0;
+    for (let c = 0; c < classes; c += 1) {
+      out[start + c] = Math.exp(logits[start + c] / temperature - top);
+      total += out[start + c];
+    }
+    for (let c = 0; c < classes; c += 1) out[start + c] /= total;
+  }
+  return out;
+}

@@ -45,6 +45,7 @@ test('an uncalibrated model exports; its metadata reads back as the facts a cons
   assert.equal(facts.reviewThreshold, 0.55);
   assert.equal(facts.calibrated, false);
   assert.equal(facts.temperature, 1);
+  assert.deepEqual(facts.temperatures, {});
   // Every value is JSON, and the descriptions are there for people.
   for (const value of Object.values(header.metadata)) JSON.parse(value);
   assert.match(header.metadata['description.input'], /uint8/);
@@ -53,13 +54,16 @@ test('an uncalibrated model exports; its metadata reads back as the facts a cons
 test('a temperature divides the logits before the softmax', async () => {
   const engine = tinyEngine(2);
   const parameters = engine.parameters();
-  const facts = exportedFacts({ ...INFO, format: 'wbc-classifier-model', version: 2 }, 2.5);
-  assert.equal(metadataToFacts(factsToMetadata(facts)).temperature, 2.5);
+  const facts = exportedFacts({ ...INFO, format: 'wbc-classifier-model', version: 2 }, { temperatures: { 1: 2.5, 4: 1.5 }, reviewThresholds: { 1: 0.8, 4: 0.7 } });
+  assert.deepEqual(metadataToFacts(factsToMetadata(facts)), facts);
+  assert.equal(facts.temperature, 2.5);
+  assert.equal(facts.reviewThreshold, 0.7, 'the threshold for the model\'s own 4 views');
+  assert.equal(facts.calibrated, true);
   const bytes = encodeModel(networkGraph({ network: TINY_NETWORK, input: TINY_INPUT, parameters, temperature: 2.5 }, factsToMetadata(facts), '0'));
   const session = await onnxSession(bytes, 1);
   const { pixels } = randomBatch(2, 5);
-  const logits = await runImages(session, pixels, 2, TINY_INPUT.storedSize, LOGITS_NAME);
-  const probabilities = await runImages(session, pixels, 2, TINY_INPUT.storedSize, PROBABILITIES_NAME);
+  const logits = (await runImages(session, pixels, 2, TINY_INPUT.storedSize, [LOGITS_NAME]))[LOGITS_NAME];
+  const probabilities = (await runImages(session, pixels, 2, TINY_INPUT.storedSize, [PROBABILITIES_NAME]))[PROBABILITIES_NAME];
   for (let row = 0; row < 2; row += 1) {
     const scaled = Array.from(logits.subarray(row * 3, row * 3 + 3), (l) => Math.exp(l / 2.5));
     const total = scaled.reduce((a, b) => a + b, 0);

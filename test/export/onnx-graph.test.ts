@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { dihedralViews, identityAugmentation } from '../../src/augment/policy';
 import { networkGraph } from '../../src/export/onnx-graph';
-import { LOGITS_NAME, PROBABILITIES_NAME } from '../../src/export/onnx-graph';
+import { FEATURES_NAME, LOGITS_NAME, PROBABILITIES_NAME } from '../../src/export/onnx-graph';
 import { onnxModelBytes } from '../../src/export/onnx-export';
 import { onnxPredictor, onnxSession, runImages } from '../../src/export/onnx-predictor';
 import { viewBatch } from '../../src/export/views';
@@ -69,8 +69,11 @@ const indices = Int32Array.from({ length: count }, (_, i) => i);
 
 test('ONNX Runtime logits equal LibTorch fp32 logits within 1e-4 (batch norm folded, crop and normalisation in the graph)', async () => {
   const session = await onnxSession(onnxModelBytes(model).bytes, 1);
-  const onnx = await runImages(session, pixels, count, INPUT.storedSize, LOGITS_NAME);
+  const outputs = await runImages(session, pixels, count, INPUT.storedSize, [LOGITS_NAME, FEATURES_NAME]);
+  const onnx = outputs[LOGITS_NAME];
   const expected = libtorchLogits(engine, pixels, indices);
+  const features = engine.features(pixels, indices, null);
+  assert.ok(maxDifference(outputs[FEATURES_NAME], features) < 1e-4, `max feature difference ${maxDifference(outputs[FEATURES_NAME], features)}`);
   assert.ok(maxDifference(onnx, expected) < 1e-4, `max logit difference ${maxDifference(onnx, expected)}`);
   // The logits are not all alike, or the comparison would prove little.
   assert.ok(maxDifference(expected.subarray(0, 3), expected.subarray(3, 6)) > 1e-3);
@@ -79,8 +82,8 @@ test('ONNX Runtime logits equal LibTorch fp32 logits within 1e-4 (batch norm fol
 
 test('the batch dimension is dynamic: one image alone gives its row of a larger batch', async () => {
   const session = await onnxSession(onnxModelBytes(model).bytes, 1);
-  const all = await runImages(session, pixels, count, INPUT.storedSize, PROBABILITIES_NAME);
-  const last = await runImages(session, pixels.subarray((count - 1) * IMAGE_BYTES), 1, INPUT.storedSize, PROBABILITIES_NAME);
+  const all = (await runImages(session, pixels, count, INPUT.storedSize, [PROBABILITIES_NAME]))[PROBABILITIES_NAME];
+  const last = (await runImages(session, pixels.subarray((count - 1) * IMAGE_BYTES), 1, INPUT.storedSize, [PROBABILITIES_NAME]))[PROBABILITIES_NAME];
   assert.ok(maxDifference(last, all.subarray((count - 1) * 3)) < 1e-6);
   await session.release();
 });
@@ -91,7 +94,7 @@ test('each test-time view of the ONNX path is the same view as LibTorch\'s', asy
   for (let v = 0; v < 8; v += 1) {
     const expected = engine.predict(pixels, indices, views[v]);
     const batch = viewBatch(pixels, count, INPUT.storedSize, 8).subarray(v * count * IMAGE_BYTES, (v + 1) * count * IMAGE_BYTES);
-    const onnx = await runImages(session, batch, count, INPUT.storedSize, PROBABILITIES_NAME);
+    const onnx = (await runImages(session, batch, count, INPUT.storedSize, [PROBABILITIES_NAME]))[PROBABILITIES_NAME];
     assert.ok(maxDifference(onnx, expected) < 1e-5, `view ${v}: ${maxDifference(onnx, expected)}`);
   }
   await session.release();

@@ -42,7 +42,7 @@ test('on real images, the exported model matches LibTorch and --engine onnx agre
 
   // Logits: LibTorch's pooled features through its linear head vs ONNX Runtime on the written file.
   const session = await onnxSession(fs.readFileSync(onnxFile), 1);
-  const onnxLogits = await runImages(session, pixels, loaded.length, model.info.input.storedSize, LOGITS_NAME);
+  const onnxLogits = (await runImages(session, pixels, loaded.length, model.info.input.storedSize, [LOGITS_NAME]))[LOGITS_NAME];
   await session.release();
   const features = model.engine.features(pixels, indices, null);
   const size = model.engine.featureSize();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { averageViews, viewBatch, writeView } from '../../src/export/views';
+import { averageViews, softmaxRows, viewBatch, writeView } from '../../src/export/views';
 
 /** A size×size image whose pixel (row, column) holds (row, column, 7). */
 function coordinates(size: number): Uint8Array {
@@ -49,4 +49,13 @@ test('viewBatch is view-major and averageViews undoes the layout', () => {
   // rows: view 0 (image 0, image 1), view 1 (image 0, image 1), 2 classes each
   const rows = Float32Array.from([0.2, 0.8, 0.6, 0.4, 0.4, 0.6, 1.0, 0.0]);
   assert.deepEqual(Array.from(averageViews(rows, 2, 2, 2), (v) => Number(v.toFixed(6))), [0.3, 0.7, 0.8, 0.2]);
+});
+
+test('softmaxRows divides by the temperature and each row sums to 1', () => {
+  const logits = Float32Array.from([0, Math.log(3), 1000, 1000]);
+  const plain = softmaxRows(logits, 2, 1);
+  assert.ok(Math.abs(plain[0] - 0.25) < 1e-6 && Math.abs(plain[1] - 0.75) < 1e-6);
+  assert.ok(Math.abs(plain[2] - 0.5) < 1e-6, 'large logits do not overflow');
+  const warm = softmaxRows(logits, 2, 2);
+  assert.ok(Math.abs(warm[1] - Math.sqrt(3) / (1 + Math.sqrt(3))) < 1e-6);
 });

@@ -5,6 +5,8 @@ export interface ModelFacts {
   storedSize: number;
   testTimeViews: number;
   reviewThreshold: number;
+  /** By number of views; 1 where absent (an uncalibrated model). */
+  temperatures: Record<string, number>;
 }
 
 export interface PageResult {

@@ -1,10 +1,10 @@
 /**
  * The page's Web Worker: decodes each image with the browser (EXIF orientation applied), takes its centre
  * square (transparency on white) and resizes it to the stored size with Lanczos-3 (../resize.ts), then runs the
- * exported model in ONNX Runtime Web (WebAssembly, one thread), averaging the model's test-time views.
+ * exported model in ONNX Runtime Web (WebAssembly, one thread), averaging the logits of the model's test-time views.
  */
 import { resizeLanczos3 } from '../resize.js';
-import { averageViews, viewBatch } from '../views.js';
+import { averageViews, softmaxRows, viewBatch } from '../views.js';
 import type { FromWorker, ModelFacts, PageResult, ToWorker } from './protocol.js';
 
 interface OrtTensor { data: Float32Array }
@@ -68,8 +68,9 @@ async function start(): Promise<void> {
         const images = new Uint8Array(decoded.length * size * size * 3);
         decoded.forEach((d, i) => images.set(d.pixels, i * size * size * 3));
         const input = new ort.Tensor('uint8', viewBatch(images, decoded.length, size, views), [views * decoded.length, size, size, 3]);
-        const output = await session.run({ image: input }, ['probabilities']);
-        const average = averageViews(output.probabilities.data, decoded.length, classes, views);
+        // As the CLI combines views: the views' logits averaged, then softmax(average / temperature).
+        const output = await session.run({ image: input }, ['logits']);
+        const average = softmaxRows(averageViews(output.logits.data, decoded.length, classes, views), classes, facts.temperatures[String(views)] ?? 1);
         decoded.forEach((d, i) => { d.row.probabilities = Array.from(average.subarray(i * classes, (i + 1) * classes)); });
       }
       results.push(...batch);
