@@ -11,13 +11,16 @@
         "src/native/addon/batch-args.cc",
         "src/native/addon/errors.cc",
         "src/native/addon/files.cc",
-        "src/native/addon/weights.cc"
+        "src/native/addon/weights.cc",
+        "src/native/addon/jpeg-batch.cc",
+        "src/native/addon/jpeg-decode.cc",
+        "src/native/addon/reduce.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
         "<!@(node scripts/find-libtorch.js include)"
       ],
-      "libraries": ["<!@(node scripts/find-libtorch.js libs)"],
+      "libraries": ["<!@(node scripts/find-libtorch.js libs)", "-lturbojpeg"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_CPP_EXCEPTIONS_ALL", "<!@(node scripts/find-libtorch.js defines)"],
       "cflags!": ["-fno-exceptions", "-fno-rtti"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17"],

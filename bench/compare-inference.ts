@@ -42,7 +42,7 @@ export async function compareCachedInference(ours: OurInference, theirs: PyTorch
   pairedRatio(`${plan.name}_ratio_vs_pytorch`, ourRates, theirRates);
 }
 
-/** Decoding real JPEGs and predicting them: sharp + ours against PIL + PyTorch, alternating. */
+/** Decoding real JPEGs and predicting them: loadImages + ours against PIL + PyTorch, alternating. */
 export async function compareFileInference(
   ours: OurInference,
   theirs: PyTorchWorker | undefined,

@@ -1,41 +1,63 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import sharp from 'sharp';
 import { decodeImage } from '../src/data/decode';
 import { loadImages } from '../src/data/load-images';
-import { figure, note, spread } from './report';
+import type { PyTorchWorker } from './pytorch';
+import { figure, note, pairedRatio, spread } from './report';
 
-/** Images per second through decodeImage (sharp: decode, orient, centre square, Lanczos resize), one file at a time. */
-export async function decodeOneAtATime(files: string[], storedSize: number): Promise<number> {
+/** Images per second through decodeImage (sharp: decode, orient, centre square, Lanczos resize), `inFlight` at a time. */
+export async function decodeWithSharp(files: string[], storedSize: number, inFlight: number): Promise<number> {
   const started = performance.now();
-  for (const file of files) await decodeImage(file, storedSize);
+  let next = 0;
+  const worker = async () => {
+    while (next < files.length) await decodeImage(files[next++], storedSize);
+  };
+  await Promise.all(Array.from({ length: inFlight }, worker));
   return (files.length * 1000) / (performance.now() - started);
 }
 
-/** Images per second through loadImages at the given concurrency, without the pixel cache. */
-export async function decodeWithLoadImages(files: string[], storedSize: number, concurrency: number): Promise<number> {
+/** Images per second through loadImages with its defaults (native JPEG decoding), without the pixel cache. */
+export async function decodeWithLoadImages(files: string[], storedSize: number): Promise<number> {
   const started = performance.now();
-  await loadImages(files, storedSize, { concurrency });
+  await loadImages(files, storedSize);
   return (files.length * 1000) / (performance.now() - started);
 }
 
 /**
- * decodeImage one file at a time against loadImages at 2 and at its default 4 images in flight, in rotating
- * order; sharp's own libvips threads work inside each image either way.
+ * Decoding alone: loadImages (the product's path: native libjpeg-turbo on its default 4 threads) against PIL
+ * with draft mode in as many threads (pytorch_reference.py decode_files), back to back in alternating order;
+ * then sharp (decodeImage, the fallback path and the product's path before the native decoder) one at a time
+ * and with 4 in flight, for reference.
  */
-export async function benchmarkDecoding(files: string[], storedSize: number, repeats: number): Promise<void> {
+export async function benchmarkDecoding(files: string[], storedSize: number, pytorch: PyTorchWorker | undefined, scratch: string, repeats: number): Promise<void> {
   note(`decoding: ${repeats} repeats of ${files.length} JPEGs per variant, no pixel cache; sharp.concurrency=${sharp.concurrency()}`);
-  await decodeOneAtATime(files.slice(0, 50), storedSize); // file pages into the OS cache, libvips warmed up
-  const variants: [string, () => Promise<number>][] = [
-    ['decode_img_per_s_single', () => decodeOneAtATime(files, storedSize)],
-    ['decode_img_per_s_loadimages_c2', () => decodeWithLoadImages(files, storedSize, 2)],
-    ['decode_img_per_s_loadimages_c4', () => decodeWithLoadImages(files, storedSize, 4)],
-  ];
-  const rates = variants.map(() => [] as number[]);
+  const listFile = path.join(scratch, 'decode-files.txt');
+  fs.writeFileSync(listFile, `${files.join('\n')}\n`);
+  const runPil = async () => {
+    const reply = await pytorch!.send(`decode_files ${listFile}`);
+    return Number(reply.images) / Number(reply.seconds);
+  };
+  // File pages into the OS cache; libvips, the decoder threads and PIL warmed up.
+  await decodeWithSharp(files.slice(0, 50), storedSize, 1);
+  await decodeWithLoadImages(files, storedSize);
+  if (pytorch) await runPil();
+  const ours: number[] = [];
+  const pil: number[] = [];
+  const sharpSingle: number[] = [];
+  const sharpFour: number[] = [];
   for (let repeat = 0; repeat < repeats; repeat += 1) {
-    for (let k = 0; k < variants.length; k += 1) {
-      const v = (k + repeat) % variants.length;
-      rates[v].push(await variants[v][1]());
-    }
+    if (pytorch && repeat % 2 === 1) pil.push(await runPil());
+    ours.push(await decodeWithLoadImages(files, storedSize));
+    if (pytorch && repeat % 2 === 0) pil.push(await runPil());
+    sharpSingle.push(await decodeWithSharp(files, storedSize, 1));
+    sharpFour.push(await decodeWithSharp(files, storedSize, 4));
   }
-  variants.forEach(([name], v) => spread(name, rates[v]));
+  spread('decode_img_per_s_ours', ours);
+  spread('decode_img_per_s_sharp_single', sharpSingle);
+  spread('decode_img_per_s_sharp_c4', sharpFour);
   figure('decode_sharp_threads', sharp.concurrency());
+  if (!pytorch) return;
+  spread('decode_img_per_s_pil', pil);
+  pairedRatio('decode_ratio_vs_pil', ours, pil);
 }

@@ -14,6 +14,8 @@ import { newEngine, type ModelInfo } from '../src/model/model-folder';
 import { libtorchPredictor, type Predictor } from '../src/model/predictor';
 import { setUpRuntime } from '../src/native/runtime';
 import { TRAIN_DEFAULTS } from '../src/train/train';
+import { averageLogits } from '../src/trust/scores';
+import { softmaxRows } from '../src/export/views';
 import { SHARED_DATA } from './fixture';
 import { describeLoad, describeMachine } from './machine';
 import { figure, note, pairedRatio, spread } from './report';
@@ -48,7 +50,9 @@ async function main(): Promise<void> {
   for (const [views, count] of [[1, plan.oneView], [8, plan.eightViews]] as const) {
     const chosen = indices.subarray(0, count);
     // One untimed pass each: ONNX Runtime plans its memory on the first run.
-    const outputs = { libtorch: await predictors.libtorch.predict(pixels, chosen, views), onnx: await predictors.onnx.predict(pixels, chosen, views) };
+    // Probabilities as classification makes them: the views' logits averaged, then the softmax.
+    const probabilities = async (name: 'libtorch' | 'onnx') => softmaxRows(averageLogits((await predictors[name].scoreViews(pixels, chosen, views)).logitsPerView), info.classes.length, 1);
+    const outputs = { libtorch: await probabilities('libtorch'), onnx: await probabilities('onnx') };
     let difference = 0;
     outputs.libtorch.forEach((p, i) => { difference = Math.max(difference, Math.abs(p - outputs.onnx[i])); });
     figure(`views${views}_max_probability_difference`, difference);
@@ -57,7 +61,7 @@ async function main(): Promise<void> {
       const order: ('libtorch' | 'onnx')[] = repeat % 2 === 0 ? ['onnx', 'libtorch'] : ['libtorch', 'onnx'];
       for (const name of order) {
         const started = performance.now();
-        await predictors[name].predict(pixels, chosen, views);
+        await predictors[name].scoreViews(pixels, chosen, views);
         rates[name].push((count * 1000) / (performance.now() - started));
       }
     }

@@ -14,7 +14,7 @@ export interface InferenceSample {
 /**
  * Prediction as `wbc classify` does it, on a freshly initialised network of the default shape
  * (the weights' values do not change the work): predictProbabilities over the engine's 256-image
- * chunks, optionally after decoding the JPEGs with loadImages (sharp) at its default concurrency.
+ * chunks, optionally after decoding the JPEGs with loadImages (native libjpeg-turbo) at its default concurrency.
  */
 export class OurInference {
   private readonly engine: NativeEngine;

@@ -9,6 +9,7 @@ then one command per line on stdin, each answered by name=value lines and a fina
   predict_resampled COUNT VIEWS    the same, but cropping as the addon does (affine_grid + grid_sample), to
                                    tell the cost of that choice apart from the engine's
   predict_files LIST VIEWS         decode the JPEGs listed in file LIST (PIL), then predict them
+  decode_files LIST                only decode them, as predict_files does
   quit
 """
 import json
@@ -208,19 +209,33 @@ class Reference:
             image = image.resize((stored, stored), Image.Resampling.LANCZOS, box=(left, top, left + side, top + side))
             return np.asarray(image, dtype=np.uint8)
 
-    def predict_files(self, list_file, views):
-        with open(list_file) as handle:
-            paths = [line.rstrip("\n") for line in handle if line.strip()]
-        started = time.perf_counter()
+    def decode_all(self, paths):
         # PIL releases the GIL while it decodes and resizes, so threads decode in parallel.
         with ThreadPoolExecutor(max_workers=self.c["decodeWorkers"]) as pool:
-            pixels = torch.from_numpy(np.stack(list(pool.map(self.decode, paths))))
+            return torch.from_numpy(np.stack(list(pool.map(self.decode, paths))))
+
+    def predict_files(self, list_file, views):
+        paths = read_list(list_file)
+        started = time.perf_counter()
+        pixels = self.decode_all(paths)
         decoded = time.perf_counter()
         self.probabilities(pixels, views)
         finished = time.perf_counter()
         say("seconds", finished - started)
         say("decode_seconds", decoded - started)
         say("images", len(paths))
+
+    def decode_files(self, list_file):
+        paths = read_list(list_file)
+        started = time.perf_counter()
+        self.decode_all(paths)
+        say("seconds", time.perf_counter() - started)
+        say("images", len(paths))
+
+
+def read_list(list_file):
+    with open(list_file) as handle:
+        return [line.rstrip("\n") for line in handle if line.strip()]
 
 
 def main():
@@ -243,6 +258,8 @@ def main():
             reference.predict(int(words[1]), int(words[2]), reference.resampled)
         elif words[0] == "predict_files":
             reference.predict_files(words[1], int(words[2]))
+        elif words[0] == "decode_files":
+            reference.decode_files(words[1])
         else:
             say("error", f"unknown command {words[0]}")
         print("ok", flush=True)

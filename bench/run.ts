@@ -1,11 +1,13 @@
 /**
  * `npm run bench [-- --full | -- time-to-accuracy]`: speed and memory of the project side by side with
  * PyTorch eager on this machine, printed as name=value lines (bench/RESULTS.md explains them).
- *   quick (default, a few minutes): training and inference throughput against PyTorch, decode speed,
+ *   quick (default, a few minutes): training and inference throughput against PyTorch, decode speed
+ *          against PIL (decode_ratio_vs_pil),
  *          peak memory of classifying 10,000 images with a quickly trained model
  *   --full: quick, then one default `wbc train` on the full pool for time to 90% and its peak memory,
  *          and the classify measurement with that model
  *   time-to-accuracy: only the full training run and the classify measurement
+ *   decode: only decoding against PIL, alone and followed by prediction (under a minute)
  *   --smoke: the quick sections with tiny repeats, to check that the bench runs (figures mean nothing)
  */
 import * as fs from 'node:fs';
@@ -26,11 +28,11 @@ import { PyTorchWorker, ensurePyTorch, pytorchMallocEnv } from './pytorch';
 import { figure } from './report';
 import { timeToAccuracy } from './time-to-accuracy';
 
-type Mode = 'quick' | 'full' | 'time-to-accuracy' | 'smoke';
+type Mode = 'quick' | 'full' | 'time-to-accuracy' | 'decode' | 'smoke';
 
 /** undefined when the arguments name no mode. */
 function parseMode(argv: string[]): Mode | undefined {
-  const known: Record<string, Mode> = { quick: 'quick', '--full': 'full', full: 'full', 'time-to-accuracy': 'time-to-accuracy', '--smoke': 'smoke' };
+  const known: Record<string, Mode> = { quick: 'quick', '--full': 'full', full: 'full', 'time-to-accuracy': 'time-to-accuracy', decode: 'decode', '--smoke': 'smoke' };
   if (argv.length === 0) return 'quick';
   return argv.length === 1 && Object.hasOwn(known, argv[0]) ? known[argv[0]] : undefined;
 }
@@ -46,13 +48,13 @@ function planFor(mode: Mode) {
     ttaRepeats: smoke ? 2 : 3,
     decodeIncludedFiles: smoke ? 40 : 480,
     decodeFiles: smoke ? 30 : 300,
-    decodeRepeats: smoke ? 1 : 3,
+    decodeRepeats: smoke ? 1 : 5,
     classifyCount: smoke ? 300 : 10_000,
   };
 }
 type Plan = ReturnType<typeof planFor>;
 
-/** PIL threads for the PyTorch side's decoding: as many as loadImages keeps images in flight. */
+/** PIL threads for the PyTorch side's decoding: as many as loadImages' default decoder threads. */
 const DECODE_WORKERS = 4;
 
 async function startPyTorch(pool: Pool, runtime: Runtime): Promise<PyTorchWorker | undefined> {
@@ -87,27 +89,30 @@ async function startPyTorch(pool: Pool, runtime: Runtime): Promise<PyTorchWorker
   return worker;
 }
 
-async function throughput(pool: Pool, runtime: Runtime, pytorch: PyTorchWorker | undefined, plan: Plan): Promise<void> {
+async function throughput(pool: Pool, runtime: Runtime, pytorch: PyTorchWorker | undefined, plan: Plan, decodeOnly: boolean): Promise<void> {
   figure('ours_settings', `libtorch=addon threads=${runtime.threads} bf16_autocast=${runtime.bfloat16} channels_last=true batch=${TRAIN_DEFAULTS.batchSize} `
-    + `width=${TRAIN_DEFAULTS.width} input=${pool.input.inputSize} stored=${pool.input.storedSize} decode=sharp(loadImages, 4 in flight)`);
-  await compareTraining(new OurTraining(pool, runtime), pytorch, plan.training);
+    + `width=${TRAIN_DEFAULTS.width} input=${pool.input.inputSize} stored=${pool.input.storedSize} `
+    + `decode=libjpeg-turbo in the addon(loadImages, ${DECODE_WORKERS} threads; sharp for anything else)`);
   const inference = new OurInference(pool, runtime);
-  await compareCachedInference(inference, pytorch, { name: 'infer', count: plan.inferCount, views: 1, repeats: plan.inferRepeats });
-  await compareCachedInference(inference, pytorch, { name: 'infer_tta8', count: plan.ttaCount, views: 8, repeats: plan.ttaRepeats });
-  // Diagnosis: PyTorch cropping with the addon's affine_grid + grid_sample isolates the engine and bindings.
-  await compareCachedInference(inference, pytorch, { name: 'infer_same_ops', count: plan.inferCount, views: 1, repeats: plan.inferRepeats, sameOps: true });
+  if (!decodeOnly) {
+    await compareTraining(new OurTraining(pool, runtime), pytorch, plan.training);
+    await compareCachedInference(inference, pytorch, { name: 'infer', count: plan.inferCount, views: 1, repeats: plan.inferRepeats });
+    await compareCachedInference(inference, pytorch, { name: 'infer_tta8', count: plan.ttaCount, views: 8, repeats: plan.ttaRepeats });
+    // Diagnosis: PyTorch cropping with the addon's affine_grid + grid_sample isolates the engine and bindings.
+    await compareCachedInference(inference, pytorch, { name: 'infer_same_ops', count: plan.inferCount, views: 1, repeats: plan.inferRepeats, sameOps: true });
+  }
   // Every 20th file: all classes, and no image repeated within a repeat.
   const paths = pool.files.filter((_, i) => i % 20 === 0).slice(0, plan.decodeIncludedFiles);
   const listFile = path.join(pool.scratch, 'files.txt');
   fs.writeFileSync(listFile, `${paths.join('\n')}\n`);
   await compareFileInference(inference, pytorch, { paths, listFile }, { name: 'infer_decode', views: 1, repeats: plan.inferRepeats });
-  await benchmarkDecoding(pool.files.filter((_, i) => i % 20 === 10).slice(0, plan.decodeFiles), pool.input.storedSize, plan.decodeRepeats);
+  await benchmarkDecoding(pool.files.filter((_, i) => i % 20 === 10).slice(0, plan.decodeFiles), pool.input.storedSize, pytorch, pool.scratch, plan.decodeRepeats);
 }
 
 async function main(): Promise<void> {
   const mode = parseMode(process.argv.slice(2));
   if (!mode) {
-    process.stderr.write(`usage: node dist/bench/run.js [--full | time-to-accuracy | --smoke]  (got: ${process.argv.slice(2).join(' ')})\n`);
+    process.stderr.write(`usage: node dist/bench/run.js [--full | time-to-accuracy | decode | --smoke]  (got: ${process.argv.slice(2).join(' ')})\n`);
     process.exitCode = 2;
     return;
   }
@@ -125,17 +130,19 @@ async function main(): Promise<void> {
       const pytorch = await startPyTorch(pool, runtime);
       if (!pytorch) figure('pytorch_settings', 'unavailable (python3-torch could not be installed)');
       try {
-        await throughput(pool, runtime, pytorch, plan);
+        await throughput(pool, runtime, pytorch, plan, mode === 'decode');
       } finally {
         await pytorch?.stop();
       }
     }
-    const model = path.join(pool.scratch, 'model');
-    const cacheDir = path.join(pool.scratch, 'pixel-cache');
-    if (mode === 'quick' || mode === 'smoke') await trainQuickModel(model, cacheDir);
-    else await timeToAccuracy(model, cacheDir);
-    const images = linkedImageFolder(pool, plan.classifyCount, 'classify-images');
-    await measureClassify(model, images, plan.classifyCount, path.join(pool.scratch, 'predictions.csv'));
+    if (mode !== 'decode') {
+      const model = path.join(pool.scratch, 'model');
+      const cacheDir = path.join(pool.scratch, 'pixel-cache');
+      if (mode === 'quick' || mode === 'smoke') await trainQuickModel(model, cacheDir);
+      else await timeToAccuracy(model, cacheDir);
+      const images = linkedImageFolder(pool, plan.classifyCount, 'classify-images');
+      await measureClassify(model, images, plan.classifyCount, path.join(pool.scratch, 'predictions.csv'));
+    }
   } finally {
     dispose(pool);
   }

@@ -22,3 +22,8 @@ export { differentialCount, formatDifferential, differentialCsv, type Differenti
 export { differentialsByFolder, perFolderDifferentialCsv, type FolderDifferential } from './classify/per-folder';
 export type { Prediction } from './classify/predictions';
 export { WbcError } from './util/errors';
+export { expectedCalibrationError, reliabilityBins, type ReliabilityBin } from './trust/ece';
+export { clopperPearsonUpper } from './trust/clopper-pearson';
+export { writeReliabilityImage, reliabilitySvg } from './trust/reliability-image';
+export type { CalibrationInfo, OutOfScopeInfo } from './trust/trust-info';
+export type { TrustAssessment, ReviewOutcome } from './trust/assess';

@@ -6,6 +6,7 @@ import { loadModel, type LoadedModel } from '../model/model-folder';
 import { ENGINE_CHOICES, libtorchPredictor, type EngineChoice, type Predictor } from '../model/predictor';
 import { checkRuntimeOptions, setUpRuntime, type DeviceChoice } from '../native/runtime';
 import { checkInteger, checkNumber, checkOneOf, checkString, optional } from '../util/check';
+import { trustedScores, trustFor } from '../trust/trust-model';
 import { WbcError } from '../util/errors';
 import { differentialCount, type Differential } from './differential';
 import { toPredictions, type Prediction } from './predictions';
@@ -14,6 +15,8 @@ export interface ClassifyOptions {
   testTimeViews?: number;
   /** Override the model's review threshold. */
   reviewThreshold?: number;
+  /** Classes whose every prediction is marked for review (labs confirm every blast by eye). */
+  alwaysReview?: string[];
   device?: DeviceChoice;
   threads?: number;
   /** The runtime that runs the network (default libtorch); onnx runs the same weights in ONNX Runtime on the CPU. */
@@ -30,6 +33,10 @@ export interface ClassifyResult {
   predictions: Prediction[];
   differential: Differential;
   reviewThreshold: number;
+  /** Temperature the probabilities were calibrated with, for the view count used. */
+  temperature: number;
+  /** Said once: why the confidences or flags are less trustworthy than a calibrated model's, if they are. */
+  calibrationNote?: string;
   skipped: { path: string; reason: string }[];
   /** Sub-folders that were not read (link loops, unreadable folders), threads lowered, cache problems. */
   warnings: string[];
@@ -61,8 +68,11 @@ export async function classify(modelDir: string, imageDir: string, options: Clas
   const model = loadModel(modelDir, runtime);
   const { info } = model;
   const { files, warnings } = scanImages(imageDir);
-  const reviewThreshold = options.reviewThreshold ?? info.reviewThreshold;
   const views = options.testTimeViews ?? info.testTimeViews;
+  const trust = trustFor(info, model.outOfScopeBytes, views, options.reviewThreshold);
+  const alwaysReview = options.alwaysReview ?? [];
+  const unknown = alwaysReview.filter((name) => !info.classes.includes(name));
+  if (unknown.length) throw new WbcError(`cannot always review ${unknown.join(', ')}: the model's classes are ${info.classes.join(', ')}`);
   const chunkSize = options.chunkSize ?? 1024;
 
   const predictions: Prediction[] = [];
@@ -77,14 +87,19 @@ export async function classify(modelDir: string, imageDir: string, options: Clas
       });
       skipped.push(...loaded.skipped);
       if (loaded.loaded.length === 0) continue;
-      const probabilities = await predictor.predict(loaded.pixels, Int32Array.from(loaded.loaded.keys()), views);
+      const scores = trustedScores(await predictor.scoreViews(loaded.pixels, Int32Array.from(loaded.loaded.keys()), trust.views), trust);
       const names = loaded.loaded.map((i) => path.relative(imageDir, chunk[i]));
-      predictions.push(...toPredictions(names, probabilities, info.classes, reviewThreshold));
+      predictions.push(...toPredictions(names, scores.probabilities, info.classes, trust.reviewThreshold, {
+        outOfScopeScores: scores.outOfScopeScores, outOfScopeThreshold: trust.outOfScope?.threshold, alwaysReview,
+      }));
     }
   } finally {
     await predictor.close();
   }
   warnings.push(...runtime.warnings);
   if (cache?.warning) warnings.push(cache.warning);
-  return { classes: info.classes, predictions, differential: differentialCount(predictions, info.classes), reviewThreshold, skipped, warnings };
+  return {
+    classes: info.classes, predictions, differential: differentialCount(predictions, info.classes),
+    reviewThreshold: trust.reviewThreshold, temperature: trust.temperature, calibrationNote: trust.note, skipped, warnings,
+  };
 }

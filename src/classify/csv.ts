@@ -23,7 +23,10 @@ function decimal(value: number): string {
   return value.toFixed(4);
 }
 
-/** The per-image results: top-2 classes, review flag, then one probability column per class. */
+/**
+ * The per-image results: top-2 classes, review flag, out-of-scope score and flag (empty for models
+ * without an out-of-scope check), then one probability column per class.
+ */
 export function predictionsCsv(predictions: readonly Prediction[], classes: readonly string[]): string {
   const header = csvRow([
     'file',
@@ -32,6 +35,8 @@ export function predictionsCsv(predictions: readonly Prediction[], classes: read
     'second',
     'second_confidence',
     'needs_review',
+    'out_of_scope_score',
+    'out_of_scope',
     ...classes,
   ]);
   const rows = predictions.map((p) => {
@@ -47,6 +52,8 @@ export function predictionsCsv(predictions: readonly Prediction[], classes: read
       p.second,
       decimal(p.secondConfidence),
       String(p.needsReview),
+      p.outOfScopeScore === null ? '' : decimal(p.outOfScopeScore),
+      p.outOfScopeScore === null ? '' : String(p.outOfScope),
       ...p.probabilities.map(decimal),
     ]);
   });

@@ -12,6 +12,8 @@ export interface DifferentialRow {
 export interface Differential {
   total: number;
   needsReview: number;
+  /** Cells unlike any the model was trained on (also counted in needsReview). */
+  outOfScope: number;
   rows: DifferentialRow[];
 }
 
@@ -28,6 +30,7 @@ function oneDecimal(value: number): string {
 export function differentialCount(predictions: readonly Prediction[], classes: readonly string[]): Differential {
   const counts = new Map<string, number>(classes.map((name) => [name, 0]));
   let needsReview = 0;
+  let outOfScope = 0;
   for (const p of predictions) {
     const count = counts.get(p.prediction);
     if (count === undefined) {
@@ -37,11 +40,13 @@ export function differentialCount(predictions: readonly Prediction[], classes: r
     }
     counts.set(p.prediction, count + 1);
     if (p.needsReview) needsReview += 1;
+    if (p.outOfScope) outOfScope += 1;
   }
   const total = predictions.length;
   return {
     total,
     needsReview,
+    outOfScope,
     rows: classes.map((className) => {
       const count = counts.get(className)!;
       return { className, count, percent: percentOf(count, total) };
@@ -70,17 +75,19 @@ export function formatDifferential(differential: Differential): string {
     '-'.repeat(widths[0] + widths[1] + widths[2] + 4),
     line(table[table.length - 1]),
     `needs review: ${review} (${oneDecimal(percentOf(review, differential.total))}%)`,
+    `out of scope: ${differential.outOfScope} (${oneDecimal(percentOf(differential.outOfScope, differential.total))}%), unlike the cells the model was trained on; included in needs review`,
     '',
   ].join('\n');
 }
 
-/** `class,count,percent` rows in class order, then a `total` row and a `needs_review` row. */
+/** `class,count,percent` rows in class order, then `total`, `needs_review` and `out_of_scope` rows. */
 export function differentialCsv(differential: Differential): string {
-  const { total, needsReview } = differential;
+  const { total, needsReview, outOfScope } = differential;
   return [
     csvRow(['class', 'count', 'percent']),
     ...differential.rows.map((row) => csvRow([row.className, String(row.count), oneDecimal(row.percent)])),
     csvRow(['total', String(total), oneDecimal(total === 0 ? 0 : 100)]),
     csvRow(['needs_review', String(needsReview), oneDecimal(percentOf(needsReview, total))]),
+    csvRow(['out_of_scope', String(outOfScope), oneDecimal(percentOf(outOfScope, total))]),
   ].join('');
 }

@@ -7,12 +7,25 @@ export interface Prediction {
   second: string;
   secondConfidence: number;
   needsReview: boolean;
+  /** How unlike the training cells the image is (higher = more unlike); null when the model has no out-of-scope check. */
+  outOfScopeScore: number | null;
+  outOfScope: boolean;
   probabilities: number[];
+}
+
+/** What besides low confidence sends a prediction to review. */
+export interface ReviewRules {
+  /** Out-of-scope scores, one per file, and the threshold above which a cell is out of scope. */
+  outOfScopeScores?: Float32Array | null;
+  outOfScopeThreshold?: number;
+  /** Classes whose every prediction is reviewed (e.g. blasts). */
+  alwaysReview?: readonly string[];
 }
 
 /**
  * Turns the model's softmax output (row-major, files.length × classes.length) into one prediction per
- * file: the top two classes, their probabilities, and whether the top one is below the review threshold.
+ * file: the top two classes, their probabilities, and whether it needs review: top probability below the
+ * review threshold (a threshold of 1 reviews everything), out of scope, or an always-review class.
  * Ties go to the lower class index, so that results do not depend on sort stability.
  */
 export function toPredictions(
@@ -20,6 +33,7 @@ export function toPredictions(
   probabilities: Float32Array,
   classes: readonly string[],
   reviewThreshold: number,
+  rules: ReviewRules = {},
 ): Prediction[] {
   if (classes.length < 2) {
     throw new WbcError(`a classifier needs at least 2 classes, got ${classes.length}`);
@@ -29,6 +43,9 @@ export function toPredictions(
       `expected ${files.length} files × ${classes.length} classes = ${files.length * classes.length} probabilities, ` +
         `got ${probabilities.length}`,
     );
+  }
+  if (rules.outOfScopeScores && rules.outOfScopeScores.length !== files.length) {
+    throw new WbcError(`expected ${files.length} out-of-scope scores, got ${rules.outOfScopeScores.length}`);
   }
   return files.map((file, row) => {
     const scores = Array.from(probabilities.subarray(row * classes.length, (row + 1) * classes.length));
@@ -44,13 +61,18 @@ export function toPredictions(
         second = c;
       }
     }
+    const outOfScopeScore = rules.outOfScopeScores ? rules.outOfScopeScores[row] : null;
+    const outOfScope = outOfScopeScore !== null && outOfScopeScore > (rules.outOfScopeThreshold ?? Infinity);
+    const lowConfidence = scores[best] < reviewThreshold || reviewThreshold >= 1;
     return {
       file,
       prediction: classes[best],
       confidence: scores[best],
       second: classes[second],
       secondConfidence: scores[second],
-      needsReview: scores[best] < reviewThreshold,
+      needsReview: lowConfidence || outOfScope || (rules.alwaysReview?.includes(classes[best]) ?? false),
+      outOfScopeScore,
+      outOfScope,
       probabilities: scores,
     };
   });

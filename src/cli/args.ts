@@ -19,6 +19,8 @@ export function usageError(message: string, usage: string): WbcError {
 export interface ParsedArgs {
   positionals: string[];
   text(name: string): string | undefined;
+  /** The values of an option declared with `multiple: true`, in order; empty when absent. */
+  list(name: string): string[];
   flag(name: string): boolean;
 }
 
@@ -30,10 +32,11 @@ export function parse(argv: string[], options: Options, usage: string): ParsedAr
   } catch (error) {
     throw usageError((error as Error).message.split('\n')[0], usage);
   }
-  const values = parsed.values as Record<string, string | boolean | undefined>;
+  const values = parsed.values as Record<string, string | boolean | string[] | undefined>;
   return {
     positionals: parsed.positionals,
     text: (name) => values[name] as string | undefined,
+    list: (name) => (values[name] as string[] | undefined) ?? [],
     flag: (name) => values[name] === true,
   };
 }

@@ -1,10 +1,12 @@
 import { scanImageFolder, type ImageFolder } from '../data/image-folder';
 import { loadImages } from '../data/load-images';
 import { openPixelCache } from '../data/pixel-cache';
-import { argmaxRows, predictProbabilities } from '../model/predict';
+import { argmaxRows } from '../model/predict';
 import { loadModel } from '../model/model-folder';
 import { checkRuntimeOptions, setUpRuntime, type DeviceChoice } from '../native/runtime';
 import { checkOneOf, checkString, optional } from '../util/check';
+import { assessTrust, type TrustAssessment } from '../trust/assess';
+import { scoreTrusted, trustFor } from '../trust/trust-model';
 import { WbcError } from '../util/errors';
 import { computeMetrics, type Metrics } from './metrics';
 import { chooseImages } from './seen-images';
@@ -21,6 +23,9 @@ export interface EvaluateOptions {
 
 export interface EvaluateResult {
   metrics: Metrics;
+  /** Calibration (ECE, reliability bins) and how the review flag did on these images. */
+  trust: TrustAssessment;
+  temperature: number;
   scored: number;
   skipped: { path: string; reason: string }[];
   warnings: string[];
@@ -48,7 +53,8 @@ export async function evaluate(modelDir: string, dataDir: string, options: Evalu
   checkEvaluateOptions(options);
   const cache = openPixelCache(options.cacheDir);
   const runtime = setUpRuntime({ device: options.device, threads: options.threads });
-  const { info, engine } = loadModel(modelDir, runtime);
+  const model = loadModel(modelDir, runtime);
+  const { info, engine } = model;
   const folder = scanImageFolder(dataDir);
   const toModelLabel = modelLabels(folder, info.classes);
   const warnings = [...runtime.warnings, ...folder.warnings];
@@ -61,8 +67,12 @@ export async function evaluate(modelDir: string, dataDir: string, options: Evalu
   if (cache?.warning) warnings.push(cache.warning);
   if (loaded.loaded.length === 0) throw new WbcError(`no readable images in ${dataDir}`);
   const slots = Int32Array.from(loaded.loaded.keys());
-  const probabilities = predictProbabilities(engine, loaded.pixels, slots, options.testTimeViews ?? info.testTimeViews);
+  const trust = trustFor(info, model.outOfScopeBytes, options.testTimeViews ?? info.testTimeViews);
+  if (trust.note) warnings.push(trust.note);
+  const { probabilities, outOfScopeScores } = scoreTrusted(engine, loaded.pixels, slots, trust);
   const truth = loaded.loaded.map((imageIndex) => toModelLabel[images[imageIndex].label]);
   const metrics = computeMetrics(info.classes, truth, argmaxRows(probabilities, info.classes.length));
-  return { metrics, scored: loaded.loaded.length, skipped: loaded.skipped, warnings };
+  const outOfScope = outOfScopeScores && Array.from(outOfScopeScores, (score) => score > (trust.outOfScope?.threshold ?? Infinity));
+  const assessment = assessTrust(probabilities, info.classes.length, truth, trust.reviewThreshold, outOfScope);
+  return { metrics, trust: assessment, temperature: trust.temperature, scored: loaded.loaded.length, skipped: loaded.skipped, warnings };
 }

@@ -3,9 +3,9 @@ import { requireFinite } from '../model/predict';
 import type { Predictor } from '../model/predictor';
 import type { LoadedModel } from '../model/model-folder';
 import { WbcError } from '../util/errors';
-import { INPUT_NAME, PROBABILITIES_NAME } from './onnx-graph';
+import { FEATURES_NAME, INPUT_NAME, LOGITS_NAME } from './onnx-graph';
 import { onnxModelBytes } from './onnx-export';
-import { averageViews, viewBatch } from './views';
+import { viewBatch } from './views';
 
 /** Images per ONNX Runtime call (times the views): bounds memory, and is past where larger batches stop helping. */
 const CHUNK = 64;
@@ -48,23 +48,29 @@ export async function onnxPredictor(model: LoadedModel, threads: number): Promis
   const session = await onnxSession(bytes, threads);
   const size = model.info.input.storedSize;
   const classes = model.info.classes.length;
+  const featureSize = model.info.network.widths[model.info.network.widths.length - 1];
   const imageBytes = size * size * 3;
   return {
     engine: 'onnx',
-    async predict(pixels, indices, views) {
-      const out = new Float32Array(indices.length * classes);
-      for (let start = 0; start < indices.length; start += CHUNK) {
-        const count = Math.min(CHUNK, indices.length - start);
+    async scoreViews(pixels, indices, views) {
+      const n = indices.length;
+      const logitsPerView = Array.from({ length: views }, () => new Float32Array(n * classes));
+      const features = new Float32Array(n * featureSize);
+      for (let start = 0; start < n; start += CHUNK) {
+        const count = Math.min(CHUNK, n - start);
         const images = new Uint8Array(count * imageBytes);
         for (let i = 0; i < count; i += 1) {
           const index = indices[start + i];
           if (!Number.isInteger(index) || index < 0 || (index + 1) * imageBytes > pixels.length) throw new WbcError(`image index ${index} is outside the pixel buffer`);
           images.set(pixels.subarray(index * imageBytes, (index + 1) * imageBytes), i * imageBytes);
         }
-        const rows = (await runImages(session, viewBatch(images, count, size, views), views * count, size, [PROBABILITIES_NAME]))[PROBABILITIES_NAME];
-        out.set(averageViews(rows, count, classes, views), start * classes);
+        const out = await runImages(session, viewBatch(images, count, size, views), views * count, size, [LOGITS_NAME, FEATURES_NAME]);
+        const logits = requireFinite(out[LOGITS_NAME]);
+        // View-major rows: view v's logits for this chunk are contiguous; the plain view (0) comes first.
+        for (let v = 0; v < views; v += 1) logitsPerView[v].set(logits.subarray(v * count * classes, (v + 1) * count * classes), start * classes);
+        features.set(out[FEATURES_NAME].subarray(0, count * featureSize), start * featureSize);
       }
-      return requireFinite(out);
+      return { classes, featureSize, logitsPerView, features };
     },
     close: () => session.release(),
   };

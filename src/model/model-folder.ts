@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { AugmentPolicy } from '../augment/policy';
 import type { Metrics } from '../evaluate/metrics';
+import type { CalibrationInfo, OutOfScopeInfo } from '../trust/trust-info';
 import { native, nativeMessage, type InputSpec, type NativeEngine, type NetworkSpec } from '../native/binding';
 import { replaceFileAtomic, writeFileAtomic } from '../util/atomic-write';
 import { WbcError } from '../util/errors';
@@ -85,6 +86,10 @@ export interface ModelInfo {
   testMetrics?: Metrics;
   /** SHA-256 of weights.pt, so that a reader never pairs this description with other weights (absent in version 1). */
   weightsSha256?: string;
+  /** Temperatures and review thresholds per test-time view count (absent in models from before calibration). */
+  calibration?: CalibrationInfo;
+  /** The out-of-scope score, its threshold and its statistics file with that file's SHA-256 (absent in older models). */
+  outOfScope?: OutOfScopeInfo;
 }
 
 /** What training writes: every part of the record present. */
@@ -93,6 +98,8 @@ export type TrainedModelInfo = ModelInfo & Required<Pick<ModelInfo, 'createdAt' 
 export interface LoadedModel {
   info: ModelInfo;
   engine: NativeEngine;
+  /** The out-of-scope statistics file named in info.outOfScope, checked against its hash. */
+  outOfScopeBytes?: Uint8Array;
 }
 
 export function newEngine(network: NetworkSpec, input: InputSpec, options: { device: 'cpu' | 'cuda'; bfloat16: boolean; seed: number }): NativeEngine {
@@ -113,8 +120,9 @@ function sha256(bytes: Uint8Array): string {
  * complete model. model.json carries the weights' hash, because a reader that opens model.json just
  * before a replacement and weights.pt just after it would otherwise pair the old description with the new weights.
  */
-export function saveModel(dir: string, info: Omit<ModelInfo, 'version' | 'format'>, engine: NativeEngine): void {
+export function saveModel(dir: string, info: Omit<ModelInfo, 'version' | 'format'>, engine: NativeEngine, files: { name: string; bytes: Uint8Array }[] = []): void {
   makeFolders(dir);
+  for (const file of files) writeFileAtomic(path.join(dir, file.name), file.bytes);
   const weights = path.join(dir, WEIGHTS_FILE);
   let weightsSha256 = '';
   try {
@@ -168,26 +176,33 @@ const REPLACEMENT_RETRIES = 20;
 const RETRY_MILLISECONDS = 100;
 
 /** model.json and the weights it describes, read as one consistent pair. */
-function readMatchingPair(dir: string): { info: ModelInfo; weights: Buffer } {
+function readMatchingPair(dir: string): { info: ModelInfo; weights: Buffer; outOfScopeBytes?: Buffer } {
   const file = path.join(dir, WEIGHTS_FILE);
+  const read = (name: string): Buffer => readRegularFile(path.join(dir, name), MAX_WEIGHTS_BYTES);
   for (let attempt = 0; ; attempt += 1) {
     const info = readModelInfo(dir);
-    const weights = readRegularFile(file, MAX_WEIGHTS_BYTES);
-    if (info.weightsSha256 === undefined || sha256(weights) === info.weightsSha256) return { info, weights };
+    if (info.outOfScope && path.basename(String(info.outOfScope.file)) !== info.outOfScope.file) {
+      throw new WbcError(`${path.join(dir, INFO_FILE)} names an out-of-scope file outside the model folder`);
+    }
+    const weights = read(WEIGHTS_FILE);
+    const outOfScopeBytes = info.outOfScope ? read(info.outOfScope.file) : undefined;
+    const weightsMatch = info.weightsSha256 === undefined || sha256(weights) === info.weightsSha256;
+    const outOfScopeMatches = !info.outOfScope || sha256(outOfScopeBytes as Buffer) === info.outOfScope.sha256;
+    if (weightsMatch && outOfScopeMatches) return { info, weights, outOfScopeBytes };
     if (attempt === REPLACEMENT_RETRIES) {
-      throw new WbcError(`${file} does not match ${INFO_FILE} (the model folder is damaged, or still being replaced)`);
+      throw new WbcError(`${weightsMatch ? path.join(dir, info.outOfScope!.file) : file} does not match ${INFO_FILE} (the model folder is damaged, or still being replaced)`);
     }
     sleep(RETRY_MILLISECONDS);
   }
 }
 
 export function loadModel(dir: string, options: { device: 'cpu' | 'cuda'; bfloat16: boolean }): LoadedModel {
-  const { info, weights } = readMatchingPair(dir);
+  const { info, weights, outOfScopeBytes } = readMatchingPair(dir);
   const engine = newEngine(info.network, info.input, { ...options, seed: 0 });
   try {
     engine.load(weights, false);
   } catch (error) {
     throw new WbcError(`cannot load the weights in ${dir}: ${nativeMessage(error)}`);
   }
-  return { info, engine };
+  return { info, engine, outOfScopeBytes };
 }

@@ -39,6 +39,42 @@ const training = object<NonNullable<ModelInfo['training']>>({
   })),
 });
 
+const count = integer(0, Number.MAX_SAFE_INTEGER);
+const positive = number(0, Number.MAX_VALUE, { aboveMin: true });
+
+const viewCalibration = object<NonNullable<ModelInfo['calibration']>['byViews'][string]>({
+  temperature: positive,
+  review: object({
+    threshold: fraction,
+    supported: boolean,
+    maxAcceptedError: fraction,
+    accepted: count,
+    errors: count,
+    errorUpperBound: fraction,
+    calibrationImages: count,
+  }),
+  eceBefore: fraction,
+  eceAfter: fraction,
+});
+
+const calibration = object<NonNullable<ModelInfo['calibration']>>({
+  images: count,
+  maxAcceptedError: fraction,
+  byViews: object({ 1: viewCalibration, 2: viewCalibration, 4: viewCalibration, 8: viewCalibration }) as unknown as Check<Record<string, never>>,
+});
+
+const outOfScope = object<NonNullable<ModelInfo['outOfScope']>>({
+  method: oneOf('knn', 'mahalanobis'),
+  // A bare file name: the file must lie in the model folder itself.
+  file: text({ pattern: /^(?!\.{1,2}$)[^/\\\u0000-\u001f]{1,200}$/, describe: 'a file name in the model folder' }),
+  sha256: text({ pattern: /^[0-9a-f]{64}$/, describe: 'a SHA-256 in hexadecimal' }),
+  featureSize: integer(1, 65536),
+  neighbours: optional(integer(1, 100_000)),
+  threshold: number(-Number.MAX_VALUE, Number.MAX_VALUE),
+  rate: fraction,
+  calibrationImages: count,
+});
+
 const modelInfo = object<ModelInfo>({
   format: oneOf('wbc-classifier-model'),
   version: oneOf(1, 2),
@@ -77,6 +113,8 @@ const modelInfo = object<ModelInfo>({
   training: optional(training),
   testMetrics: optional(metrics),
   weightsSha256: optional(text({ pattern: /^[0-9a-f]{64}$/, describe: 'a SHA-256 in hexadecimal' })),
+  calibration: optional(calibration),
+  outOfScope: optional(outOfScope),
 });
 
 /** Throws a one-line WbcError naming the first field of `raw` that is missing, of the wrong type or out of range. */

@@ -1,5 +1,6 @@
-import { dihedralViews } from '../augment/policy';
-import { nativeMessage, type NativeEngine } from '../native/binding';
+import type { NativeEngine } from '../native/binding';
+import { averageLogits, scoreViews } from '../trust/scores';
+import { softmaxRows } from '../trust/temperature';
 import { WbcError } from '../util/errors';
 
 /** No answer at all is better than a NaN that a report would show as a confident class. */
@@ -11,27 +12,13 @@ export function requireFinite(probabilities: Float32Array): Float32Array {
 }
 
 /**
- * Class probabilities for the images at `indices` of `pixels`, averaged over `views` test-time
- * views (flips and quarter turns); row-major, one row of class probabilities per index.
+ * Class probabilities for the images at `indices` of `pixels` under `views` test-time views (flips
+ * and quarter turns): the views' logits are averaged, then softmax(average / temperature); row-major,
+ * one row of class probabilities per index.
  */
-export function predictProbabilities(engine: NativeEngine, pixels: Uint8Array, indices: Int32Array, views: number): Float32Array {
-  const predict = (augment: Float32Array | null) => {
-    try {
-      return engine.predict(pixels, indices, augment);
-    } catch (error) {
-      throw new WbcError(`prediction failed: ${nativeMessage(error)}`);
-    }
-  };
-  if (views === 1) return requireFinite(predict(null));
-  let sum: Float32Array | undefined;
-  for (const view of dihedralViews(indices.length, views)) {
-    const probabilities = predict(view);
-    if (!sum) sum = probabilities;
-    else for (let i = 0; i < sum.length; i += 1) sum[i] += probabilities[i];
-  }
-  const average = sum as Float32Array;
-  for (let i = 0; i < average.length; i += 1) average[i] /= views;
-  return requireFinite(average);
+export function predictProbabilities(engine: NativeEngine, pixels: Uint8Array, indices: Int32Array, views: number, temperature = 1): Float32Array {
+  const scored = scoreViews(engine, pixels, indices, views);
+  return requireFinite(softmaxRows(averageLogits(scored.logitsPerView), scored.classes, temperature));
 }
 
 /** The most probable class of each row. */

@@ -35,6 +35,8 @@ export interface NativeEngine {
   /** The pooled features the linear head reads, featureSize() per image. */
   features(pixels: Uint8Array, indices: Int32Array, augment: Float32Array | null): Float32Array;
   featureSize(): number;
+  /** One forward pass: each row the class logits, then the pooled features (classes + featureSize() per image). */
+  logitsAndFeatures(pixels: Uint8Array, indices: Int32Array, augment: Float32Array | null): Float32Array;
   /** Replaces the linear head: weight is classes × featureSize, row-major. */
   setHead(weight: Float32Array, bias: Float32Array): void;
   /** withOptimizer: also the optimiser's and the CPU random generator's state, so that a resumed run continues exactly. */
@@ -50,6 +52,12 @@ export interface NativeAddon {
   setThreads(threads: number): void;
   cudaAvailable(): boolean;
   makeBatch(pixels: Uint8Array, storedSize: number, inputSize: number, indices: Int32Array, augment: Float32Array | null, mean: number[], std: number[]): Float32Array;
+  /**
+   * Decodes JPEG files to storedSize² RGB squares as the sharp path does (src/native/addon/jpeg-decode.cc), on
+   * `threads` threads off the JavaScript thread; file i goes to byte i × storedSize² × 3 of `out`. Per file: ""
+   * when decoded, else why the native decoder left it to sharp.
+   */
+  decodeJpegs(files: string[], storedSize: number, out: Uint8Array, threads: number): Promise<string[]>;
   augmentFields: number;
   libtorchVersion: string;
 }
@@ -64,7 +72,7 @@ export function native(): NativeAddon {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       addon = require(file) as NativeAddon;
     } catch (error) {
-      throw new WbcError(`the native engine is not built or cannot load (${(error as Error).message.split('\n')[0]}); run \`npm install\` after \`apt-get install -y libtorch-dev\``);
+      throw new WbcError(`the native engine is not built or cannot load (${(error as Error).message.split('\n')[0]}); run \`npm install\` after \`apt-get install -y libtorch-dev libturbojpeg0-dev\``);
     }
   }
   return addon;

@@ -41,6 +41,10 @@ export interface TrainOptions {
   /** Where decoded pixels are cached between runs; null turns the cache off. */
   cacheDir?: string | null;
   onEvent?: TrainingListener;
+  /** Review target: the 95% upper bound of the error among accepted calibration predictions (default 0.015). */
+  maxAcceptedError?: number;
+  /** Share of in-scope calibration images the out-of-scope threshold flags (default 0.05). */
+  outOfScopeRate?: number;
 }
 
 /**
@@ -115,6 +119,8 @@ export function resolveTrainSettings(options: TrainOptions): TrainSettings {
   checkOneOf('--tta', settings.testTimeViews, VIEWS);
   optional(settings.maxPerClass, (v) => checkInteger('--max-per-class', v, 1, 1e9));
   optional(settings.augment, checkAugmentPolicy);
+  optional(settings.maxAcceptedError, (v) => checkNumber('--max-accepted-error', v, { min: 0, max: 1, ...open }));
+  optional(settings.outOfScopeRate, (v) => checkNumber('--out-of-scope-rate', v, { min: 0, max: 1, ...open }));
   if (settings.cacheDir !== null) optional(settings.cacheDir, (v) => checkString('--cache-dir', v));
   if (settings.onEvent !== undefined && typeof settings.onEvent !== 'function') throw new WbcError('onEvent must be a function');
   // The engine refuses a step whose activations would not fit in memory; say so before any work.

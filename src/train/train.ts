@@ -3,12 +3,12 @@ import { DEFAULT_AUGMENT_POLICY } from '../augment/policy';
 import { openPixelCache, type PixelCache } from '../data/pixel-cache';
 import { SPLIT_METHOD } from '../data/split';
 import { computeMetrics } from '../evaluate/metrics';
-import { chooseReviewThreshold } from '../evaluate/review-threshold';
 import { networkSpec } from '../model/architecture';
 import { newEngine, saveModel, type TrainedModelInfo } from '../model/model-folder';
 import { argmaxRows, predictProbabilities } from '../model/predict';
 import { native, type NativeEngine } from '../native/binding';
 import { setUpRuntime, type Runtime } from '../native/runtime';
+import { calibrateModel } from '../trust/calibrate';
 import { removeLeftoverTemporaries } from '../util/atomic-write';
 import { WbcError } from '../util/errors';
 import { makeFolders } from '../util/folders';
@@ -110,8 +110,13 @@ async function trainIntoLockedFolder(dataDir: string, settings: TrainSettings, c
     refitHeadOnBalancedFeatures(engine, data, settings.seed);
   }
 
-  const info = describeTrainedModel(engine, data, settings, runtime, last, plan, started);
-  saveModel(settings.out, info, engine);
+  const trust = calibrateModel({
+    engine, pixels: data.pixels, trainSlots: data.trainSlots, trainLabels: labelsAt(data, data.trainSlots), validationSlots: data.validationSlots,
+    validationLabels: labelsAt(data, data.validationSlots), classes: data.classes.length, maxAcceptedError: settings.maxAcceptedError,
+    outOfScopeRate: settings.outOfScopeRate, seed: settings.seed,
+  });
+  const info = { ...describeTrainedModel(engine, data, settings, runtime, last, plan, started, trust.calibration.byViews[String(settings.testTimeViews)].review.threshold), calibration: trust.calibration, outOfScope: trust.outOfScope };
+  saveModel(settings.out, info, engine, trust.files);
   // Only now is the model complete; until here a kill leaves the checkpoint to resume from.
   checkpoints.remove();
   return { dir: settings.out, info: { format: 'wbc-classifier-model', version: 2, ...info }, warnings };
@@ -129,19 +134,12 @@ function trainingEngine(settings: TrainSettings, data: TrainingData, runtime: Ru
   return engine;
 }
 
-/** The review threshold from the validation split, the test scores, and the record of how the model was made. */
+/** The test scores and the record of how the model was made. */
 function describeTrainedModel(
-  engine: NativeEngine, data: TrainingData, settings: TrainSettings, runtime: Runtime, last: Checkpoint, plan: OutFolderPlan, started: number,
+  engine: NativeEngine, data: TrainingData, settings: TrainSettings, runtime: Runtime, last: Checkpoint, plan: OutFolderPlan, started: number, reviewThreshold: number,
 ): Omit<TrainedModelInfo, 'format' | 'version'> {
   const classes = data.classes;
   const views = settings.testTimeViews;
-  const validationProbabilities = predictProbabilities(engine, data.pixels, data.validationSlots, views);
-  const validationPredicted = argmaxRows(validationProbabilities, classes.length);
-  const validationTruth = labelsAt(data, data.validationSlots);
-  const reviewThreshold = chooseReviewThreshold(
-    Array.from(validationPredicted, (label, row) => validationProbabilities[row * classes.length + label]),
-    Array.from(validationPredicted, (label, row) => label === validationTruth[row]),
-  );
   const testPredicted = argmaxRows(predictProbabilities(engine, data.pixels, data.testSlots, views), classes.length);
   return {
     createdAt: new Date().toISOString(),

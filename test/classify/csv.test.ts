@@ -14,23 +14,30 @@ function prediction(file: string, overrides: Partial<Prediction> = {}): Predicti
     second: 'bands',
     secondConfidence: 0.18766,
     needsReview: false,
+    outOfScopeScore: 0.123456,
+    outOfScope: false,
     probabilities: [0.18766, 0.81234],
     ...overrides,
   };
 }
 
 test('header, one row per prediction, 4 decimals, true/false and \\n line endings', () => {
-  const csv = predictionsCsv([prediction('a.png'), prediction('b/c.png', { needsReview: true })], CLASSES);
+  const csv = predictionsCsv([prediction('a.png'), prediction('b/c.png', { needsReview: true, outOfScopeScore: 1.5, outOfScope: true })], CLASSES);
   assert.equal(
     csv,
-    'file,prediction,confidence,second,second_confidence,needs_review,bands,blasts\n' +
-      'a.png,blasts,0.8123,bands,0.1877,false,0.1877,0.8123\n' +
-      'b/c.png,blasts,0.8123,bands,0.1877,true,0.1877,0.8123\n',
+    'file,prediction,confidence,second,second_confidence,needs_review,out_of_scope_score,out_of_scope,bands,blasts\n' +
+      'a.png,blasts,0.8123,bands,0.1877,false,0.1235,false,0.1877,0.8123\n' +
+      'b/c.png,blasts,0.8123,bands,0.1877,true,1.5000,true,0.1877,0.8123\n',
   );
 });
 
+test('a model without an out-of-scope check leaves both out-of-scope cells empty', () => {
+  const csv = predictionsCsv([prediction('a.png', { outOfScopeScore: null })], CLASSES);
+  assert.deepEqual(parseCsv(csv)[1].slice(5, 8), ['false', '', '']);
+});
+
 test('no predictions gives just the header', () => {
-  assert.equal(predictionsCsv([], CLASSES), 'file,prediction,confidence,second,second_confidence,needs_review,bands,blasts\n');
+  assert.equal(predictionsCsv([], CLASSES), 'file,prediction,confidence,second,second_confidence,needs_review,out_of_scope_score,out_of_scope,bands,blasts\n');
 });
 
 test('quotes fields with commas, quotes and line breaks', () => {
@@ -48,7 +55,7 @@ test('guards against spreadsheet formulas in file and class names', () => {
     ['=cmd', 'blasts'],
   );
   const rows = parseCsv(csv);
-  assert.equal(rows[0][6], "'=cmd");
+  assert.equal(rows[0][8], "'=cmd");
   assert.deepEqual(
     rows.slice(1).map((row) => row[0]),
     ["'=HYPERLINK(\"http://evil\")", "'+1.png", "'-x.png", "'@sum.png"],
@@ -70,7 +77,7 @@ test('round-trips through parseCsv with awkward and Unicode names', () => {
   );
   const rows = parseCsv(predictionsCsv(predictions, classes));
   assert.equal(rows.length, files.length + 1);
-  assert.deepEqual(rows[0], ['file', 'prediction', 'confidence', 'second', 'second_confidence', 'needs_review', ...classes]);
+  assert.deepEqual(rows[0], ['file', 'prediction', 'confidence', 'second', 'second_confidence', 'needs_review', 'out_of_scope_score', 'out_of_scope', ...classes]);
   rows.slice(1).forEach((row, i) => {
     assert.deepEqual(row, [
       files[i],
@@ -79,6 +86,8 @@ test('round-trips through parseCsv with awkward and Unicode names', () => {
       classes[(i + 1) % 3],
       '0.1877',
       String(i % 2 === 0),
+      '0.1235',
+      'false',
       '0.5000',
       '0.2500',
       '0.2500',
@@ -108,8 +117,8 @@ test('rejects a prediction whose probabilities do not match the classes', () => 
 
 test('names that start with a tab or a carriage return are guarded as formulas too (OWASP CSV injection)', () => {
   const csv = predictionsCsv([
-    { file: '\t=1+1.png', prediction: 'a', confidence: 0.9, second: 'b', secondConfidence: 0.1, needsReview: false, probabilities: [0.9, 0.1] },
-    { file: '\r=1+1.png', prediction: 'a', confidence: 0.9, second: 'b', secondConfidence: 0.1, needsReview: false, probabilities: [0.9, 0.1] },
+    { file: '\t=1+1.png', prediction: 'a', confidence: 0.9, second: 'b', secondConfidence: 0.1, needsReview: false, outOfScopeScore: null, outOfScope: false, probabilities: [0.9, 0.1] },
+    { file: '\r=1+1.png', prediction: 'a', confidence: 0.9, second: 'b', secondConfidence: 0.1, needsReview: false, outOfScopeScore: null, outOfScope: false, probabilities: [0.9, 0.1] },
   ], ['a', 'b']);
   const files = parseCsv(csv).slice(1).map((row) => row[0]);
   assert.deepEqual(files, ["'\t=1+1.png", "'\r=1+1.png"]);

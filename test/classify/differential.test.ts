@@ -7,7 +7,7 @@ import { WbcError } from '../../src/util/errors';
 
 const CLASSES = ['bands', 'basophils', 'lymphocytes', 'neutrophils'];
 
-function predictions(labels: readonly string[], reviewEvery = 0): Prediction[] {
+function predictions(labels: readonly string[], reviewEvery = 0, outOfScopeEvery = 0): Prediction[] {
   return labels.map((label, i) => ({
     file: `${i}.png`,
     prediction: label,
@@ -15,17 +15,20 @@ function predictions(labels: readonly string[], reviewEvery = 0): Prediction[] {
     second: 'bands',
     secondConfidence: 0.1,
     needsReview: reviewEvery > 0 && i % reviewEvery === 0,
+    outOfScopeScore: 0.5,
+    outOfScope: outOfScopeEvery > 0 && i % outOfScopeEvery === 0,
     probabilities: [0.1, 0, 0, 0.9],
   }));
 }
 
-// 3 neutrophils, 2 lymphocytes, 1 band, 0 basophils; images 0 and 3 need review.
-const SIX = predictions(['neutrophils', 'lymphocytes', 'neutrophils', 'bands', 'lymphocytes', 'neutrophils'], 3);
+// 3 neutrophils, 2 lymphocytes, 1 band, 0 basophils; images 0 and 3 need review, image 0 is out of scope.
+const SIX = predictions(['neutrophils', 'lymphocytes', 'neutrophils', 'bands', 'lymphocytes', 'neutrophils'], 3, 6);
 
 test('counts per class in class order, including classes with no cells', () => {
   const d = differentialCount(SIX, CLASSES);
   assert.equal(d.total, 6);
   assert.equal(d.needsReview, 2);
+  assert.equal(d.outOfScope, 1);
   assert.deepEqual(
     d.rows.map((row) => [row.className, row.count]),
     [
@@ -51,13 +54,14 @@ test('empty predictions give a total of 0 and percentages of 0, never NaN', () =
   assert.deepEqual(d, {
     total: 0,
     needsReview: 0,
+    outOfScope: 0,
     rows: CLASSES.map((className) => ({ className, count: 0, percent: 0 })),
   });
   const text = formatDifferential(d);
   const csv = differentialCsv(d);
   assert.ok(!text.includes('NaN') && !csv.includes('NaN'));
   assert.match(text, /needs review: 0 \(0\.0%\)/);
-  assert.ok(csv.endsWith('total,0,0.0\nneeds_review,0,0.0\n'));
+  assert.ok(csv.endsWith('total,0,0.0\nneeds_review,0,0.0\nout_of_scope,0,0.0\n'));
 });
 
 test('rejects a prediction that is not one of the classes', () => {
@@ -77,12 +81,13 @@ test('the terminal table is aligned, with percentages to 1 decimal, the total an
       '-------------------------',
       'total            6  100.0',
       'needs review: 2 (33.3%)',
+      'out of scope: 1 (16.7%), unlike the cells the model was trained on; included in needs review',
       '',
     ].join('\n'),
   );
 });
 
-test('the CSV has class rows, then total and needs_review rows', () => {
+test('the CSV has class rows, then total, needs_review and out_of_scope rows', () => {
   const csv = differentialCsv(differentialCount(SIX, CLASSES));
   assert.equal(
     csv,
@@ -92,7 +97,8 @@ test('the CSV has class rows, then total and needs_review rows', () => {
       'lymphocytes,2,33.3\n' +
       'neutrophils,3,50.0\n' +
       'total,6,100.0\n' +
-      'needs_review,2,33.3\n',
+      'needs_review,2,33.3\n' +
+      'out_of_scope,1,16.7\n',
   );
   const awkward = differentialCsv(differentialCount(predictions(['a, "b"']), ['a, "b"', '=c']));
   assert.deepEqual(parseCsv(awkward).slice(1, 3), [

@@ -49,6 +49,22 @@ test('needs review exactly when confidence is below the threshold', () => {
   );
 });
 
+test('out of scope or an always-review class sends a confident prediction to review', () => {
+  const probabilities = Float32Array.from([0.9, 0.1, 0.9, 0.1, 0.1, 0.9, 0.2, 0.8]);
+  const predictions = toPredictions(['a', 'b', 'c', 'd'], probabilities, ['x', 'y'], 0.5, {
+    outOfScopeScores: Float32Array.from([0.1, 2, 0.1, 0.1]),
+    outOfScopeThreshold: 1,
+    alwaysReview: ['y'],
+  });
+  assert.deepEqual(predictions.map((p) => [p.outOfScope, p.needsReview]), [[false, false], [true, true], [false, true], [false, true]]);
+  assert.deepEqual(predictions.map((p) => p.outOfScopeScore), [Math.fround(0.1), 2, Math.fround(0.1), Math.fround(0.1)]);
+});
+
+test('a review threshold of 1 reviews everything, even a confidence of exactly 1', () => {
+  const [certain] = toPredictions(['a'], Float32Array.from([1, 0]), ['x', 'y'], 1);
+  assert.equal(certain.needsReview, true);
+});
+
 test('no files gives no predictions', () => {
   assert.deepEqual(toPredictions([], new Float32Array(0), CLASSES, 0.5), []);
 });

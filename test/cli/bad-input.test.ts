@@ -113,6 +113,13 @@ describe('bad input gets a one-line error, never a stack trace', () => {
     assert.deepEqual(names, ["'-dash.png", 'Zelle ß 細胞.png', 'comma, "quoted".png', 'gray-8x8.png', 'rgba-wide.png', 'with space.png']);
   });
 
+  test('bad calibration and review options', () => {
+    assertCleanFailure(wbc(['classify', model, path.join(data, 'red'), '--out', path.join(work, 'p.csv'), '--always-review', 'purple']), /cannot always review purple/);
+    assertCleanFailure(wbc(['evaluate', model, data, '--reliability', path.join(work, 'r.gif')]), /--reliability must name a \.svg or \.png/);
+    assertCleanFailure(wbc(['train', data, '--out', path.join(work, 'm4'), '--max-accepted-error', '2', ...QUICK]), /--max-accepted-error must be a number between 0 and 1/);
+    assertCleanFailure(wbc(['train', data, '--out', path.join(work, 'm4'), '--out-of-scope-rate', '0', ...QUICK]), /--out-of-scope-rate must be a number between 0 and 1/);
+  });
+
   test('--help prints usage and succeeds', () => {
     for (const command of ['train', 'evaluate', 'classify', 'split', 'info', 'export']) {
       const result = wbc([command, '--help']);

@@ -50,11 +50,13 @@ function assertSameModel(model: string, reference: string): void {
   assert.deepEqual(actual.split, expected.split);
   assert.deepEqual(actual.testMetrics, expected.testMetrics);
   assert.equal(actual.reviewThreshold, expected.reviewThreshold);
+  assert.deepEqual(actual.calibration, expected.calibration);
+  assert.deepEqual(actual.outOfScope, expected.outOfScope);
 }
 
 /** A finished model folder holds no checkpoint and no temporary files. */
 function assertTidy(model: string): void {
-  assert.deepEqual(fs.readdirSync(model).sort(), ['confusion-matrix.svg', 'model.json', 'weights.pt']);
+  assert.deepEqual(fs.readdirSync(model).sort(), ['confusion-matrix.svg', 'model.json', 'out-of-scope.bin', 'weights.pt']);
 }
 
 describe('an interrupted training run resumes to the same model', () => {

@@ -8,7 +8,7 @@ import { onnxPredictor, onnxSession, runImages } from '../../src/export/onnx-pre
 import { viewBatch } from '../../src/export/views';
 import { networkSpec } from '../../src/model/architecture';
 import { newEngine, type ModelInfo } from '../../src/model/model-folder';
-import { predictProbabilities } from '../../src/model/predict';
+import { libtorchPredictor } from '../../src/model/predictor';
 import type { InputSpec, NativeEngine } from '../../src/native/binding';
 import { Rng } from '../../src/util/rng';
 
@@ -100,16 +100,20 @@ test('each test-time view of the ONNX path is the same view as LibTorch\'s', asy
   await session.release();
 });
 
-test('the ONNX predictor averages views like the LibTorch path, for any indices', async () => {
-  const predictor = await onnxPredictor(model, 1);
+test('the ONNX predictor gives LibTorch\'s logits for every view and the plain view\'s features, for any indices', async () => {
+  const onnx = await onnxPredictor(model, 1);
+  const libtorch = libtorchPredictor(engine);
   const chosen = Int32Array.from([5, 0, 3]);
   for (const views of [1, 2, 4, 8]) {
-    const onnx = await predictor.predict(pixels, chosen, views);
-    const expected = predictProbabilities(engine, pixels, chosen, views);
-    assert.ok(maxDifference(onnx, expected) < 1e-5, `${views} views: ${maxDifference(onnx, expected)}`);
+    const ours = await onnx.scoreViews(pixels, chosen, views);
+    const theirs = await libtorch.scoreViews(pixels, chosen, views);
+    assert.equal(ours.logitsPerView.length, views);
+    assert.deepEqual([ours.classes, ours.featureSize], [theirs.classes, theirs.featureSize]);
+    ours.logitsPerView.forEach((logits, v) => assert.ok(maxDifference(logits, theirs.logitsPerView[v]) < 1e-4, `${views} views, view ${v}: ${maxDifference(logits, theirs.logitsPerView[v])}`));
+    assert.ok(maxDifference(ours.features, theirs.features) < 1e-4, `features: ${maxDifference(ours.features, theirs.features)}`);
   }
-  await assert.rejects(predictor.predict(pixels, Int32Array.from([count]), 1), /outside the pixel buffer/);
-  await predictor.close();
+  await assert.rejects(onnx.scoreViews(pixels, Int32Array.from([count]), 1), /outside the pixel buffer/);
+  await onnx.close();
 });
 
 test('a crop that is not whole pixels, missing weights or a bad temperature are refused in one line', () => {

@@ -8,7 +8,9 @@ import { loadImages } from '../../src/data/load-images';
 import { LOGITS_NAME } from '../../src/export/onnx-graph';
 import { onnxPredictor, onnxSession, runImages } from '../../src/export/onnx-predictor';
 import { loadModel } from '../../src/model/model-folder';
-import { libtorchPredictor } from '../../src/model/predictor';
+import { libtorchPredictor, type Predictor } from '../../src/model/predictor';
+import { averageLogits } from '../../src/trust/scores';
+import { softmaxRows } from '../../src/export/views';
 import { setUpRuntime } from '../../src/native/runtime';
 import { ROOT, wbc } from '../helpers/cli';
 import { makeTempDir } from '../helpers/images';
@@ -61,9 +63,11 @@ test('on real images, the exported model matches LibTorch and --engine onnx agre
 
   // Probabilities with the model's test-time views: top-1 agreement and the largest difference.
   const views = model.info.testTimeViews;
-  const libtorch = await libtorchPredictor(model.engine).predict(pixels, indices, views);
+  // As classification combines views: their logits averaged, then the softmax.
+  const probabilitiesOf = async (predictor: Predictor) => softmaxRows(averageLogits((await predictor.scoreViews(pixels, indices, views)).logitsPerView), classes, 1);
+  const libtorch = await probabilitiesOf(libtorchPredictor(model.engine));
   const predictor = await onnxPredictor(model, 1);
-  const onnx = await predictor.predict(pixels, indices, views);
+  const onnx = await probabilitiesOf(predictor);
   await predictor.close();
   let agree = 0;
   for (let i = 0; i < loaded.length; i += 1) {

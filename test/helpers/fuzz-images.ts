@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import { loadImages } from '../../src/data/load-images';
 import { Rng } from '../../src/util/rng';
+import { withExifOrientation } from './images';
 
 /** A valid image file that mutations start from. */
 export interface FuzzSeed {
@@ -25,6 +26,7 @@ export async function makeFuzzSeeds(): Promise<FuzzSeed[]> {
     ['baseline', 'jpg', rgb().jpeg({ quality: 80 })],
     ['progressive', 'jpg', rgb().jpeg({ quality: 80, progressive: true })],
     ['exif-rotated', 'jpg', rgb().jpeg().withMetadata({ orientation: 6 })],
+    ['exif-only-rotated', 'jpg', rgb().jpeg({ quality: 90, chromaSubsampling: '4:4:4' })],
     ['cmyk', 'jpg', rgb().toColourspace('cmyk').jpeg()],
     ['rgb', 'png', rgb().png()],
     ['rgba', 'png', sharp(noise, { raw: { width, height, channels: 4 } }).png()],
@@ -34,7 +36,11 @@ export async function makeFuzzSeeds(): Promise<FuzzSeed[]> {
     ['lzw', 'tif', rgb().tiff({ compression: 'lzw' })],
     ['plain', 'tif', rgb().tiff({ compression: 'none' })],
   ];
-  return Promise.all(variants.map(async ([name, extension, image]) => ({ name, extension, bytes: await image.toBuffer() })));
+  const seeds = await Promise.all(variants.map(async ([name, extension, image]) => ({ name, extension, bytes: await image.toBuffer() })));
+  // An EXIF orientation without the ICC profile that withMetadata adds, so that the native JPEG decoder takes it.
+  const exifOnly = seeds.find((seed) => seed.name === 'exif-only-rotated')!;
+  exifOnly.bytes = withExifOrientation(exifOnly.bytes, 5, true);
+  return seeds;
 }
 
 /** Values that stress parsers: zero, sign edges, all ones. */

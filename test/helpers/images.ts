@@ -76,3 +76,60 @@ export async function makeLabelledFolder(root: string, perClass = 10): Promise<v
     }
   }
 }
+
+/** How far two decodings of the same images differ, in 8-bit levels per channel value. */
+export function pixelDifferences(a: Uint8Array, b: Uint8Array): { mean: number; p99: number; max: number } {
+  if (a.length !== b.length) throw new Error(`different lengths: ${a.length} and ${b.length}`);
+  const counts = new Array<number>(256).fill(0);
+  let sum = 0;
+  for (let i = 0; i < a.length; i += 1) {
+    const difference = Math.abs(a[i] - b[i]);
+    counts[difference] += 1;
+    sum += difference;
+  }
+  const levelAt = (fraction: number) => {
+    let seen = 0;
+    for (let level = 0; level < 256; level += 1) {
+      seen += counts[level];
+      if (seen >= fraction * a.length) return level;
+    }
+    return 255;
+  };
+  return { mean: sum / Math.max(1, a.length), p99: levelAt(0.99), max: levelAt(1) };
+}
+
+/**
+ * How close the native JPEG decoder must come to sharp (decodeImage): it copies sharp's shrink-on-load and
+ * libvips' Lanczos-3 reduce step for step, and has matched bit for bit on every image tried, but the two
+ * libjpeg builds (mozjpeg inside sharp, Debian's libjpeg-turbo here) are not promised to agree forever.
+ */
+export const NATIVE_JPEG_TOLERANCE = { mean: 0.05, p99: 1, max: 2 };
+
+/** Whether a native decoding is within NATIVE_JPEG_TOLERANCE of sharp's. */
+export function withinNativeTolerance(difference: { mean: number; p99: number; max: number }): boolean {
+  return difference.mean <= NATIVE_JPEG_TOLERANCE.mean && difference.p99 <= NATIVE_JPEG_TOLERANCE.p99 && difference.max <= NATIVE_JPEG_TOLERANCE.max;
+}
+
+/**
+ * The JPEG with an EXIF block (APP1) holding only the Orientation tag inserted after its start marker: sharp's
+ * withMetadata({ orientation }) also embeds an ICC profile, which sends a JPEG to the sharp path.
+ */
+export function withExifOrientation(jpeg: Buffer, orientation: number, littleEndian: boolean): Buffer {
+  const tiff = Buffer.alloc(26);
+  const write16 = (value: number, at: number) => (littleEndian ? tiff.writeUInt16LE(value, at) : tiff.writeUInt16BE(value, at));
+  const write32 = (value: number, at: number) => (littleEndian ? tiff.writeUInt32LE(value, at) : tiff.writeUInt32BE(value, at));
+  tiff.write(littleEndian ? 'II' : 'MM', 0, 'latin1');
+  write16(42, 2);
+  write32(8, 4); // IFD0 right after the header
+  write16(1, 8); // one entry
+  write16(0x0112, 10); // Orientation
+  write16(3, 12); // SHORT
+  write32(1, 14); // one value
+  write16(orientation, 18);
+  write32(0, 22); // no next IFD
+  const payload = Buffer.concat([Buffer.from('Exif\0\0', 'latin1'), tiff]);
+  const segment = Buffer.alloc(4);
+  segment.writeUInt16BE(0xffe1, 0);
+  segment.writeUInt16BE(payload.length + 2, 2);
+  return Buffer.concat([jpeg.subarray(0, 2), segment, payload, jpeg.subarray(2)]);
+}

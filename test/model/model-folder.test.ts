@@ -72,4 +72,15 @@ describe('model folders', () => {
     fs.writeFileSync(file, JSON.stringify(unhashed));
     assert.throws(() => loadModel(dir, runtime), /model\.json is damaged: weightsSha256 is missing/);
   });
+
+  it('refuse an out-of-scope file that does not match model.json, or one outside the folder', () => {
+    const dir = path.join(makeTempDir(), 'model');
+    const bytes = new Uint8Array(new Float32Array([1, 2, 3, 4]).buffer);
+    const info = { ...describeModel(['a', 'b', 'c']), outOfScope: { method: 'knn', file: 'out-of-scope.bin', sha256: '0'.repeat(64) } } as ModelInfo;
+    saveModel(dir, info, tinyEngine(1), [{ name: 'out-of-scope.bin', bytes }]);
+    assert.throws(() => loadModel(dir, runtime), /out-of-scope\.bin does not match model\.json/);
+    const outside = { ...info, outOfScope: { ...info.outOfScope!, file: '../elsewhere.bin' } };
+    fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify({ ...outside, version: 1, weightsSha256: undefined }));
+    assert.throws(() => loadModel(dir, runtime), /outside the model folder/);
+  });
 });

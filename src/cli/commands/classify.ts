@@ -13,8 +13,10 @@ import { ProgressLine, bar } from '../progress';
 const usage = `Usage: wbc classify <model-dir> <image-dir> [--out FILE.csv] [options]
 
 Classifies every image in a folder and its sub-folders into a CSV: file (relative to <image-dir>),
-prediction, confidence, second, second_confidence, needs_review and one probability column per class;
-prints the differential count and saves it beside the CSV as <name>-differential.csv.
+prediction, confidence, second, second_confidence, needs_review, out_of_scope_score, out_of_scope and one
+probability column per class; prints the differential count and saves it beside the CSV as
+<name>-differential.csv. Confidences are calibrated probabilities; needs_review is true below the review
+threshold, for out-of-scope cells and for --always-review classes.
 
   --out FILE.csv          where to write the predictions (default: predictions.csv)
   --review-threshold F    mark predictions less confident than F for review (default: the model's)
@@ -23,6 +25,7 @@ prints the differential count and saves it beside the CSV as <name>-differential
                           weights in ONNX Runtime on the CPU
   --per-folder            add one differential per sub-folder (per slide) to the differential CSV, in a
                           last column \`folder\`: \`(all)\` for the whole folder, then e.g. \`slide-1/\`
+  --always-review CLASS   mark every cell predicted as CLASS for review (repeat, or separate with commas)
 ${RUNTIME_USAGE}`;
 
 function differentialPathFor(csvPath: string): string {
@@ -35,7 +38,8 @@ export const classifyCommand: Command = {
   usage,
   async run(argv) {
     const args = parse(argv, {
-      out: { type: 'string' }, 'review-threshold': { type: 'string' }, tta: { type: 'string' }, engine: { type: 'string' }, 'per-folder': { type: 'boolean' }, ...RUNTIME_OPTIONS,
+      out: { type: 'string' }, 'review-threshold': { type: 'string' }, tta: { type: 'string' }, engine: { type: 'string' }, 'per-folder': { type: 'boolean' },
+      'always-review': { type: 'string', multiple: true }, ...RUNTIME_OPTIONS,
     }, usage);
     if (args.flag('help')) return void printOut(usage);
     const [modelDir, imageDir] = positionals(args.positionals, ['model-dir', 'image-dir'], usage);
@@ -53,17 +57,19 @@ export const classifyCommand: Command = {
       reviewThreshold: decimal(args.text('review-threshold'), 'review-threshold'),
       testTimeViews: wholeNumber(args.text('tta'), 'tta'),
       engine: args.text('engine') as EngineChoice | undefined,
+      alwaysReview: args.list('always-review').flatMap((value) => value.split(',')).map((name) => name.trim()).filter(Boolean),
       ...runtimeChoice(args),
       onProgress: (done, total) => progress.update(`classifying ${bar(done / total)} ${done}/${total}`),
     });
     progress.done();
     printWarnings(result.warnings);
+    if (result.calibrationNote) printWarnings([result.calibrationNote], 'note: ');
     printWarnings(result.skipped.map((skipped) => skipped.reason), 'skipped: ');
     if (result.predictions.length === 0) throw new WbcError(`no readable images in ${imageDir}`);
     writeFileAtomic(out, predictionsCsv(result.predictions, result.classes));
     const perFolder = args.flag('per-folder') ? differentialsByFolder(result.predictions, result.classes) : undefined;
     writeFileAtomic(differentialFile, perFolder ? perFolderDifferentialCsv(result.differential, perFolder) : differentialCsv(result.differential));
-    printOut(`Classified ${result.predictions.length} images (review threshold ${result.reviewThreshold})\n`);
+    printOut(`Classified ${result.predictions.length} images (review threshold ${result.reviewThreshold}, temperature ${result.temperature.toFixed(3)})\n`);
     printOut(`${formatDifferential(result.differential)}\n\nPredictions: ${out}\nDifferential count: ${differentialFile}${perFolder ? ` (and one per folder, for ${perFolder.length} folders)` : ''}`);
   },
 };

@@ -1,6 +1,7 @@
 import { CONFUSION_EXTENSIONS, writeConfusionMatrixImage } from '../../evaluate/confusion-image';
 import { evaluate } from '../../evaluate/evaluate';
 import { formatMetrics } from '../../evaluate/report';
+import { writeReliabilityImage } from '../../trust/reliability-image';
 import { writeFileAtomic } from '../../util/atomic-write';
 import { checkOutputPaths, type OutputPath } from '../../util/output-paths';
 import { CACHE_OPTIONS, RUNTIME_OPTIONS, RUNTIME_USAGE, cacheChoice, parse, positionals, runtimeChoice, wholeNumber, type Command } from '../args';
@@ -10,10 +11,12 @@ import { ProgressLine, bar } from '../progress';
 const usage = `Usage: wbc evaluate <model-dir> <labelled-dir> [--json FILE] [options]
 
 Scores a model on a folder with one sub-folder of images per class: accuracy, balanced accuracy,
-macro-F1, per-class precision, recall, F1 and support, and the confusion matrix.
+macro-F1, per-class precision, recall, F1 and support, the confusion matrix, the expected calibration
+error (15 bins, top label) and how the review flag did (share flagged, accuracy of the accepted).
 
   --json FILE.json     also write the scores as JSON
   --confusion FILE     write the confusion matrix as a picture (.svg or .png)
+  --reliability FILE   write the reliability diagram (accuracy per confidence bin) as .svg or .png
   --split all|test     all images in the folder (default), or only the model's held-out test images
   --tta N              flips/turns averaged per image: 1, 2, 4 or 8 (default: the model's)
   --cache-dir DIR      reuse and keep decoded images here (default ~/.cache/wbc-classifier)
@@ -26,16 +29,18 @@ export const evaluateCommand: Command = {
   usage,
   async run(argv) {
     const args = parse(argv, {
-      json: { type: 'string' }, confusion: { type: 'string' }, split: { type: 'string' }, tta: { type: 'string' },
+      json: { type: 'string' }, confusion: { type: 'string' }, reliability: { type: 'string' }, split: { type: 'string' }, tta: { type: 'string' },
       ...CACHE_OPTIONS, ...RUNTIME_OPTIONS,
     }, usage);
     if (args.flag('help')) return void printOut(usage);
     const [modelDir, dataDir] = positionals(args.positionals, ['model-dir', 'labelled-dir'], usage);
     const json = args.text('json');
     const confusion = args.text('confusion');
+    const reliability = args.text('reliability');
     const outputs: OutputPath[] = [];
     if (json) outputs.push({ path: json, option: '--json', kind: 'file', extensions: ['.json'] });
     if (confusion) outputs.push({ path: confusion, option: '--confusion', kind: 'file', extensions: CONFUSION_EXTENSIONS });
+    if (reliability) outputs.push({ path: reliability, option: '--reliability', kind: 'file', extensions: CONFUSION_EXTENSIONS });
     checkOutputPaths(outputs, [{ path: modelDir, what: 'the model folder' }, { path: dataDir, what: 'the image folder' }]);
     const progress = new ProgressLine();
     const result = await evaluate(modelDir, dataDir, {
@@ -49,13 +54,27 @@ export const evaluateCommand: Command = {
     printWarnings(result.warnings);
     printWarnings(result.skipped.map((skipped) => skipped.reason), 'skipped: ');
     printOut(`Scored ${result.scored} images\n\n${formatMetrics(result.metrics)}`);
+    const { ece, review } = result.trust;
+    printOut(
+      `calibration: ECE ${ece.toFixed(3)} (15 bins, top label; temperature ${result.temperature.toFixed(3)})\n` +
+      `review: threshold ${review.threshold}; ${(review.flagged * 100).toFixed(1)}% flagged (${(review.outOfScope * 100).toFixed(1)}% out of scope); ` +
+      `accepted ${(review.acceptedAccuracy * 100).toFixed(1)}% right (95% upper bound of their error ${(review.acceptedErrorUpperBound * 100).toFixed(2)}%)\n`,
+    );
     if (json) {
-      writeFileAtomic(json, `${JSON.stringify({ ...result.metrics, images: result.scored, skipped: result.skipped }, null, 2)}\n`);
+      const { threshold, flagged, acceptedAccuracy, acceptedErrorUpperBound } = review;
+      writeFileAtomic(json, `${JSON.stringify({
+        ...result.metrics, images: result.scored, skipped: result.skipped,
+        ece, review: { threshold, flagged, acceptedAccuracy, acceptedErrorUpperBound, outOfScope: review.outOfScope }, temperature: result.temperature,
+      }, null, 2)}\n`);
       printOut(`Scores written to ${json}`);
     }
     if (confusion) {
       await writeConfusionMatrixImage(result.metrics, confusion);
       printOut(`Confusion matrix picture: ${confusion}`);
+    }
+    if (reliability) {
+      await writeReliabilityImage(result.trust.reliability, ece, reliability);
+      process.stdout.write(`Reliability diagram: ${args.text('reliability')}\n`);
     }
   },
 };

@@ -1,4 +1,5 @@
 import { readModelInfo, type ModelInfo } from '../../model/model-folder';
+import { describeReviewChoice } from '../../trust/review-threshold';
 import { parse, positionals, type Command } from '../args';
 import { printOut } from '../output';
 import { duration, percent } from '../progress';
@@ -22,6 +23,27 @@ function describeTraining(t: ModelInfo['training']): string {
   return `${t.history.length}/${t.epochs} epochs, weights of epoch ${t.keptEpoch}, batch ${t.batchSize}, lr ${t.learningRate}, balance ${t.balance}, ${t.bfloat16 ? 'bf16' : 'fp32'}, ${t.threads} threads, ${duration(t.seconds)}, LibTorch ${t.libtorch}`;
 }
 
+/** Temperatures, the review and out-of-scope thresholds, and how each was chosen. */
+export function describeTrust(info: ModelInfo): string {
+  const c = info.calibration;
+  if (!c) {
+    return `calibration:    none (a model from before calibration): uncalibrated confidences, review below ${info.reviewThreshold}, no out-of-scope check`;
+  }
+  const lines = [`calibration:    temperature scaling fitted on ${c.images} validation images (views' logits averaged, then softmax(logits / T))`];
+  for (const [views, fitted] of Object.entries(c.byViews)) {
+    const current = Number(views) === info.testTimeViews ? ' (default)' : '';
+    lines.push(`  ${views} view(s)${current}: temperature ${fitted.temperature.toFixed(3)}, ECE ${fitted.eceBefore.toFixed(3)} -> ${fitted.eceAfter.toFixed(3)}; ${fitted.review.threshold >= 1 ? 'review every cell' : `review below ${fitted.review.threshold}`}`);
+  }
+  const fitted = c.byViews[String(info.testTimeViews)];
+  if (fitted) lines.push(`review:         ${describeReviewChoice(fitted.review)}`);
+  const o = info.outOfScope;
+  if (o) {
+    const method = o.method === 'knn' ? `distance to the ${o.neighbours}th nearest training image (L2-normalised features)` : 'relative Mahalanobis distance of the features';
+    lines.push(`out of scope:   ${method} above ${o.threshold.toPrecision(4)}, which flags ${(o.rate * 100).toFixed(1)}% of the ${o.calibrationImages} validation images`);
+  }
+  return lines.join('\n');
+}
+
 export function describeModel(info: ModelInfo): string {
   const { split, testMetrics: m } = info;
   return [
@@ -33,6 +55,7 @@ export function describeModel(info: ModelInfo): string {
     `split:          ${split ? `${split.train.length} train, ${split.validation.length} validation, ${split.test.length} test (seed ${split.seed}${split.groupBy ? `, grouped by /${split.groupBy}/` : ''}${split.method ? `, ${split.method}` : ''})` : NOT_RECORDED}`,
     `training:       ${describeTraining(info.training)}`,
     `test scores:    ${m ? `accuracy ${percent(m.accuracy)}, balanced accuracy ${percent(m.balancedAccuracy)}, macro-F1 ${m.macroF1.toFixed(3)}` : NOT_RECORDED}`,
+    describeTrust(info),
     `created:        ${info.createdAt ?? NOT_RECORDED}`,
   ].join('\n');
 }

@@ -7,6 +7,7 @@ import type { Balance } from '../../model/model-folder';
 import { checkOutputPaths } from '../../util/output-paths';
 import { CACHE_OPTIONS, RUNTIME_OPTIONS, RUNTIME_USAGE, cacheChoice, decimal, parse, positionals, runtimeChoice, wholeNumber, type Command } from '../args';
 import { printOut, printWarnings } from '../output';
+import { describeTrust } from './info';
 import { ProgressLine, bar, duration, percent } from '../progress';
 
 const d = TRAIN_DEFAULTS;
@@ -36,6 +37,9 @@ split apart, and writes a model folder with the weights, the split and the test 
                              first capture group, or the whole match) on one side of the split: patient, slide
   --max-per-class N          use at most N images of each class (quick trials)
   --confusion FILE           confusion-matrix picture of the test split, .svg or .png
+  --max-accepted-error F     review threshold: the lowest confidence at which the 95% upper bound of the
+                             error among accepted validation images is at most F (default 0.015)
+  --out-of-scope-rate F      share of in-scope validation images flagged out of scope (default 0.05)
                              (default: <model-dir>/confusion-matrix.svg)
   --cache-dir DIR            where decoded images are cached (default ~/.cache/wbc-classifier)
   --no-cache                 decode every image afresh and cache nothing
@@ -80,7 +84,7 @@ export const trainCommand: Command = {
       lr: { type: 'string' }, 'weight-decay': { type: 'string' }, 'label-smoothing': { type: 'string' },
       patience: { type: 'string' }, tta: { type: 'string' }, 'test-fraction': { type: 'string' },
       'validation-fraction': { type: 'string' }, seed: { type: 'string' }, 'group-by': { type: 'string' }, 'max-per-class': { type: 'string' },
-      confusion: { type: 'string' }, ...CACHE_OPTIONS, ...RUNTIME_OPTIONS,
+      confusion: { type: 'string' }, 'max-accepted-error': { type: 'string' }, 'out-of-scope-rate': { type: 'string' }, ...CACHE_OPTIONS, ...RUNTIME_OPTIONS,
     }, usage);
     if (args.flag('help')) return void process.stdout.write(`${usage}\n`);
     const [dataDir] = positionals(args.positionals, ['labelled-dir'], usage);
@@ -110,6 +114,8 @@ export const trainCommand: Command = {
       seed: wholeNumber(args.text('seed'), 'seed'),
       groupBy: args.text('group-by'),
       maxPerClass: wholeNumber(args.text('max-per-class'), 'max-per-class'),
+      maxAcceptedError: decimal(args.text('max-accepted-error'), 'max-accepted-error'),
+      outOfScopeRate: decimal(args.text('out-of-scope-rate'), 'out-of-scope-rate'),
       cacheDir: cacheChoice(args),
       ...runtimeChoice(args),
       onEvent: reportProgress(progress),
@@ -122,5 +128,6 @@ export const trainCommand: Command = {
     printOut(`\nModel written to ${out} (weights of epoch ${info.training.keptEpoch}, ${duration(info.training.seconds)})`);
     printOut(`Test split: ${info.split.test.length} images never seen in training\n\n${formatMetrics(info.testMetrics)}`);
     printOut(`Confusion matrix picture: ${confusion}`);
+    printOut(`\n${describeTrust(info)}`);
   },
 };

@@ -11,6 +11,7 @@
 #include "batch.h"
 #include "engine.h"
 #include "errors.h"
+#include "jpeg-batch.h"
 
 namespace {
 
@@ -60,6 +61,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setThreads", Napi::Function::New<checked<SetThreads>>(env));
   exports.Set("cudaAvailable", Napi::Function::New<checked<CudaAvailable>>(env));
   exports.Set("makeBatch", Napi::Function::New<checked<MakeBatch>>(env));
+  exports.Set("decodeJpegs", Napi::Function::New<checked<DecodeJpegs>>(env));
   exports.Set("augmentFields", Napi::Number::New(env, kAugmentFields));
   exports.Set("libtorchVersion", Napi::String::New(env, TORCH_VERSION));
   return exports;

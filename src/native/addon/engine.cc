@@ -80,6 +80,7 @@ Napi::Function Engine::Define(Napi::Env env) {
       InstanceMethod<&Engine::checkedMethod<&Engine::Save>>("save"),
       InstanceMethod<&Engine::checkedMethod<&Engine::Load>>("load"),
       InstanceMethod<&Engine::checkedMethod<&Engine::Parameters>>("parameters"),
+      InstanceMethod<&Engine::checkedMethod<&Engine::LogitsAndFeatures>>("logitsAndFeatures"),
   });
 }
 
@@ -376,4 +377,14 @@ Napi::Value Engine::Parameters(const Napi::CallbackInfo& info) {
   for (const auto& item : network->named_parameters()) add(item.key(), item.value());
   for (const auto& item : network->named_buffers()) add(item.key(), item.value());
   return out;
+
+// One forward pass for both: the calibrated probabilities need the logits, the out-of-scope score the
+// pooled features. In eval mode dropout is the identity, so the head applied to the features gives the logits.
+Napi::Value Engine::LogitsAndFeatures(const Napi::CallbackInfo& info) {
+  return evaluateRows(info, spec.classes + network->featureSize(), [&](const torch::Tensor& batch) {
+    return withAutocast(bfloat16, [&] {
+      auto features = network->features(batch);
+      return torch::cat({network->linearHead()->forward(features), features}, 1);
+    });
+  });
 }

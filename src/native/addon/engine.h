@@ -30,6 +30,9 @@ class Engine : public Napi::ObjectWrap<Engine> {
   // setHead(weight: Float32Array classes * featureSize, bias: Float32Array classes): replaces the linear head
   void SetHead(const Napi::CallbackInfo& info);
   Napi::Value FeatureSize(const Napi::CallbackInfo& info);
+  // logitsAndFeatures(pixels, indices, augment | null) -> Float32Array of n * (classes + featureSize):
+  // each row the class logits, then the pooled features, from one forward pass
+  Napi::Value LogitsAndFeatures(const Napi::CallbackInfo& info);
   // save(path, withOptimizer) / load(path | bytes, withOptimizer): weights, and for resuming also the
   // optimiser state and the CPU random generator's state
   void Save(const Napi::CallbackInfo& info);

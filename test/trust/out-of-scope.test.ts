@@ -1,0 +1,81 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { auroc, energyScores, invertSymmetric, KnnScorer, MahalanobisScorer, maxSoftmaxScores, thresholdForRate } from '../../src/trust/out-of-scope';
+import { Rng } from '../../src/util/rng';
+
+const SIZE = 8;
+
+/** Rows near `centre` (a feature vector) with Gaussian-ish noise of `spread`. */
+function cluster(rng: Rng, centre: number[], count: number, spread: number): Float32Array {
+  const out = new Float32Array(count * SIZE);
+  for (let i = 0; i < count; i += 1) {
+    for (let j = 0; j < SIZE; j += 1) out[i * SIZE + j] = centre[j] + spread * (rng.next() + rng.next() + rng.next() - 1.5);
+  }
+  return out;
+}
+
+function axis(index: number, length = 5): number[] {
+  return Array.from({ length: SIZE }, (_, j) => (j === index ? length : 1));
+}
+
+function concat(...arrays: Float32Array[]): Float32Array {
+  const out = new Float32Array(arrays.reduce((n, a) => n + a.length, 0));
+  let offset = 0;
+  for (const a of arrays) { out.set(a, offset); offset += a.length; }
+  return out;
+}
+
+test('both feature scores rank far-away features above near ones', () => {
+  const rng = new Rng(3);
+  // Training cells: two classes around axes 0 and 1. Near: new cells of those classes. Far: a direction no class has.
+  const train = concat(cluster(rng, axis(0), 200, 0.5), cluster(rng, axis(1), 200, 0.5));
+  const labels = Int32Array.from({ length: 400 }, (_, i) => (i < 200 ? 0 : 1));
+  const near = concat(cluster(rng, axis(0), 50, 0.5), cluster(rng, axis(1), 50, 0.5));
+  const far = cluster(rng, axis(5), 50, 0.5);
+  for (const scorer of [KnnScorer.fit(train, SIZE, { k: 5 }), MahalanobisScorer.fit(train, labels, 2, SIZE)]) {
+    const name = scorer.constructor.name;
+    assert.equal(auroc(scorer.score(far), scorer.score(near)), 1, name);
+  }
+});
+
+test('a k-NN bank larger than its limit is sampled down, and the Mahalanobis statistics round-trip', () => {
+  const rng = new Rng(4);
+  const train = cluster(rng, axis(0), 300, 0.5);
+  assert.equal(KnnScorer.fit(train, SIZE, { limit: 100 }).bank.length, 100 * SIZE);
+  const labels = new Int32Array(300);
+  const scorer = MahalanobisScorer.fit(train, labels, 1, SIZE);
+  const again = MahalanobisScorer.fromArray(scorer.toArray(), SIZE, 1);
+  const query = cluster(rng, axis(2), 5, 0.5);
+  const a = scorer.score(query);
+  const b = again.score(query);
+  for (let i = 0; i < a.length; i += 1) assert.ok(Math.abs(a[i] - b[i]) < 1e-2 * Math.max(1, Math.abs(a[i])));
+});
+
+test('invertSymmetric inverts a positive-definite matrix', () => {
+  const m = Float64Array.from([4, 1, 0.5, 1, 3, 0.2, 0.5, 0.2, 2]);
+  const inverse = invertSymmetric(m, 3);
+  for (let i = 0; i < 3; i += 1) {
+    for (let j = 0; j < 3; j += 1) {
+      let sum = 0;
+      for (let p = 0; p < 3; p += 1) sum += m[i * 3 + p] * inverse[p * 3 + j];
+      assert.ok(Math.abs(sum - (i === j ? 1 : 0)) < 1e-12);
+    }
+  }
+});
+
+test('energy and max-softmax scores are higher for flat outputs than for peaked ones', () => {
+  const logits = Float32Array.from([10, 0, 0, 0.1, 0, 0.05]);
+  const energy = energyScores(logits, 3);
+  assert.ok(energy[1] > energy[0]);
+  const softmax = maxSoftmaxScores(Float32Array.from([0.98, 0.01, 0.01, 0.4, 0.3, 0.3]), 3);
+  assert.ok(softmax[1] > softmax[0]);
+});
+
+test('the threshold flags the asked-for share of in-scope scores', () => {
+  const scores = Array.from({ length: 100 }, (_, i) => i + 1);
+  const threshold = thresholdForRate(scores, 0.05);
+  assert.equal(threshold, 95);
+  assert.equal(scores.filter((s) => s > threshold).length, 5);
+  assert.equal(auroc([3, 4], [1, 2]), 1);
+  assert.equal(auroc([1, 2], [1, 2]), 0.5);
+});
