@@ -5,7 +5,9 @@ import { test } from 'node:test';
 import { parseCsv } from '../../src/classify/csv';
 import { scanImageFolder } from '../../src/data/image-folder';
 import { loadImages } from '../../src/data/load-images';
+import { metadataToFacts } from '../../src/export/metadata';
 import { LOGITS_NAME } from '../../src/export/onnx-graph';
+import { readModelHeader } from '../../src/export/onnx-proto';
 import { onnxPredictor, onnxSession, runImages } from '../../src/export/onnx-predictor';
 import { loadModel } from '../../src/model/model-folder';
 import { libtorchPredictor, type Predictor } from '../../src/model/predictor';
@@ -36,6 +38,14 @@ test('on real images, the exported model matches LibTorch and --engine onnx agre
 
   setUpRuntime({ device: 'cpu', threads: 1 });
   const model = loadModel(modelDir, { device: 'cpu', bfloat16: false });
+  // A trained model is calibrated: the file carries its temperatures and review thresholds by view count.
+  const facts = metadataToFacts(readModelHeader(fs.readFileSync(onnxFile)).metadata);
+  const byViews = model.info.calibration?.byViews ?? {};
+  assert.ok(facts.calibrated && Object.keys(byViews).length > 0);
+  for (const [views, fitted] of Object.entries(byViews)) {
+    assert.equal(facts.temperatures[views], fitted.temperature);
+    assert.equal(facts.reviewThresholds[views], fitted.review.threshold);
+  }
   const folder = scanImageFolder(LABELLED);
   const files = folder.classes.flatMap((_, label) => folder.images.filter((image) => image.label === label).slice(-PER_CLASS).map((image) => image.path));
   const { pixels, loaded } = await loadImages(files, model.info.input.storedSize, {});
@@ -91,4 +101,9 @@ test('on real images, the exported model matches LibTorch and --engine onnx agre
   const rows = csvs[0].length - 1;
   const same = csvs[0].slice(1).filter((row, i) => row[0] === csvs[1][i + 1][0] && row[1] === csvs[1][i + 1][1]).length;
   assert.ok(same / rows >= 0.995, `CSV top-1 agreement ${same}/${rows}`);
+  const column = csvs[0][0].indexOf('out_of_scope_score');
+  if (column >= 0) {
+    const worst = Math.max(...csvs[0].slice(1).map((row, i) => Math.abs(Number(row[column]) - Number(csvs[1][i + 1][column]))));
+    console.log(`# CSV: ${same}/${rows} same predictions; largest out_of_scope_score difference ${worst}`);
+  }
 });

@@ -377,6 +377,7 @@ Napi::Value Engine::Parameters(const Napi::CallbackInfo& info) {
   for (const auto& item : network->named_parameters()) add(item.key(), item.value());
   for (const auto& item : network->named_buffers()) add(item.key(), item.value());
   return out;
+}
 
 // One forward pass for both: the calibrated probabilities need the logits, the out-of-scope score the
 // pooled features. In eval mode dropout is the identity, so the head applied to the features gives the logits.
