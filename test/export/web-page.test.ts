@@ -82,7 +82,6 @@ test('the exported page classifies 50 real images in Chromium like wbc classify,
     assert.equal(shown.rows.length, IMAGES);
     assert.equal(await tab.locator('#results tr').count(), IMAGES);
 
-    const classNames = cli[0].slice(6);
     const byFile = new Map(cli.slice(1).map((row) => [row[0], row]));
     let agree = 0;
     let worst = 0;
@@ -91,14 +90,15 @@ test('the exported page classifies 50 real images in Chromium like wbc classify,
       const expected = byFile.get(row.file);
       assert.ok(expected, row.file);
       if (expected[1] === row.prediction) agree += 1;
-      else widestDisagreement = Math.max(widestDisagreement, Number(expected[2]) - Number(expected.slice(6)[classNames.indexOf(row.prediction)]));
+      else widestDisagreement = Math.max(widestDisagreement, Number(expected[2]) - Number(expected[cli[0].indexOf(row.prediction)]));
       if (expected[1] !== row.prediction) console.log(`# differs: ${row.file} cli ${expected[1]} ${expected[2]} (second ${expected[3]} ${expected[4]}), page ${row.prediction} ${row.confidence.toFixed(4)}`);
       worst = Math.max(worst, Math.abs(Number(expected[2]) - row.confidence));
     }
     console.log(`# browser: top-1 agreement with wbc classify ${agree}/${IMAGES}, largest confidence difference ${worst.toFixed(4)}, ${(IMAGES / shown.seconds).toFixed(1)} images/s in Chromium (WebAssembly, 1 thread, decode included)`);
     // Issue 13 asks for 98%; with this quick, unsure model (top probabilities of 0.2-0.5) the page's slightly
-    // different pixels (the browser's JPEG decoder, crop before resize) tip near ties: 46-48/50 measured, the
-    // others at CLI margins up to 0.085. The bound checks that the page runs the same model, not a different one.
+    // different pixels (the browser's JPEG decoder, crop before resize) change some answers: 46-48/50 measured, the
+    // others at CLI margins up to 0.26 (one image, LY_722583.jpg, not explained yet). The bound checks that
+    // the page runs the same model, not a different one.
     assert.ok(agree / IMAGES >= 0.9, `top-1 agreement ${agree}/${IMAGES}`);
     console.log(`# widest CLI margin among disagreements: ${widestDisagreement.toFixed(4)}`);
 

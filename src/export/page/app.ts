@@ -38,9 +38,10 @@ function csvField(text: string): string {
 }
 
 function csv(classes: string[]): string {
-  const lines = [['file', 'prediction', 'confidence', 'second', 'second_confidence', 'needs_review', ...classes]];
+  // The CLI's columns; the out-of-scope ones stay empty, as the CLI leaves them for a model without that score.
+  const lines = [['file', 'prediction', 'confidence', 'second', 'second_confidence', 'needs_review', 'out_of_scope_score', 'out_of_scope', ...classes]];
   for (const r of rows) {
-    lines.push([r.file, r.prediction, r.confidence.toFixed(4), r.second, r.secondConfidence.toFixed(4), String(r.needsReview), ...r.probabilities.map((p) => p.toFixed(4))]);
+    lines.push([r.file, r.prediction, r.confidence.toFixed(4), r.second, r.secondConfidence.toFixed(4), String(r.needsReview), '', '', ...r.probabilities.map((p) => p.toFixed(4))]);
   }
   return lines.map((fields) => `${fields.map(csvField).join(',')}\n`).join('');
 }
