@@ -15,8 +15,8 @@ command -v make >/dev/null 2>&1 || packages+=(make)
 command -v python3 >/dev/null 2>&1 || packages+=(python3)
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
-# The review app's browser tests drive Debian's Chromium (playwright-core downloads no browser).
-command -v chromium >/dev/null 2>&1 || packages+=(chromium)
+# The browser tests (the review app, the exported page) drive Debian's Chromium (playwright-core downloads no browser).
+dpkg -s chromium >/dev/null 2>&1 || packages+=(chromium)
 if [ ${#packages[@]} -gt 0 ]; then
   echo "setup: installing ${packages[*]} with apt-get"
   $SUDO apt-get update -q
@@ -27,8 +27,9 @@ if [ ! -f build/Release/wbc_native.node ] || [ ! -d node_modules ] || [ package-
   || [ ! -f node_modules/better-sqlite3/build/Release/better_sqlite3.node ]; then
   # package.json's allowScripts lets npm run the install scripts of better-sqlite3 (which builds SQLite
   # from source when its prebuilt download is unreachable) and sharp; npm 11 skips any others.
+  # onnxruntime-node's install script would download CUDA libraries; its CPU build is in the package (.npmrc says the same).
   echo "setup: installing npm packages and building the native engine and SQLite"
-  npm ci --no-audit --no-fund
+  ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
 else
   npm run --silent build
 fi

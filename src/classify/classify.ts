@@ -2,10 +2,11 @@ import * as path from 'node:path';
 import { scanImages } from '../data/image-folder';
 import { loadImages } from '../data/load-images';
 import { openPixelCache } from '../data/pixel-cache';
-import { loadModel } from '../model/model-folder';
+import { loadModel, type LoadedModel } from '../model/model-folder';
+import { ENGINE_CHOICES, libtorchPredictor, type EngineChoice, type Predictor } from '../model/predictor';
 import { checkRuntimeOptions, setUpRuntime, type DeviceChoice } from '../native/runtime';
 import { checkInteger, checkNumber, checkOneOf, checkString, optional } from '../util/check';
-import { scoreTrusted, trustFor } from '../trust/trust-model';
+import { trustedScores, trustFor } from '../trust/trust-model';
 import { WbcError } from '../util/errors';
 import { differentialCount, type Differential } from './differential';
 import { toPredictions, type Prediction } from './predictions';
@@ -18,6 +19,8 @@ export interface ClassifyOptions {
   alwaysReview?: string[];
   device?: DeviceChoice;
   threads?: number;
+  /** The runtime that runs the network (default libtorch); onnx runs the same weights in ONNX Runtime on the CPU. */
+  engine?: EngineChoice;
   /** Cache decoded pixels here; off by default, since unlabelled images are usually classified once. */
   cacheDir?: string;
   /** Images decoded and held at once: bounds memory whatever the folder's size. */
@@ -43,18 +46,27 @@ function checkClassifyOptions(options: ClassifyOptions): void {
   optional(options.testTimeViews, (v) => checkOneOf('--tta', v, [1, 2, 4, 8]));
   optional(options.reviewThreshold, (v) => checkNumber('--review-threshold', v, { min: 0, max: 1 }));
   optional(options.cacheDir, (v) => checkString('--cache-dir', v));
+  optional(options.engine, (v) => checkOneOf('--engine', v, ENGINE_CHOICES));
+  if (options.engine === 'onnx' && options.device === 'cuda') throw new WbcError('--engine onnx runs on the CPU; leave out --device cuda');
   optional(options.chunkSize, (v) => checkInteger('chunkSize', v, 1, 1_000_000));
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw new WbcError('onProgress must be a function');
   checkRuntimeOptions(options);
+}
+
+async function openPredictor(model: LoadedModel, engine: EngineChoice, threads: number): Promise<Predictor> {
+  if (engine === 'libtorch') return libtorchPredictor(model.engine);
+  // Loaded only when asked for: ONNX Runtime adds start-up time the default path does not need.
+  const { onnxPredictor } = await import('../export/onnx-predictor');
+  return onnxPredictor(model, threads);
 }
 
 /** Classifies every image in a folder of unlabelled images and its sub-folders; each prediction's `file` is relative to imageDir. */
 export async function classify(modelDir: string, imageDir: string, options: ClassifyOptions = {}): Promise<ClassifyResult> {
   checkClassifyOptions(options);
   const cache = options.cacheDir ? openPixelCache(options.cacheDir) : undefined;
-  const runtime = setUpRuntime({ device: options.device, threads: options.threads });
+  const runtime = setUpRuntime({ device: options.engine === 'onnx' ? 'cpu' : options.device, threads: options.threads });
   const model = loadModel(modelDir, runtime);
-  const { info, engine } = model;
+  const { info } = model;
   const { files, warnings } = scanImages(imageDir);
   const views = options.testTimeViews ?? info.testTimeViews;
   const trust = trustFor(info, model.outOfScopeBytes, views, options.reviewThreshold);
@@ -65,19 +77,24 @@ export async function classify(modelDir: string, imageDir: string, options: Clas
 
   const predictions: Prediction[] = [];
   const skipped: ClassifyResult['skipped'] = [];
-  for (let start = 0; start < files.length; start += chunkSize) {
-    const chunk = files.slice(start, start + chunkSize);
-    const loaded = await loadImages(chunk, info.input.storedSize, {
-      cache,
-      onProgress: (done) => options.onProgress?.(start + done, files.length),
-    });
-    skipped.push(...loaded.skipped);
-    if (loaded.loaded.length === 0) continue;
-    const scores = scoreTrusted(engine, loaded.pixels, Int32Array.from(loaded.loaded.keys()), trust);
-    const names = loaded.loaded.map((i) => path.relative(imageDir, chunk[i]));
-    predictions.push(...toPredictions(names, scores.probabilities, info.classes, trust.reviewThreshold, {
-      outOfScopeScores: scores.outOfScopeScores, outOfScopeThreshold: trust.outOfScope?.threshold, alwaysReview,
-    }));
+  const predictor = await openPredictor(model, options.engine ?? 'libtorch', runtime.threads);
+  try {
+    for (let start = 0; start < files.length; start += chunkSize) {
+      const chunk = files.slice(start, start + chunkSize);
+      const loaded = await loadImages(chunk, info.input.storedSize, {
+        cache,
+        onProgress: (done) => options.onProgress?.(start + done, files.length),
+      });
+      skipped.push(...loaded.skipped);
+      if (loaded.loaded.length === 0) continue;
+      const scores = trustedScores(await predictor.scoreViews(loaded.pixels, Int32Array.from(loaded.loaded.keys()), trust.views), trust);
+      const names = loaded.loaded.map((i) => path.relative(imageDir, chunk[i]));
+      predictions.push(...toPredictions(names, scores.probabilities, info.classes, trust.reviewThreshold, {
+        outOfScopeScores: scores.outOfScopeScores, outOfScopeThreshold: trust.outOfScope?.threshold, alwaysReview,
+      }));
+    }
+  } finally {
+    await predictor.close();
   }
   warnings.push(...runtime.warnings);
   if (cache?.warning) warnings.push(cache.warning);

@@ -6,11 +6,12 @@ import { classifyCommand } from './commands/classify';
 import { reportCommand } from './commands/report';
 import { serveCommand } from './commands/serve';
 import { evaluateCommand } from './commands/evaluate';
+import { exportCommand } from './commands/export';
 import { infoCommand } from './commands/info';
 import { splitCommand } from './commands/split';
 import { trainCommand } from './commands/train';
 
-const commands: Command[] = [trainCommand, evaluateCommand, classifyCommand, splitCommand, infoCommand, serveCommand, reportCommand];
+const commands: Command[] = [trainCommand, evaluateCommand, classifyCommand, splitCommand, infoCommand, serveCommand, reportCommand, exportCommand];
 
 const usage = `Usage: wbc <command> [options]
 

@@ -43,6 +43,8 @@ export interface NativeEngine {
   save(file: string, withOptimizer: boolean): void;
   /** From a file, or from bytes already read (so that they can be checked first). */
   load(source: string | Uint8Array, withOptimizer: boolean): void;
+  /** Every parameter and batch-norm buffer by its module path (`body.0.weight`), for export. */
+  parameters(): Record<string, { shape: number[]; data: Float32Array }>;
 }
 
 export interface NativeAddon {

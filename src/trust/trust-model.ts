@@ -3,7 +3,7 @@ import type { NativeEngine } from '../native/binding';
 import { WbcError } from '../util/errors';
 import { KnnScorer, MahalanobisScorer } from './out-of-scope';
 import { requireFinite } from '../model/predict';
-import { averageLogits, scoreViews } from './scores';
+import { averageLogits, scoreViews, type ViewScores } from './scores';
 import { softmaxRows } from './temperature';
 
 /** How a loaded model turns network outputs into calibrated confidences and flags, for one view count. */
@@ -53,7 +53,11 @@ export interface TrustedScores {
 
 /** Scores images: views' logits averaged, softmax(average / temperature), and the plain view's out-of-scope score. */
 export function scoreTrusted(engine: NativeEngine, pixels: Uint8Array, indices: Int32Array, trust: Trust): TrustedScores {
-  const scored = scoreViews(engine, pixels, indices, trust.views);
+  return trustedScores(scoreViews(engine, pixels, indices, trust.views), trust);
+}
+
+/** The same from scores already computed, by whichever runtime (src/model/predictor.ts). */
+export function trustedScores(scored: ViewScores, trust: Trust): TrustedScores {
   return {
     probabilities: requireFinite(softmaxRows(averageLogits(scored.logitsPerView), scored.classes, trust.temperature)),
     outOfScopeScores: trust.outOfScope ? trust.outOfScope.score(scored.features) : null,

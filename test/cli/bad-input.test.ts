@@ -121,7 +121,7 @@ describe('bad input gets a one-line error, never a stack trace', () => {
   });
 
   test('--help prints usage and succeeds', () => {
-    for (const command of ['train', 'evaluate', 'classify', 'split', 'info']) {
+    for (const command of ['train', 'evaluate', 'classify', 'split', 'info', 'export']) {
       const result = wbc([command, '--help']);
       assert.equal(result.status, 0);
       assert.match(result.stdout, new RegExp(`Usage: wbc ${command}`));

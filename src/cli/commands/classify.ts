@@ -2,6 +2,7 @@ import { classify } from '../../classify/classify';
 import { predictionsCsv } from '../../classify/csv';
 import { differentialCsv, formatDifferential } from '../../classify/differential';
 import { differentialsByFolder, perFolderDifferentialCsv } from '../../classify/per-folder';
+import type { EngineChoice } from '../../model/predictor';
 import { writeFileAtomic } from '../../util/atomic-write';
 import { WbcError } from '../../util/errors';
 import { checkOutputPaths } from '../../util/output-paths';
@@ -20,6 +21,8 @@ threshold, for out-of-scope cells and for --always-review classes.
   --out FILE.csv          where to write the predictions (default: predictions.csv)
   --review-threshold F    mark predictions less confident than F for review (default: the model's)
   --tta N                 flips/turns averaged per image: 1, 2, 4 or 8 (default: the model's)
+  --engine libtorch|onnx  the runtime that runs the network (default libtorch); onnx runs the same
+                          weights in ONNX Runtime on the CPU
   --per-folder            add one differential per sub-folder (per slide) to the differential CSV, in a
                           last column \`folder\`: \`(all)\` for the whole folder, then e.g. \`slide-1/\`
   --always-review CLASS   mark every cell predicted as CLASS for review (repeat, or separate with commas)
@@ -35,7 +38,7 @@ export const classifyCommand: Command = {
   usage,
   async run(argv) {
     const args = parse(argv, {
-      out: { type: 'string' }, 'review-threshold': { type: 'string' }, tta: { type: 'string' }, 'per-folder': { type: 'boolean' },
+      out: { type: 'string' }, 'review-threshold': { type: 'string' }, tta: { type: 'string' }, engine: { type: 'string' }, 'per-folder': { type: 'boolean' },
       'always-review': { type: 'string', multiple: true }, ...RUNTIME_OPTIONS,
     }, usage);
     if (args.flag('help')) return void printOut(usage);
@@ -53,6 +56,7 @@ export const classifyCommand: Command = {
     const result = await classify(modelDir, imageDir, {
       reviewThreshold: decimal(args.text('review-threshold'), 'review-threshold'),
       testTimeViews: wholeNumber(args.text('tta'), 'tta'),
+      engine: args.text('engine') as EngineChoice | undefined,
       alwaysReview: args.list('always-review').flatMap((value) => value.split(',')).map((name) => name.trim()).filter(Boolean),
       ...runtimeChoice(args),
       onProgress: (done, total) => progress.update(`classifying ${bar(done / total)} ${done}/${total}`),

@@ -79,6 +79,7 @@ Napi::Function Engine::Define(Napi::Env env) {
       InstanceMethod<&Engine::checkedMethod<&Engine::FeatureSize>>("featureSize"),
       InstanceMethod<&Engine::checkedMethod<&Engine::Save>>("save"),
       InstanceMethod<&Engine::checkedMethod<&Engine::Load>>("load"),
+      InstanceMethod<&Engine::checkedMethod<&Engine::Parameters>>("parameters"),
       InstanceMethod<&Engine::checkedMethod<&Engine::LogitsAndFeatures>>("logitsAndFeatures"),
   });
 }
@@ -355,6 +356,27 @@ void Engine::Load(const Napi::CallbackInfo& info) {
       generator.set_state(generatorState);
     }
   }
+}
+
+// For export: every floating-point parameter and buffer (batch-norm running statistics) by its module path.
+Napi::Value Engine::Parameters(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto out = Napi::Object::New(env);
+  auto add = [&](const std::string& name, const torch::Tensor& tensor) {
+    if (!tensor.is_floating_point()) return;  // num_batches_tracked
+    auto values = tensor.detach().to(torch::kCPU).to(torch::kFloat).contiguous();
+    auto data = Napi::Float32Array::New(env, static_cast<size_t>(values.numel()));
+    std::memcpy(data.Data(), values.data_ptr<float>(), static_cast<size_t>(values.numel()) * sizeof(float));
+    auto shape = Napi::Array::New(env, static_cast<size_t>(values.dim()));
+    for (int64_t d = 0; d < values.dim(); ++d) shape.Set(static_cast<uint32_t>(d), Napi::Number::New(env, static_cast<double>(values.size(d))));
+    auto entry = Napi::Object::New(env);
+    entry.Set("shape", shape);
+    entry.Set("data", data);
+    out.Set(name, entry);
+  };
+  for (const auto& item : network->named_parameters()) add(item.key(), item.value());
+  for (const auto& item : network->named_buffers()) add(item.key(), item.value());
+  return out;
 }
 
 // One forward pass for both: the calibrated probabilities need the logits, the out-of-scope score the

@@ -37,6 +37,8 @@ class Engine : public Napi::ObjectWrap<Engine> {
   // optimiser state and the CPU random generator's state
   void Save(const Napi::CallbackInfo& info);
   void Load(const Napi::CallbackInfo& info);
+  // parameters() -> { [name]: { shape: number[], data: Float32Array } }: parameters and batch-norm buffers
+  Napi::Value Parameters(const Napi::CallbackInfo& info);
 
   // A method called through withOneLineErrors; Define registers every method this way.
   template <auto Method>

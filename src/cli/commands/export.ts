@@ -1,0 +1,44 @@
+import { exportOnnx } from '../../export/onnx-export';
+import { exportWeb } from '../../export/web-export';
+import { checkOutputPaths, type OutputPath } from '../../util/output-paths';
+import { parse, positionals, usageError, type Command } from '../args';
+import { printOut } from '../output';
+
+const usage = `Usage: wbc export <model-dir> [--onnx FILE.onnx] [--web FOLDER]
+
+Writes the model for ONNX Runtime (Python, C#, C++, JavaScript) and, with --web, a page that classifies
+images in the browser with nothing installed.
+
+  --onnx FILE.onnx   one ONNX graph that takes RGB uint8 images [batch, stored_size, stored_size, 3] (the
+                     centre square of each photo, resized) and gives logits and probabilities; batch norm
+                     is folded into the convolutions; metadata_props hold the classes, sizes,
+                     normalisation, test-time views, review threshold and calibration temperature as JSON
+  --web FOLDER       a static page (index.html, the model, ONNX Runtime Web, scripts): serve the folder
+                     from any static file server and open it; images never leave the browser`;
+
+export const exportCommand: Command = {
+  name: 'export',
+  summary: 'write a model as ONNX, or as a page that classifies in the browser',
+  usage,
+  async run(argv) {
+    const args = parse(argv, { onnx: { type: 'string' }, web: { type: 'string' } }, usage);
+    if (args.flag('help')) return void printOut(usage);
+    const [modelDir] = positionals(args.positionals, ['model-dir'], usage);
+    const onnx = args.text('onnx');
+    const web = args.text('web');
+    if (onnx === undefined && web === undefined) throw usageError('name --onnx FILE.onnx, --web FOLDER or both', usage);
+    const outputs: OutputPath[] = [];
+    if (onnx !== undefined) outputs.push({ path: onnx, option: '--onnx', kind: 'file', extensions: ['.onnx'] });
+    if (web !== undefined) outputs.push({ path: web, option: '--web', kind: 'folder' });
+    checkOutputPaths(outputs, [{ path: modelDir, what: 'the model folder' }]);
+    if (onnx !== undefined) {
+      const result = exportOnnx(modelDir, onnx);
+      const f = result.facts;
+      printOut(`Wrote ${onnx} (${(result.bytes / 1024).toFixed(0)} KiB): input uint8 [batch, ${f.storedSize}, ${f.storedSize}, 3], ${f.classes.length} classes, ${f.testTimeViews} test-time view(s), temperature ${f.temperature}${f.calibrated ? '' : ' (uncalibrated)'}`);
+    }
+    if (web !== undefined) {
+      const result = exportWeb(modelDir, web);
+      printOut(`Wrote the page to ${web} (${result.files} files). Serve the folder with any static file server, e.g. \`npx http-server ${web}\` or \`python3 -m http.server -d ${web}\`, and open it; images never leave the browser.`);
+    }
+  },
+};

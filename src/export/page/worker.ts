@@ -1,0 +1,83 @@
+/**
+ * The page's Web Worker: decodes each image with the browser (EXIF orientation applied), takes its centre
+ * square (transparency on white) and resizes it to the stored size with Lanczos-3 (../resize.ts), then runs the
+ * exported model in ONNX Runtime Web (WebAssembly, one thread), averaging the logits of the model's test-time views.
+ */
+import { resizeLanczos3 } from '../resize.js';
+import { averageViews, softmaxRows, viewBatch } from '../views.js';
+import type { FromWorker, ModelFacts, PageResult, ToWorker } from './protocol.js';
+
+interface OrtTensor { data: Float32Array }
+interface OrtSession { run(feeds: Record<string, unknown>, fetches: string[]): Promise<Record<string, OrtTensor>> }
+interface Ort {
+  env: { wasm: { numThreads: number } };
+  Tensor: new (type: string, data: Uint8Array, dims: number[]) => unknown;
+  InferenceSession: { create(url: string, options: Record<string, unknown>): Promise<OrtSession> };
+}
+interface WorkerScope {
+  postMessage(message: FromWorker): void;
+  onmessage: ((event: MessageEvent<ToWorker>) => void) | null;
+}
+
+const scope = self as unknown as WorkerScope;
+const BATCH = 16;
+
+async function decode(file: File, size: number): Promise<Uint8Array> {
+  const bitmap = await createImageBitmap(file, { imageOrientation: 'from-image' });
+  const side = Math.min(bitmap.width, bitmap.height);
+  // The centre square at full resolution (whole-pixel offsets: no resampling), transparency on white.
+  const canvas = new OffscreenCanvas(side, side);
+  const context = canvas.getContext('2d', { willReadFrequently: true });
+  if (!context) throw new Error('no 2D canvas in this browser');
+  context.fillStyle = '#ffffff';
+  context.fillRect(0, 0, side, side);
+  context.drawImage(bitmap, Math.floor((bitmap.width - side) / 2), Math.floor((bitmap.height - side) / 2), side, side, 0, 0, side, side);
+  bitmap.close();
+  return resizeLanczos3(context.getImageData(0, 0, side, side).data, side, 4, size);
+}
+
+async function start(): Promise<void> {
+  // @ts-expect-error: a browser module beside this script, not a package TypeScript can resolve.
+  const ort = (await import('../../ort/ort.wasm.bundle.min.mjs')) as Ort;
+  ort.env.wasm.numThreads = 1; // threads need cross-origin isolation, which a plain static server does not give
+  const facts = (await (await fetch(new URL('../../facts.json', import.meta.url))).json()) as ModelFacts;
+  const session = await ort.InferenceSession.create(new URL('../../model.onnx', import.meta.url).href, { executionProviders: ['wasm'] });
+  scope.postMessage({ kind: 'ready', facts });
+
+  scope.onmessage = (event) => {
+    void classify(event.data.files).catch((error: unknown) => scope.postMessage({ kind: 'failed', message: String(error) }));
+  };
+
+  async function classify(files: File[]): Promise<void> {
+    const started = performance.now();
+    const size = facts.storedSize;
+    const classes = facts.classes.length;
+    const views = facts.testTimeViews;
+    const results: PageResult[] = [];
+    for (let first = 0; first < files.length; first += BATCH) {
+      const batch: PageResult[] = files.slice(first, first + BATCH).map((file) => ({ file: file.name, probabilities: null }));
+      const decoded: { row: PageResult; pixels: Uint8Array }[] = [];
+      for (const [i, row] of batch.entries()) {
+        try {
+          decoded.push({ row, pixels: await decode(files[first + i], size) });
+        } catch (error) {
+          row.error = `not an image this browser decodes (${String(error)})`;
+        }
+      }
+      if (decoded.length > 0) {
+        const images = new Uint8Array(decoded.length * size * size * 3);
+        decoded.forEach((d, i) => images.set(d.pixels, i * size * size * 3));
+        const input = new ort.Tensor('uint8', viewBatch(images, decoded.length, size, views), [views * decoded.length, size, size, 3]);
+        // As the CLI combines views: the views' logits averaged, then softmax(average / temperature).
+        const output = await session.run({ image: input }, ['logits']);
+        const average = softmaxRows(averageViews(output.logits.data, decoded.length, classes, views), classes, facts.temperatures[String(views)] ?? 1);
+        decoded.forEach((d, i) => { d.row.probabilities = Array.from(average.subarray(i * classes, (i + 1) * classes)); });
+      }
+      results.push(...batch);
+      scope.postMessage({ kind: 'progress', done: results.length, total: files.length });
+    }
+    scope.postMessage({ kind: 'done', results, seconds: (performance.now() - started) / 1000 });
+  }
+}
+
+start().catch((error: unknown) => scope.postMessage({ kind: 'failed', message: `cannot load the model: ${String(error)}` }));

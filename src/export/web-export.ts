@@ -1,0 +1,74 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { loadModel } from '../model/model-folder';
+import { setUpRuntime } from '../native/runtime';
+import { fsyncDirectory } from '../util/atomic-write';
+import { checkString } from '../util/check';
+import { WbcError } from '../util/errors';
+import type { ExportedModelFacts } from './metadata';
+import { onnxModelBytes } from './onnx-export';
+import { INDEX_HTML, STYLE_CSS } from './page-html';
+
+/** ONNX Runtime Web's single-file WebAssembly build and its binary; nothing else of the package is needed. */
+const ORT_FILES = ['ort.wasm.bundle.min.mjs', 'ort-wasm-simd-threaded.wasm'];
+/** Marks a folder as one this command wrote, so that exporting again may replace it. */
+const FACTS_FILE = 'facts.json';
+
+function copyTree(from: string, to: string): void {
+  fs.mkdirSync(to, { recursive: true });
+  for (const entry of fs.readdirSync(from, { withFileTypes: true })) {
+    if (entry.isDirectory()) copyTree(path.join(from, entry.name), path.join(to, entry.name));
+    else if (entry.name.endsWith('.js')) fs.copyFileSync(path.join(from, entry.name), path.join(to, entry.name));
+  }
+}
+
+function requireReplaceable(folder: string): void {
+  if (!fs.existsSync(folder)) return;
+  if (!fs.statSync(folder).isDirectory()) throw new WbcError(`--web ${folder} exists and is not a folder`);
+  const entries = fs.readdirSync(folder);
+  if (entries.length > 0 && !entries.includes(FACTS_FILE)) throw new WbcError(`--web ${folder} is a folder with other files in it; name a new or empty folder`);
+}
+
+export interface WebExportResult {
+  folder: string;
+  files: number;
+  facts: ExportedModelFacts;
+}
+
+/**
+ * Writes a static page that classifies images in the browser: index.html, the ONNX model, its facts,
+ * ONNX Runtime Web and the page's scripts. It is built beside `folder` and renamed into place, so the
+ * folder is either the old page or the whole new one.
+ */
+export function exportWeb(modelDir: string, folder: string): WebExportResult {
+  checkString('model folder', modelDir);
+  checkString('--web', folder);
+  requireReplaceable(folder);
+  const scripts = path.join(__dirname, '..', '..', 'web');
+  if (!fs.existsSync(path.join(scripts, 'page', 'app.js'))) throw new WbcError(`the page's scripts are not built (${scripts}); run \`npm run build\``);
+  const ortDist = path.dirname(require.resolve('onnxruntime-web'));
+  setUpRuntime({ device: 'cpu', threads: 1 });
+  const { bytes, facts } = onnxModelBytes(loadModel(modelDir, { device: 'cpu', bfloat16: false }));
+
+  const target = path.resolve(folder);
+  const staging = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.tmp`);
+  fs.rmSync(staging, { recursive: true, force: true });
+  try {
+    fs.mkdirSync(path.join(staging, 'ort'), { recursive: true });
+    fs.writeFileSync(path.join(staging, 'index.html'), INDEX_HTML);
+    fs.writeFileSync(path.join(staging, 'style.css'), STYLE_CSS);
+    fs.writeFileSync(path.join(staging, 'model.onnx'), bytes);
+    fs.writeFileSync(path.join(staging, FACTS_FILE), `${JSON.stringify(facts, null, 2)}\n`);
+    for (const file of ORT_FILES) fs.copyFileSync(path.join(ortDist, file), path.join(staging, 'ort', file));
+    copyTree(scripts, path.join(staging, 'js'));
+    fs.rmSync(target, { recursive: true, force: true });
+    fs.renameSync(staging, target);
+    fsyncDirectory(path.dirname(target));
+  } catch (error) {
+    fs.rmSync(staging, { recursive: true, force: true });
+    if (error instanceof WbcError) throw error;
+    throw new WbcError(`cannot write the page to ${folder}: ${(error as Error).message}`);
+  }
+  const count = (dir: string): number => fs.readdirSync(dir, { withFileTypes: true }).reduce((n, e) => n + (e.isDirectory() ? count(path.join(dir, e.name)) : 1), 0);
+  return { folder, files: count(target), facts };
+}
