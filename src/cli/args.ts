@@ -85,6 +85,11 @@ export const CACHE_OPTIONS: Options = {
   'no-cache': { type: 'boolean' },
 };
 
+/** Usage lines of the commands that score a labelled folder (evaluate, report). */
+export const SCORING_USAGE = `  --tta N              flips/turns averaged per image: 1, 2, 4 or 8 (default: the model's)
+  --cache-dir DIR      reuse and keep decoded images here (default ~/.cache/wbc-classifier)
+  --no-cache           decode every image afresh`;
+
 /** The cache folder asked for: a path, null for none, undefined for the default. */
 export function cacheChoice(args: ParsedArgs): string | null | undefined {
   return args.flag('no-cache') ? null : args.text('cache-dir');

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import { writeFileAtomic } from '../util/atomic-write';
 import { WbcError } from '../util/errors';
+import { escapeMarkup } from '../util/markup';
 import type { Metrics } from './metrics';
 
 const CELL = 56;
@@ -17,12 +18,6 @@ const PNG_DENSITY = 150;
 /** The colour at each end of the scale: white for no predictions, deep blue for a whole row. */
 const LIGHT: readonly number[] = [255, 255, 255];
 const DARK: readonly number[] = [8, 48, 107];
-
-const XML_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
-
-function escapeXml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => XML_ENTITIES[c]);
-}
 
 function cellColour(fraction: number): string {
   const channel = (i: number): number => Math.round(LIGHT[i] + (DARK[i] - LIGHT[i]) * fraction);
@@ -56,7 +51,7 @@ export function confusionMatrixSvg(metrics: Metrics, title = 'Confusion matrix')
       `font-family="DejaVu Sans, Arial, Helvetica, sans-serif" font-size="${FONT_SIZE}">`,
     `<rect x="0" y="0" width="${width}" height="${height}" fill="white"/>`,
     `<text x="${width / 2}" y="${MARGIN + 18}" text-anchor="middle" font-size="${FONT_SIZE + 4}" font-weight="bold">` +
-      `${escapeXml(title)} (accuracy ${(metrics.accuracy * 100).toFixed(1)}%)</text>`,
+      `${escapeMarkup(title)} (accuracy ${(metrics.accuracy * 100).toFixed(1)}%)</text>`,
   ];
 
   for (let row = 0; row < n; row += 1) {
@@ -74,7 +69,7 @@ export function confusionMatrixSvg(metrics: Metrics, title = 'Confusion matrix')
   }
 
   classes.forEach((name, index) => {
-    const label = escapeXml(name);
+    const label = escapeMarkup(name);
     const rowCentre = gridTop + index * CELL + CELL / 2;
     const columnCentre = gridLeft + index * CELL + CELL / 2;
     const below = gridTop + gridSize + 8;

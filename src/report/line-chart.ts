@@ -1,4 +1,4 @@
-import { escapeHtml } from './html';
+import { escapeMarkup } from '../util/markup';
 
 export interface Series {
   name: string;
@@ -22,18 +22,18 @@ export function lineChartSvg(title: string, series: readonly Series[], yMin: num
   const span = yMax - yMin || 1;
   const y = (v: number): number => TOP + plotHeight - ((Math.min(Math.max(v, yMin), yMax) - yMin) / span) * plotHeight;
   const parts = [
-    `<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-label="${escapeHtml(title)}">`,
-    `<text x="${LEFT}" y="16" font-weight="bold">${escapeHtml(title)}</text>`,
+    `<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-label="${escapeMarkup(title)}">`,
+    `<text x="${LEFT}" y="16" font-weight="bold">${escapeMarkup(title)}</text>`,
     `<line x1="${LEFT}" y1="${TOP + plotHeight}" x2="${LEFT + plotWidth}" y2="${TOP + plotHeight}" stroke="#888"/>`,
     `<line x1="${LEFT}" y1="${TOP}" x2="${LEFT}" y2="${TOP + plotHeight}" stroke="#888"/>`,
-    `<text x="${LEFT - 4}" y="${TOP + 4}" text-anchor="end" font-size="11">${escapeHtml(format(yMax))}</text>`,
-    `<text x="${LEFT - 4}" y="${TOP + plotHeight}" text-anchor="end" font-size="11">${escapeHtml(format(yMin))}</text>`,
+    `<text x="${LEFT - 4}" y="${TOP + 4}" text-anchor="end" font-size="11">${escapeMarkup(format(yMax))}</text>`,
+    `<text x="${LEFT - 4}" y="${TOP + plotHeight}" text-anchor="end" font-size="11">${escapeMarkup(format(yMin))}</text>`,
     `<text x="${LEFT + plotWidth / 2}" y="${HEIGHT - 6}" text-anchor="middle" font-size="11">epoch (1–${epochs})</text>`,
   ];
   series.forEach((s, i) => {
     const points = s.values.map((v, e) => `${x(e).toFixed(1)},${y(v).toFixed(1)}`).join(' ');
     parts.push(`<polyline fill="none" stroke="${s.colour}" stroke-width="2" points="${points}"/>`);
-    parts.push(`<text x="${LEFT + plotWidth + 8}" y="${TOP + 12 + i * 16}" font-size="12" fill="${s.colour}">${escapeHtml(s.name)}</text>`);
+    parts.push(`<text x="${LEFT + plotWidth + 8}" y="${TOP + 12 + i * 16}" font-size="12" fill="${s.colour}">${escapeMarkup(s.name)}</text>`);
   });
   parts.push('</svg>');
   return parts.join('\n');

@@ -2,7 +2,8 @@ import sharp from 'sharp';
 import type { EvaluatedImage } from '../evaluate/evaluate';
 import type { Metrics } from '../evaluate/metrics';
 import type { ModelInfo } from '../model/model-folder';
-import { escapeHtml, htmlTable } from './html';
+import { escapeMarkup } from '../util/markup';
+import { htmlTable } from './html';
 import { lineChartSvg } from './line-chart';
 import { reliabilitySection } from './reliability';
 
@@ -62,16 +63,16 @@ function settingsSection(data: ReportData): string {
       ['training time', `${training.seconds.toFixed(0)} s on ${training.threads} threads (LibTorch ${training.libtorch})`],
     );
   }
-  const table = htmlTable(['setting', 'value'], rows.map(([k, v]) => [escapeHtml(k), escapeHtml(v)]));
+  const table = htmlTable(['setting', 'value'], rows.map(([k, v]) => [escapeMarkup(k), escapeMarkup(v)]));
   const counts = info.data?.imagesPerClass;
   const split = info.split;
   const dataTable = counts
-    ? htmlTable(['class', 'images'], Object.entries(counts).map(([name, count]) => [escapeHtml(name), `<span class="n">${count}</span>`]))
+    ? htmlTable(['class', 'images'], Object.entries(counts).map(([name, count]) => [escapeMarkup(name), `<span class="n">${count}</span>`]))
     : '<p class="muted">The model does not record its data.</p>';
   const splitText = split
     ? `<p>Split (seed ${split.seed}): ${split.train.length} training, ${split.validation.length} validation, ${split.test.length} test images.</p>`
     : '';
-  return `<h2 id="settings">Settings</h2>\n${table}\n<h2 id="data">Data</h2>\n${info.data?.root ? `<p>${escapeHtml(info.data.root)}</p>` : ''}${dataTable}\n${splitText}`;
+  return `<h2 id="settings">Settings</h2>\n${table}\n<h2 id="data">Data</h2>\n${info.data?.root ? `<p>${escapeMarkup(info.data.root)}</p>` : ''}${dataTable}\n${splitText}`;
 }
 
 function curvesSection(info: ModelInfo): string {
@@ -89,9 +90,9 @@ function curvesSection(info: ModelInfo): string {
 function perClassSection(metrics: Metrics, scoredOn: string): string {
   const rows = metrics.classes.map((name) => {
     const m = metrics.perClass[name];
-    return [escapeHtml(name), ...[m.precision, m.recall, m.f1].map((v) => `<span class="n">${v.toFixed(3)}</span>`), `<span class="n">${m.support}</span>`];
+    return [escapeMarkup(name), ...[m.precision, m.recall, m.f1].map((v) => `<span class="n">${v.toFixed(3)}</span>`), `<span class="n">${m.support}</span>`];
   });
-  return `<h2 id="scores">Scores on ${escapeHtml(scoredOn)}</h2>\n`
+  return `<h2 id="scores">Scores on ${escapeMarkup(scoredOn)}</h2>\n`
     + `<p>Accuracy <b>${percent(metrics.accuracy)}</b>, balanced accuracy ${percent(metrics.balancedAccuracy)}, macro-F1 ${metrics.macroF1.toFixed(3)}.</p>\n`
     + htmlTable(['class', 'precision', 'recall', 'F1', 'support'], rows, 'per-class');
 }
@@ -121,7 +122,7 @@ async function thumbnail(file: string): Promise<string | undefined> {
  */
 async function confusionSection(metrics: Metrics, images: readonly EvaluatedImage[] | undefined): Promise<string> {
   const classes = metrics.classes;
-  const header = `<tr><th>true \\ predicted</th>${classes.map((c) => `<th>${escapeHtml(c)}</th>`).join('')}</tr>`;
+  const header = `<tr><th>true \\ predicted</th>${classes.map((c) => `<th>${escapeMarkup(c)}</th>`).join('')}</tr>`;
   const body = metrics.confusionMatrix.map((row, t) => {
     const total = row.reduce((a, b) => a + b, 0);
     const cells = row.map((count, p) => {
@@ -129,9 +130,9 @@ async function confusionSection(metrics: Metrics, images: readonly EvaluatedImag
       const colour = fraction > 0.5 ? '#fff' : '#222';
       const linked = images && t !== p && count > 0;
       const content = linked ? `<a href="#${cellAnchor(t, p)}">${count}</a>` : String(count);
-      return `<td style="background:${heatColour(fraction)};color:${colour}" title="${escapeHtml(`${classes[t]} → ${classes[p]}: ${count}`)}">${content}</td>`;
+      return `<td style="background:${heatColour(fraction)};color:${colour}" title="${escapeMarkup(`${classes[t]} → ${classes[p]}: ${count}`)}">${content}</td>`;
     });
-    return `<tr><th class="row">${escapeHtml(classes[t])}</th>${cells.join('')}</tr>`;
+    return `<tr><th class="row">${escapeMarkup(classes[t])}</th>${cells.join('')}</tr>`;
   });
   const parts = [`<h2 id="confusion">Confusion matrix</h2>`, '<p>Rows: true class; columns: prediction; colour: share of the row.'
     + (images ? ' Click an off-diagonal count to see its images.' : '') + '</p>',
@@ -148,10 +149,10 @@ async function confusionSection(metrics: Metrics, images: readonly EvaluatedImag
         const figures: string[] = [];
         for (const image of shown) {
           const source = await thumbnail(image.path);
-          if (source) figures.push(`<figure><img src="${source}" alt="${escapeHtml(image.file)}"><figcaption>${escapeHtml(image.file)} (${percent(image.confidence)})</figcaption></figure>`);
+          if (source) figures.push(`<figure><img src="${source}" alt="${escapeMarkup(image.file)}"><figcaption>${escapeMarkup(image.file)} (${percent(image.confidence)})</figcaption></figure>`);
         }
         const more = wrong.length > shown.length ? `<p class="muted">and ${wrong.length - shown.length} more</p>` : '';
-        parts.push(`<section class="misclassified" id="${cellAnchor(t, p)}"><h3>${escapeHtml(classes[t])} predicted as ${escapeHtml(classes[p])} (${wrong.length})</h3>`
+        parts.push(`<section class="misclassified" id="${cellAnchor(t, p)}"><h3>${escapeMarkup(classes[t])} predicted as ${escapeMarkup(classes[p])} (${wrong.length})</h3>`
           + `<div class="thumbs">${figures.join('')}</div>${more}</section>`);
       }
     }
@@ -174,11 +175,11 @@ export async function modelReportHtml(data: ReportData): Promise<string> {
 <head>
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
-<title>Model report: ${escapeHtml(data.modelDir)}</title>
+<title>Model report: ${escapeMarkup(data.modelDir)}</title>
 <style>${STYLE}</style>
 </head>
 <body>
-<h1>Model report: ${escapeHtml(data.modelDir)}</h1>
+<h1>Model report: ${escapeMarkup(data.modelDir)}</h1>
 ${sections.join('\n')}
 </body>
 </html>

@@ -1,7 +1,8 @@
 import type { EvaluatedImage } from '../evaluate/evaluate';
 import type { ModelInfo } from '../model/model-folder';
 import { clopperPearsonInterval } from '../trust/binomial-interval';
-import { escapeHtml, htmlTable } from './html';
+import { escapeMarkup } from '../util/markup';
+import { htmlTable } from './html';
 
 const BINS = 10;
 const SIZE = 260;
@@ -45,7 +46,7 @@ function reliabilitySvg(images: readonly EvaluatedImage[]): string {
     if (bin.count === 0) return;
     const share = bin.right / bin.count;
     parts.push(`<rect class="bin" x="${x(i / BINS) + 1}" y="${y(share)}" width="${SIZE / BINS - 2}" height="${y(0) - y(share)}" fill="#1565c0">`
-      + `<title>${escapeHtml(`${(i * 100) / BINS}–${((i + 1) * 100) / BINS}%: ${bin.right} of ${bin.count} right`)}</title></rect>`);
+      + `<title>${escapeMarkup(`${(i * 100) / BINS}–${((i + 1) * 100) / BINS}%: ${bin.right} of ${bin.count} right`)}</title></rect>`);
     parts.push(`<text x="${x((i + 0.5) / BINS)}" y="${y(share) - 3}" text-anchor="middle" font-size="9">${bin.count}</text>`);
   });
   parts.push('</svg>');
@@ -70,7 +71,7 @@ function calibrationTable(info: ModelInfo): string {
   const calibration = (info as ModelInfo & { calibration?: CalibrationRecord }).calibration;
   if (!calibration?.byViews) return '';
   const rows = Object.entries(calibration.byViews).map(([views, c]) => [
-    escapeHtml(views),
+    escapeMarkup(views),
     c.temperature === undefined ? '' : c.temperature.toFixed(3),
     c.eceBefore === undefined ? '' : percent(c.eceBefore),
     c.eceAfter === undefined ? '' : percent(c.eceAfter),

@@ -17,7 +17,7 @@ test('the SVG is one svg element with one rect per cell and escaped class names'
   assert.ok(svg.trimEnd().endsWith('</svg>'));
   assert.equal(svg.match(/<rect class="cell"/g)?.length, 9);
   assert.ok(svg.includes('B&amp;W &lt;cells&gt;'));
-  assert.ok(svg.includes('eo&quot;sin&apos;s'));
+  assert.ok(svg.includes('eo&quot;sin&#39;s'));
   assert.ok(!svg.includes('<cells>'));
   assert.ok(!svg.includes('<split>'));
   assert.ok(svg.includes('Test &lt;split&gt; (accuracy 83.3%)'));

@@ -5,7 +5,7 @@ import { formatMetrics } from '../../evaluate/report';
 import { writeReliabilityImage } from '../../trust/reliability-image';
 import { writeFileAtomic } from '../../util/atomic-write';
 import { checkOutputPaths, type OutputPath } from '../../util/output-paths';
-import { CACHE_OPTIONS, RUNTIME_OPTIONS, RUNTIME_USAGE, cacheChoice, parse, positionals, runtimeChoice, wholeNumber, type Command } from '../args';
+import { CACHE_OPTIONS, RUNTIME_OPTIONS, RUNTIME_USAGE, SCORING_USAGE, cacheChoice, parse, positionals, runtimeChoice, wholeNumber, type Command } from '../args';
 import { printOut, printWarnings } from '../output';
 import { ProgressLine, bar } from '../progress';
 
@@ -20,9 +20,7 @@ error (15 bins, top label) and how the review flag did (share flagged, accuracy 
   --reliability FILE   write the reliability diagram (accuracy per confidence bin) as .svg or .png
   --predictions FILE   write one row per image: file, true_class, prediction, confidence, correct (.csv)
   --split all|test     all images in the folder (default), or only the model's held-out test images
-  --tta N              flips/turns averaged per image: 1, 2, 4 or 8 (default: the model's)
-  --cache-dir DIR      reuse and keep decoded images here (default ~/.cache/wbc-classifier)
-  --no-cache           decode every image afresh
+${SCORING_USAGE}
 ${RUNTIME_USAGE}`;
 
 export const evaluateCommand: Command = {

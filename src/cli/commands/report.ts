@@ -1,6 +1,6 @@
 import { writeModelReport } from '../../report/report';
 import { checkOutputPaths } from '../../util/output-paths';
-import { CACHE_OPTIONS, RUNTIME_OPTIONS, RUNTIME_USAGE, cacheChoice, parse, runtimeChoice, usageError, wholeNumber, type Command } from '../args';
+import { CACHE_OPTIONS, RUNTIME_OPTIONS, RUNTIME_USAGE, SCORING_USAGE, cacheChoice, parse, runtimeChoice, usageError, wholeNumber, type Command } from '../args';
 import { printOut, printWarnings } from '../output';
 import { ProgressLine, bar } from '../progress';
 
@@ -13,9 +13,7 @@ the model's own test scores are shown.
 
   --out FILE.html      where to write the report (required)
   --split all|test     with a labelled folder: all its images (default), or only the model's test images
-  --tta N              flips/turns averaged per image: 1, 2, 4 or 8 (default: the model's)
-  --cache-dir DIR      reuse and keep decoded images here (default ~/.cache/wbc-classifier)
-  --no-cache           decode every image afresh
+${SCORING_USAGE}
 ${RUNTIME_USAGE}`;
 
 export const reportCommand: Command = {
