@@ -33,13 +33,15 @@ const { values } = parseArgs({
     width: { type: 'string', default: '16' },
     size: { type: 'string', default: '64' },
     tta: { type: 'string', default: '8' },
-    classes: { type: 'string', default: 'bands,metamyelocytes,myelocytes,neutrophils,eosinophils,lymphocytes' },
+    classes: { type: 'string', default: 'bands,metamyelocytes,myelocytes,neutrophils,eosinophils,lymphocytes,basophils,blasts,monocytes' },
+    threads: { type: 'string' },
     'cost-only': { type: 'boolean', default: false },
   },
 });
 const DATA = values.data!;
 const MAX_PER_CLASS = Number(values['max-per-class']);
 const RATE = 0.05;
+const THREADS = values.threads === undefined ? undefined : Number(values.threads);
 const CACHE = path.join(os.homedir(), '.cache', 'wbc-classifier');
 
 type Scores = Record<string, { validation: Float32Array; test: Float32Array; unseen: Float32Array }>;
@@ -62,17 +64,33 @@ function percentFlagged(scores: Float32Array, threshold: number): number {
   return scores.filter((s) => s > threshold).length / scores.length;
 }
 
+/** Each score standardised by its in-scope validation mean and deviation, then averaged. */
+function combined(...parts: Scores[string][]): Scores[string] {
+  const standardise = (part: Scores[string]) => {
+    const mean = part.validation.reduce((sum, x) => sum + x, 0) / part.validation.length;
+    const sd = Math.sqrt(part.validation.reduce((sum, x) => sum + (x - mean) ** 2, 0) / part.validation.length) || 1;
+    return (values: Float32Array) => values.map((x) => (x - mean) / sd);
+  };
+  const scalers = parts.map(standardise);
+  const mix = (name: 'validation' | 'test' | 'unseen') => {
+    const sum = new Float32Array(parts[0][name].length);
+    parts.forEach((part, i) => scalers[i](part[name]).forEach((z, j) => { sum[j] += z / parts.length; }));
+    return sum;
+  };
+  return { validation: mix('validation'), test: mix('test'), unseen: mix('unseen') };
+}
+
 async function leaveOut(leftOut: string) {
   const data = folderWithout(leftOut);
   const out = fs.mkdtempSync(path.join(os.tmpdir(), `wbc-loco-model-${leftOut}-`));
   const started = Date.now();
   const { info: trained } = await train(data, {
     out, force: true, maxPerClass: MAX_PER_CLASS, epochs: Number(values.epochs), width: Number(values.width),
-    inputSize: Number(values.size), testTimeViews: Number(values.tta), cacheDir: CACHE,
+    inputSize: Number(values.size), testTimeViews: Number(values.tta), cacheDir: CACHE, threads: THREADS,
     onEvent: (event) => { if (event.type === 'epoch') process.stderr.write(`${leftOut}: epoch ${event.record.epoch} ${event.record.seconds.toFixed(0)} s, validation ${(event.record.validationAccuracy * 100).toFixed(1)}%\n`); },
   });
   const trainSeconds = (Date.now() - started) / 1000;
-  const { info, engine, outOfScopeBytes } = loadModel(out, setUpRuntime({}));
+  const { info, engine, outOfScopeBytes } = loadModel(out, setUpRuntime({ threads: THREADS }));
   const classes = info.classes.length;
   const size = engine.featureSize();
   const views = info.testTimeViews;
@@ -103,6 +121,7 @@ async function leaveOut(leftOut: string) {
   for (const [name, scorer] of Object.entries(scorers)) scores[name] = each((s) => scorer.score(s.features));
   scores['energy'] = each((s) => energyScores(averageLogits(s.logitsPerView), classes));
   scores['max-softmax'] = each((s) => maxSoftmaxScores(softmaxRows(averageLogits(s.logitsPerView), classes, temperature), classes));
+  scores['k-NN + energy'] = combined(scores['k-NN (k=10)'], scores['energy']);
 
   const detection = Object.fromEntries(Object.entries(scores).map(([name, s]) => {
     const threshold = thresholdForRate(s.validation, RATE);
