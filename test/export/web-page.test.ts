@@ -6,8 +6,9 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { chromium } from 'playwright-core';
 import { parseCsv } from '../../src/classify/csv';
+import { loadImages } from '../../src/data/load-images';
 import { ROOT, wbc } from '../helpers/cli';
-import { makeTempDir } from '../helpers/images';
+import { makeTempDir, pixelDifferences } from '../helpers/images';
 
 const DATA = process.env.WBC_DATA ?? path.resolve(ROOT, '..', 'shared', 'data');
 const LABELLED = path.join(DATA, 'wbc');
@@ -82,6 +83,24 @@ test('the exported page classifies 50 real images in Chromium like wbc classify,
     assert.equal(shown.rows.length, IMAGES);
     assert.equal(await tab.locator('#results tr').count(), IMAGES);
 
+    // The page's stored squares, made by Chromium's decoder and the page's resize, against the CLI's (native decoder).
+    const storedSize = (JSON.parse(fs.readFileSync(path.join(page, 'facts.json'), 'utf8')) as { storedSize: number }).storedSize;
+    const encoded = files.map((file) => fs.readFileSync(file).toString('base64'));
+    // A string, not a function: TypeScript would compile a function's import() into require().
+    const pagePixels = (await tab.evaluate(`(async () => {
+      const { storedPixels } = await import('${server.origin}/js/page/decode.js');
+      const squares = [];
+      for (const image of ${JSON.stringify(encoded)}) {
+        squares.push(Array.from(await storedPixels(new Blob([Uint8Array.from(atob(image), (c) => c.charCodeAt(0))]), ${storedSize})));
+      }
+      return squares;
+    })()`)) as number[][];
+    const cliPixels = await loadImages(files, storedSize);
+    assert.equal(cliPixels.skipped.length, 0);
+    const pixels = pixelDifferences(Uint8Array.from(pagePixels.flat()), cliPixels.pixels);
+    console.log(`# page pixels in Chromium vs the CLI's at ${storedSize} px: mean |difference| ${pixels.mean.toFixed(3)} of 255, 99th percentile ${pixels.p99}, largest ${pixels.max}`);
+    assert.ok(pixels.mean < 0.5 && pixels.p99 <= 2, JSON.stringify(pixels));
+
     const byFile = new Map(cli.slice(1).map((row) => [row[0], row]));
     let agree = 0;
     let worst = 0;
@@ -89,18 +108,18 @@ test('the exported page classifies 50 real images in Chromium like wbc classify,
     for (const row of shown.rows) {
       const expected = byFile.get(row.file);
       assert.ok(expected, row.file);
+      const margin = Number(expected[2]) - Number(expected[4]);
       if (expected[1] === row.prediction) agree += 1;
-      else widestDisagreement = Math.max(widestDisagreement, Number(expected[2]) - Number(expected[cli[0].indexOf(row.prediction)]));
-      if (expected[1] !== row.prediction) console.log(`# differs: ${row.file} cli ${expected[1]} ${expected[2]} (second ${expected[3]} ${expected[4]}), page ${row.prediction} ${row.confidence.toFixed(4)}`);
+      else {
+        widestDisagreement = Math.max(widestDisagreement, margin);
+        console.log(`# differs: ${row.file} cli ${expected[1]} ${expected[2]} (second ${expected[3]} ${expected[4]}, margin ${margin.toFixed(4)}), page ${row.prediction} ${row.confidence.toFixed(4)}`);
+      }
       worst = Math.max(worst, Math.abs(Number(expected[2]) - row.confidence));
     }
     console.log(`# browser: top-1 agreement with wbc classify ${agree}/${IMAGES}, largest confidence difference ${worst.toFixed(4)}, ${(IMAGES / shown.seconds).toFixed(1)} images/s in Chromium (WebAssembly, 1 thread, decode included)`);
-    // Issue 13 asks for 98%; with this quick, unsure model (top probabilities of 0.2-0.5) the page's slightly
-    // different pixels (the browser's JPEG decoder, crop before resize) change some answers: 46-48/50 measured, the
-    // others at CLI margins up to 0.26 (one image, LY_722583.jpg, not explained yet). The bound checks that
-    // the page runs the same model, not a different one.
-    assert.ok(agree / IMAGES >= 0.9, `top-1 agreement ${agree}/${IMAGES}`);
-    console.log(`# widest CLI margin among disagreements: ${widestDisagreement.toFixed(4)}`);
+    console.log(`# widest CLI margin (top minus second probability) among disagreements: ${widestDisagreement.toFixed(4)}`);
+    // Issue 13's figure. The pixels differ only where the page box-averages what libjpeg scales in its DCT.
+    assert.ok(agree / IMAGES >= 0.98, `top-1 agreement ${agree}/${IMAGES}`);
 
     // The CSV download has the CLI's columns.
     const [download] = await Promise.all([tab.waitForEvent('download'), tab.click('#download')]);
