@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { chromium } from 'playwright-core';
 import { parseCsv } from '../../src/classify/csv';
 import { loadImages } from '../../src/data/load-images';
+import { servePage } from '../../src/export/serve-page';
 import { ROOT, wbc } from '../helpers/cli';
 import { makeTempDir, pixelDifferences } from '../helpers/images';
 
@@ -15,33 +14,9 @@ const LABELLED = path.join(DATA, 'wbc');
 const CHROMIUM = '/usr/bin/chromium';
 const IMAGES = 50;
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html', '.css': 'text/css', '.js': 'text/javascript', '.mjs': 'text/javascript',
-  '.json': 'application/json', '.wasm': 'application/wasm', '.onnx': 'application/octet-stream',
-};
-
-/** A plain static file server on 127.0.0.1 that also sends the page's CSP as a header (which binds its worker). */
-async function serve(folder: string, csp: string): Promise<{ origin: string; served: string[]; close: () => Promise<void> }> {
-  const served: string[] = [];
-  const server = http.createServer((request, response) => {
-    const url = new URL(request.url ?? '/', 'http://localhost');
-    served.push(url.pathname);
-    const file = path.join(folder, decodeURIComponent(url.pathname === '/' ? '/index.html' : url.pathname));
-    if (!file.startsWith(folder) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
-      response.writeHead(404).end();
-      return;
-    }
-    response.writeHead(200, { 'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'Content-Security-Policy': csp });
-    fs.createReadStream(file).pipe(response);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { origin: `http://127.0.0.1:${port}`, served, close: () => new Promise((resolve) => server.close(() => resolve())) };
-}
-
 const missing = !fs.existsSync(CHROMIUM) ? `no browser at ${CHROMIUM} (apt-get install -y chromium)` : !fs.existsSync(LABELLED) ? `no data at ${LABELLED}` : false;
 
-test('the exported page classifies 50 real images in Chromium like wbc classify, and nothing leaves its origin', { skip: missing }, async () => {
+test('the exported page, served by wbc export --serve, classifies 50 real images in Chromium like wbc classify, and nothing leaves its origin', { skip: missing }, async () => {
   const work = makeTempDir();
   const modelDir = path.join(work, 'model');
   const trained = wbc(['train', LABELLED, '--out', modelDir, '--max-per-class', '100', '--epochs', '15', '--width', '8', '--size', '48', '--tta', '8', '--threads', '1']);
@@ -65,7 +40,9 @@ test('the exported page classifies 50 real images in Chromium like wbc classify,
   const html = fs.readFileSync(path.join(page, 'index.html'), 'utf8');
   const csp = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)?.[1] ?? '';
   assert.match(csp, /connect-src 'self'/);
-  const server = await serve(fs.realpathSync(page), csp);
+  // wbc export --serve's server, which also sends the CSP as a header (a meta policy does not bind the worker).
+  const server = await servePage(page, { port: 0 });
+  const origin = server.url.replace(/\/$/, '');
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   try {
     const context = await browser.newContext({ acceptDownloads: true });
@@ -74,7 +51,7 @@ test('the exported page classifies 50 real images in Chromium like wbc classify,
     const tab = await context.newPage();
     const errors: string[] = [];
     tab.on('pageerror', (error) => errors.push(String(error)));
-    await tab.goto(`${server.origin}/`);
+    await tab.goto(`${origin}/`);
     await tab.waitForSelector('body[data-state="ready"]', { timeout: 60_000 });
     await tab.setInputFiles('#pick', files);
     await tab.waitForSelector('body[data-state="done"]', { timeout: 5 * 60_000 });
@@ -88,7 +65,7 @@ test('the exported page classifies 50 real images in Chromium like wbc classify,
     const encoded = files.map((file) => fs.readFileSync(file).toString('base64'));
     // A string, not a function: TypeScript would compile a function's import() into require().
     const pagePixels = (await tab.evaluate(`(async () => {
-      const { storedPixels } = await import('${server.origin}/js/page/decode.js');
+      const { storedPixels } = await import('${origin}/js/page/decode.js');
       const squares = [];
       for (const image of ${JSON.stringify(encoded)}) {
         squares.push(Array.from(await storedPixels(new Blob([Uint8Array.from(atob(image), (c) => c.charCodeAt(0))]), ${storedSize})));
@@ -128,9 +105,9 @@ test('the exported page classifies 50 real images in Chromium like wbc classify,
     assert.equal(downloaded.length, IMAGES + 1);
 
     // Every request stayed on the page's origin (blob: URLs are the page's own memory).
-    const away = requests.filter((url) => !url.startsWith(`${server.origin}/`) && !url.startsWith('blob:') && !url.startsWith('data:'));
+    const away = requests.filter((url) => !url.startsWith(`${origin}/`) && !url.startsWith('blob:') && !url.startsWith('data:'));
     assert.deepEqual(away, []);
-    assert.ok(server.served.includes('/model.onnx') && server.served.includes('/ort/ort-wasm-simd-threaded.wasm'), server.served.join(' '));
+    for (const file of ['/model.onnx', '/ort/ort-wasm-simd-threaded.wasm']) assert.ok(requests.includes(`${origin}${file}`), requests.join(' '));
   } finally {
     await browser.close();
     await server.close();
