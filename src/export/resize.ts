@@ -169,7 +169,10 @@ export function vipsReduce(image: RgbImage, shrink: number): RgbImage {
   return current;
 }
 
-/** A plain separable Lanczos-3 enlargement, for pictures smaller than the square (rare; sharp's differs slightly). */
+/**
+ * A plain separable Lanczos-3 enlargement, for pictures smaller than the square (none in the pool): libvips
+ * enlarges differently, and these pixels differ from sharp's by 3-5 levels on average.
+ */
 function enlarge(image: RgbImage, shrink: number): RgbImage {
   const axis = (inLength: number, outLength: number) => {
     const first = new Int32Array(outLength);

@@ -18,10 +18,13 @@ async function fullDecode(file: string): Promise<{ data: Buffer; width: number; 
 }
 
 test('a flat colour stays flat, and RGBA input drops its alpha', () => {
-  const rgba = new Uint8Array(50 * 70 * 4).map((_, i) => [10, 200, 90, 0][i % 4]);
-  const out = storedSquare(rgba, 50, 70, 4, 7, false);
-  assert.equal(out.length, 7 * 7 * 3);
-  assert.ok(out.every((v, i) => v === [10, 200, 90][i % 3]));
+  // Shrunk, and enlarged (a picture smaller than the square).
+  for (const [width, height, size] of [[50, 70, 7], [20, 30, 48]]) {
+    const rgba = new Uint8Array(width * height * 4).map((_, i) => [10, 200, 90, 0][i % 4]);
+    const out = storedSquare(rgba, width, height, 4, size, false);
+    assert.equal(out.length, size * size * 3);
+    assert.ok(out.every((v, i) => v === [10, 200, 90][i % 3]), `${width}×${height} to ${size}`);
+  }
 });
 
 test('a sharp edge keeps its place: the left half dark, the right half light', () => {
