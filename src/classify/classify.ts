@@ -62,7 +62,7 @@ function defaultEngine(runtime: { device: 'cpu' | 'cuda'; bfloat16: boolean }): 
 
 async function openPredictor(model: LoadedModel, engine: EngineChoice, threads: number): Promise<Predictor> {
   if (engine === 'libtorch') return libtorchPredictor(model.engine);
-  // Loaded only when asked for: ONNX Runtime adds start-up time the default path does not need.
+  // Loaded only when used: runs on LibTorch alone (CUDA, bf16, --engine libtorch) skip ONNX Runtime's start-up.
   const { onnxPredictor } = await import('../export/onnx-predictor');
   return onnxPredictor(model, threads);
 }
