@@ -11,6 +11,8 @@ export type { EngineChoice } from './model/predictor';
 export { exportOnnx, type OnnxExportResult } from './export/onnx-export';
 export { metadataToFacts, type ExportedModelFacts } from './export/metadata';
 export { readModelHeader } from './export/onnx-proto';
+export { exportWeb, type WebExportResult } from './export/web-export';
+export { servePage, type PageServer } from './export/serve-page';
 export { scanImageFolder, scanImages, listImages, type ImageFolder, type UnlabelledFolder } from './data/image-folder';
 export { stableSplit, SPLIT_METHOD, type SplitSettings, type Sides } from './data/split';
 export { splitFolder, writeSplitFolders, type SplitFolderOptions } from './data/split-folders';

@@ -19,7 +19,7 @@ export interface ClassifyOptions {
   alwaysReview?: string[];
   device?: DeviceChoice;
   threads?: number;
-  /** The runtime that runs the network (default libtorch); onnx runs the same weights in ONNX Runtime on the CPU. */
+  /** The runtime that runs the network: onnx (ONNX Runtime, CPU) by default on a CPU without bf16, else libtorch. */
   engine?: EngineChoice;
   /** Cache decoded pixels here; off by default, since unlabelled images are usually classified once. */
   cacheDir?: string;
@@ -30,6 +30,8 @@ export interface ClassifyOptions {
 
 export interface ClassifyResult {
   classes: string[];
+  /** The runtime that ran the network. */
+  engine: EngineChoice;
   predictions: Prediction[];
   differential: Differential;
   reviewThreshold: number;
@@ -53,9 +55,14 @@ function checkClassifyOptions(options: ClassifyOptions): void {
   checkRuntimeOptions(options);
 }
 
+/** ONNX Runtime where it was measured faster (fp32 on the CPU, bench/RESULTS.md); LibTorch on CUDA or with bf16. */
+function defaultEngine(runtime: { device: 'cpu' | 'cuda'; bfloat16: boolean }): EngineChoice {
+  return runtime.device === 'cpu' && !runtime.bfloat16 ? 'onnx' : 'libtorch';
+}
+
 async function openPredictor(model: LoadedModel, engine: EngineChoice, threads: number): Promise<Predictor> {
   if (engine === 'libtorch') return libtorchPredictor(model.engine);
-  // Loaded only when asked for: ONNX Runtime adds start-up time the default path does not need.
+  // Loaded only when used: runs on LibTorch alone (CUDA, bf16, --engine libtorch) skip ONNX Runtime's start-up.
   const { onnxPredictor } = await import('../export/onnx-predictor');
   return onnxPredictor(model, threads);
 }
@@ -77,7 +84,8 @@ export async function classify(modelDir: string, imageDir: string, options: Clas
 
   const predictions: Prediction[] = [];
   const skipped: ClassifyResult['skipped'] = [];
-  const predictor = await openPredictor(model, options.engine ?? 'libtorch', runtime.threads);
+  const engine = options.engine ?? defaultEngine(runtime);
+  const predictor = await openPredictor(model, engine, runtime.threads);
   try {
     for (let start = 0; start < files.length; start += chunkSize) {
       const chunk = files.slice(start, start + chunkSize);
@@ -99,7 +107,7 @@ export async function classify(modelDir: string, imageDir: string, options: Clas
   warnings.push(...runtime.warnings);
   if (cache?.warning) warnings.push(cache.warning);
   return {
-    classes: info.classes, predictions, differential: differentialCount(predictions, info.classes),
+    classes: info.classes, engine, predictions, differential: differentialCount(predictions, info.classes),
     reviewThreshold: trust.reviewThreshold, temperature: trust.temperature, calibrationNote: trust.note, skipped, warnings,
   };
 }

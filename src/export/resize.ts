@@ -1,11 +1,23 @@
 /**
- * A Lanczos-3 resize of a square RGBA or RGB image to `size`×`size` RGB, for the web page: browsers'
- * canvas scaling (mipmaps, then bilinear or bicubic) blurs differently from the CLI's sharp/libvips
- * lanczos3 and flipped a near-tie prediction in 7 of 50 images for a weak model. This is the same
- * kernel, widened by the shrink factor, applied separably; it still differs from libvips in that libvips
- * first shrinks JPEGs while decoding them and box-averages large factors before its kernel, so the pixels
- * are close, not equal (test/export/resize.test.ts measures how close). No imports: the page compiles it too.
+ * The CLI's stored square (src/data/decode.ts: sharp's `resize(size, size, { fit: 'cover', kernel: 'lanczos3' })`,
+ * reproduced natively in src/native/addon/jpeg-decode.cc and reduce.cc) from a browser's full-size decode, for
+ * the web page. The steps are the CLI's: a JPEG is shrunk on load by 2, 4 or 8 (libjpeg scales its DCT; here a
+ * box average of the full decode stands in for it, the one step that is not exact), then libvips' reduce with
+ * the same integer box shrink, Lanczos-3 phase tables, fixed-point rounding and order (vertical first), then the
+ * centre square is cut out. test/export/resize.test.ts measures how close the pixels come.
+ * No imports: the page compiles this file too.
  */
+
+/** Interleaved RGB bytes, row after row. */
+export interface RgbImage {
+  width: number;
+  height: number;
+  pixels: Uint8Array;
+}
+
+const PHASES = 64; // libvips' VIPS_TRANSFORM_SCALE: sub-pixel positions of the kernel
+const WEIGHT_SHIFT = 12; // libvips' VIPS_INTERPOLATE_SHIFT: fixed-point weights
+const GAP = 2; // vips_resize's default: box-shrink only what leaves at least ×2 for Lanczos
 
 function lanczos3(x: number): number {
   if (x === 0) return 1;
@@ -14,65 +26,208 @@ function lanczos3(x: number): number {
   return (3 * Math.sin(px) * Math.sin(px / 3)) / (px * px);
 }
 
-/** For each output index, the first source index and the normalised weights of the taps from there. */
-function taps(sourceSize: number, size: number): { first: Int32Array; count: number; weights: Float32Array } {
-  const scale = sourceSize / size;
-  const stretch = Math.max(1, scale);
-  const count = Math.ceil(3 * stretch) * 2 + 1;
-  const first = new Int32Array(size);
-  const weights = new Float32Array(size * count);
-  for (let i = 0; i < size; i += 1) {
-    const centre = (i + 0.5) * scale - 0.5;
-    const start = Math.floor(centre - 3 * stretch);
-    first[i] = start;
-    let total = 0;
-    for (let k = 0; k < count; k += 1) {
-      const w = lanczos3((start + k - centre) / stretch);
-      weights[i * count + k] = w;
-      total += w;
-    }
-    for (let k = 0; k < count; k += 1) weights[i * count + k] /= total;
-  }
-  return { first, count, weights };
+/** C's rint in the default rounding mode: halves go to the even neighbour. */
+function roundHalfEven(x: number): number {
+  const floor = Math.floor(x);
+  const fraction = x - floor;
+  return fraction > 0.5 || (fraction === 0.5 && floor % 2 !== 0) ? floor + 1 : floor;
 }
 
 /**
- * Resizes the `side`×`side` image in `pixels` (`channels` 3 or 4 bytes a pixel, the alpha ignored) to
- * `size`×`size` RGB bytes. Edge pixels repeat past the border.
+ * sharp's shrink-on-load for a JPEG whose shorter side is `shorter` (fastShrinkOnLoad): 8, 4 or 2 when the whole
+ * shrink is at least that, one step less when its integer part equals the factor. Other formats load at full size.
  */
-export function resizeLanczos3(pixels: Uint8Array | Uint8ClampedArray, side: number, channels: number, size: number): Uint8Array {
-  const { first, count, weights } = taps(side, size);
-  const clampIndex = (i: number): number => (i < 0 ? 0 : i >= side ? side - 1 : i);
-  // Horizontal pass: side rows × size columns × 3, in floats.
-  const rows = new Float32Array(side * size * 3);
-  for (let y = 0; y < side; y += 1) {
-    for (let x = 0; x < size; x += 1) {
-      let r = 0;
-      let g = 0;
-      let b = 0;
-      for (let k = 0; k < count; k += 1) {
-        const w = weights[x * count + k];
-        const at = (y * side + clampIndex(first[x] + k)) * channels;
-        r += w * pixels[at];
-        g += w * pixels[at + 1];
-        b += w * pixels[at + 2];
+export function jpegLoadShrink(shorter: number, storedSize: number): number {
+  const shrink = shorter / storedSize;
+  let factor = shrink >= 8 ? 8 : shrink >= 4 ? 4 : shrink >= 2 ? 2 : 1;
+  if (factor > 1 && Math.trunc(shrink) === factor) factor /= 2;
+  return factor;
+}
+
+/**
+ * The first three channels of `pixels` (`channels` bytes a pixel) averaged over `factor`×`factor` blocks, rounded:
+ * floor(width / factor) × floor(height / factor), the top-left part libvips keeps of libjpeg's scaled decode.
+ */
+export function boxShrink(pixels: Uint8Array | Uint8ClampedArray, width: number, height: number, channels: number, factor: number): RgbImage {
+  const outWidth = Math.floor(width / factor);
+  const outHeight = Math.floor(height / factor);
+  const out = new Uint8Array(outWidth * outHeight * 3);
+  const area = factor * factor;
+  for (let y = 0; y < outHeight; y += 1) {
+    for (let x = 0; x < outWidth; x += 1) {
+      for (let c = 0; c < 3; c += 1) {
+        let sum = 0;
+        for (let dy = 0; dy < factor; dy += 1) {
+          let at = ((y * factor + dy) * width + x * factor) * channels + c;
+          for (let dx = 0; dx < factor; dx += 1, at += channels) sum += pixels[at];
+        }
+        out[(y * outWidth + x) * 3 + c] = Math.round(sum / area);
       }
-      const out = (y * size + x) * 3;
-      rows[out] = r;
-      rows[out + 1] = g;
-      rows[out + 2] = b;
     }
   }
-  // Vertical pass to bytes.
-  const result = new Uint8Array(size * size * 3);
-  for (let y = 0; y < size; y += 1) {
-    for (let x = 0; x < size; x += 1) {
+  return { width: outWidth, height: outHeight, pixels: out };
+}
+
+/** For each output position along one axis, the input positions of its taps and their whole-number weights. */
+interface AxisTaps {
+  outLength: number;
+  points: number;
+  index: Int32Array;
+  weight: Int32Array;
+  /** The sum is divided by `points` as vips_shrinkv does, not shifted by 12 bits. */
+  box: boolean;
+}
+
+function boxTaps(inLength: number, factor: number): AxisTaps {
+  const outLength = Math.ceil(inLength / factor); // libvips shrinks with "ceil" inside reduce
+  const index = new Int32Array(outLength * factor);
+  for (let o = 0; o < outLength; o += 1) {
+    for (let i = 0; i < factor; i += 1) index[o * factor + i] = Math.min(o * factor + i, inLength - 1);
+  }
+  return { outLength, points: factor, index, weight: new Int32Array(index.length).fill(1), box: true };
+}
+
+function lanczosTaps(inLength: number, outLength: number, shrink: number, extraPixels: number): AxisTaps {
+  const points = 2 * roundHalfEven(3 * shrink) + 1;
+  // One normalised, fixed-point kernel per 1/64-pixel phase (vips_reduce_make_mask), truncated as C++ casts.
+  const table = new Int32Array((PHASES + 1) * points);
+  const kernel = new Float64Array(points);
+  for (let phase = 0; phase <= PHASES; phase += 1) {
+    const half = phase / PHASES + points / 2 - 1;
+    let sum = 0;
+    for (let i = 0; i < points; i += 1) sum += kernel[i] = lanczos3((i - half) / shrink);
+    for (let i = 0; i < points; i += 1) table[phase * points + i] = Math.trunc((kernel[i] / sum) * (1 << WEIGHT_SHIFT));
+  }
+  // Centre convention with the rounding slack split evenly between both ends (vips_reducev_build).
+  const offset = (1 + extraPixels) / 2 - 1;
+  const pad = Math.ceil(points / 2) - 1;
+  const index = new Int32Array(outLength * points);
+  const weight = new Int32Array(outLength * points);
+  for (let o = 0; o < outLength; o += 1) {
+    const position = (o + 0.5) * shrink - 0.5 - offset;
+    const first = Math.trunc(position);
+    const phase = ((Math.trunc(position * PHASES * 2) & (PHASES * 2 - 1)) + 1) >> 1;
+    for (let i = 0; i < points; i += 1) {
+      index[o * points + i] = Math.min(Math.max(first + i - pad, 0), inLength - 1);
+      weight[o * points + i] = table[phase * points + i];
+    }
+  }
+  return { outLength, points, index, weight, box: false };
+}
+
+/** The stages of one axis reduced by `shrink`: a box shrink first when the factor leaves more than the gap, then Lanczos-3. */
+function planAxis(inLength: number, shrink: number): AxisTaps[] {
+  const stages: AxisTaps[] = [];
+  const outLength = Math.floor(inLength / shrink + 0.5);
+  let extraPixels = outLength * shrink - inLength;
+  let residual = shrink;
+  const boxFactor = Math.max(1, Math.floor(inLength / outLength / GAP));
+  let length = inLength;
+  if (boxFactor > 1) {
+    stages.push(boxTaps(inLength, boxFactor));
+    length = stages[0].outLength;
+    extraPixels /= boxFactor;
+    residual /= boxFactor;
+  }
+  if (residual !== 1) stages.push(lanczosTaps(length, outLength, residual, extraPixels));
+  return stages;
+}
+
+/** One stage along the rows (vertical) or the columns (horizontal), with libvips' integer rounding. */
+function reduceAxis(image: RgbImage, taps: AxisTaps, vertical: boolean): RgbImage {
+  const width = vertical ? image.width : taps.outLength;
+  const height = vertical ? taps.outLength : image.height;
+  const out = new Uint8Array(width * height * 3);
+  const { points, index, weight } = taps;
+  const boxMultiplier = Math.floor(2 ** 32 / (256 * points));
+  const source = image.pixels;
+  for (let y = 0; y < height; y += 1) {
+    for (let x = 0; x < width; x += 1) {
+      const o = vertical ? y : x;
+      for (let c = 0; c < 3; c += 1) {
+        let sum = 0;
+        for (let i = 0; i < points; i += 1) {
+          const at = vertical ? (index[o * points + i] * image.width + x) * 3 : (y * image.width + index[o * points + i]) * 3;
+          sum += weight[o * points + i] * source[at + c];
+        }
+        // vips_shrinkv's rounded division by a multiplication; reduce's rounded 12-bit shift.
+        const value = taps.box ? Math.floor(((sum + (points >> 1)) * boxMultiplier) / 2 ** 24) : (sum + (1 << (WEIGHT_SHIFT - 1))) >> WEIGHT_SHIFT;
+        out[(y * width + x) * 3 + c] = value < 0 ? 0 : value > 255 ? 255 : value;
+      }
+    }
+  }
+  return { width, height, pixels: out };
+}
+
+/** vips_resize by 1/shrink on both axes (shrink ≥ 1): round(width / shrink) × round(height / shrink). */
+export function vipsReduce(image: RgbImage, shrink: number): RgbImage {
+  const factor = 1 / (1 / shrink); // sharp passes 1/shrink to vips_resize, which passes 1/scale on
+  if (!(factor > 1)) return image;
+  let current = image;
+  for (const taps of planAxis(image.height, factor)) current = reduceAxis(current, taps, true);
+  for (const taps of planAxis(image.width, factor)) current = reduceAxis(current, taps, false);
+  return current;
+}
+
+/**
+ * A plain separable Lanczos-3 enlargement, for pictures smaller than the square (none in the pool): libvips
+ * enlarges differently, and these pixels differ from sharp's by 3-5 levels on average.
+ */
+function enlarge(image: RgbImage, shrink: number): RgbImage {
+  const axis = (inLength: number, outLength: number) => {
+    const first = new Int32Array(outLength);
+    const weights = new Float64Array(outLength * 7);
+    for (let o = 0; o < outLength; o += 1) {
+      const centre = (o + 0.5) * (inLength / outLength) - 0.5;
+      first[o] = Math.floor(centre) - 3;
+      let total = 0;
+      for (let k = 0; k < 7; k += 1) total += weights[o * 7 + k] = lanczos3(first[o] + k - centre);
+      for (let k = 0; k < 7; k += 1) weights[o * 7 + k] /= total;
+    }
+    return { first, weights };
+  };
+  const width = Math.max(1, Math.round(image.width / shrink));
+  const height = Math.max(1, Math.round(image.height / shrink));
+  const across = axis(image.width, width);
+  const down = axis(image.height, height);
+  const clamp = (i: number, n: number) => (i < 0 ? 0 : i >= n ? n - 1 : i);
+  const rows = new Float64Array(image.height * width * 3);
+  for (let y = 0; y < image.height; y += 1) {
+    for (let x = 0; x < width; x += 1) {
+      for (let k = 0; k < 7; k += 1) {
+        const w = across.weights[x * 7 + k];
+        const at = (y * image.width + clamp(across.first[x] + k, image.width)) * 3;
+        for (let c = 0; c < 3; c += 1) rows[(y * width + x) * 3 + c] += w * image.pixels[at + c];
+      }
+    }
+  }
+  const out = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y += 1) {
+    for (let x = 0; x < width; x += 1) {
       for (let c = 0; c < 3; c += 1) {
         let v = 0;
-        for (let k = 0; k < count; k += 1) v += weights[y * count + k] * rows[(clampIndex(first[y] + k) * size + x) * 3 + c];
-        result[(y * size + x) * 3 + c] = v < 0 ? 0 : v > 255 ? 255 : Math.round(v);
+        for (let k = 0; k < 7; k += 1) v += down.weights[y * 7 + k] * rows[(clamp(down.first[y] + k, image.height) * width + x) * 3 + c];
+        out[(y * width + x) * 3 + c] = v < 0 ? 0 : v > 255 ? 255 : Math.round(v);
       }
     }
   }
-  return result;
+  return { width, height, pixels: out };
+}
+
+/**
+ * The `size`×`size` RGB square the CLI stores for a decoded picture (`channels` 3 or 4 bytes a pixel, any alpha
+ * already flattened): shrunk on load when it is a JPEG, reduced so that its shorter side is `size`, then the
+ * centre cut out as sharp does, (excess + 1) / 2 from the top left.
+ */
+export function storedSquare(pixels: Uint8Array | Uint8ClampedArray, width: number, height: number, channels: number, size: number, jpeg: boolean): Uint8Array {
+  const load = jpeg ? jpegLoadShrink(Math.min(width, height), size) : 1;
+  const loaded = boxShrink(pixels, width, height, channels, load);
+  const shrink = Math.min(loaded.width, loaded.height) / size;
+  const resized = shrink >= 1 ? vipsReduce(loaded, shrink) : enlarge(loaded, shrink);
+  if (resized.width < size || resized.height < size) throw new Error(`the picture resized to ${resized.width}×${resized.height}, below ${size}×${size}`);
+  const left = (resized.width - size + 1) >> 1;
+  const top = (resized.height - size + 1) >> 1;
+  const out = new Uint8Array(size * size * 3);
+  for (let y = 0; y < size; y += 1) out.set(resized.pixels.subarray(((top + y) * resized.width + left) * 3, ((top + y) * resized.width + left + size) * 3), y * size * 3);
+  return out;
 }

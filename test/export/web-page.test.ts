@@ -1,46 +1,22 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { chromium } from 'playwright-core';
 import { parseCsv } from '../../src/classify/csv';
+import { loadImages } from '../../src/data/load-images';
+import { servePage } from '../../src/export/serve-page';
 import { ROOT, wbc } from '../helpers/cli';
-import { makeTempDir } from '../helpers/images';
+import { makeTempDir, pixelDifferences } from '../helpers/images';
 
 const DATA = process.env.WBC_DATA ?? path.resolve(ROOT, '..', 'shared', 'data');
 const LABELLED = path.join(DATA, 'wbc');
 const CHROMIUM = '/usr/bin/chromium';
 const IMAGES = 50;
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html', '.css': 'text/css', '.js': 'text/javascript', '.mjs': 'text/javascript',
-  '.json': 'application/json', '.wasm': 'application/wasm', '.onnx': 'application/octet-stream',
-};
-
-/** A plain static file server on 127.0.0.1 that also sends the page's CSP as a header (which binds its worker). */
-async function serve(folder: string, csp: string): Promise<{ origin: string; served: string[]; close: () => Promise<void> }> {
-  const served: string[] = [];
-  const server = http.createServer((request, response) => {
-    const url = new URL(request.url ?? '/', 'http://localhost');
-    served.push(url.pathname);
-    const file = path.join(folder, decodeURIComponent(url.pathname === '/' ? '/index.html' : url.pathname));
-    if (!file.startsWith(folder) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
-      response.writeHead(404).end();
-      return;
-    }
-    response.writeHead(200, { 'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'Content-Security-Policy': csp });
-    fs.createReadStream(file).pipe(response);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { origin: `http://127.0.0.1:${port}`, served, close: () => new Promise((resolve) => server.close(() => resolve())) };
-}
-
 const missing = !fs.existsSync(CHROMIUM) ? `no browser at ${CHROMIUM} (apt-get install -y chromium)` : !fs.existsSync(LABELLED) ? `no data at ${LABELLED}` : false;
 
-test('the exported page classifies 50 real images in Chromium like wbc classify, and nothing leaves its origin', { skip: missing }, async () => {
+test('the exported page, served by wbc export --serve, classifies 50 real images in Chromium like wbc classify, and nothing leaves its origin', { skip: missing }, async () => {
   const work = makeTempDir();
   const modelDir = path.join(work, 'model');
   const trained = wbc(['train', LABELLED, '--out', modelDir, '--max-per-class', '100', '--epochs', '15', '--width', '8', '--size', '48', '--tta', '8', '--threads', '1']);
@@ -64,7 +40,9 @@ test('the exported page classifies 50 real images in Chromium like wbc classify,
   const html = fs.readFileSync(path.join(page, 'index.html'), 'utf8');
   const csp = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)?.[1] ?? '';
   assert.match(csp, /connect-src 'self'/);
-  const server = await serve(fs.realpathSync(page), csp);
+  // wbc export --serve's server, which also sends the CSP as a header (a meta policy does not bind the worker).
+  const server = await servePage(page, { port: 0 });
+  const origin = server.url.replace(/\/$/, '');
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   try {
     const context = await browser.newContext({ acceptDownloads: true });
@@ -73,7 +51,7 @@ test('the exported page classifies 50 real images in Chromium like wbc classify,
     const tab = await context.newPage();
     const errors: string[] = [];
     tab.on('pageerror', (error) => errors.push(String(error)));
-    await tab.goto(`${server.origin}/`);
+    await tab.goto(`${origin}/`);
     await tab.waitForSelector('body[data-state="ready"]', { timeout: 60_000 });
     await tab.setInputFiles('#pick', files);
     await tab.waitForSelector('body[data-state="done"]', { timeout: 5 * 60_000 });
@@ -82,6 +60,24 @@ test('the exported page classifies 50 real images in Chromium like wbc classify,
     assert.equal(shown.rows.length, IMAGES);
     assert.equal(await tab.locator('#results tr').count(), IMAGES);
 
+    // The page's stored squares, made by Chromium's decoder and the page's resize, against the CLI's (native decoder).
+    const storedSize = (JSON.parse(fs.readFileSync(path.join(page, 'facts.json'), 'utf8')) as { storedSize: number }).storedSize;
+    const encoded = files.map((file) => fs.readFileSync(file).toString('base64'));
+    // A string, not a function: TypeScript would compile a function's import() into require().
+    const pagePixels = (await tab.evaluate(`(async () => {
+      const { storedPixels } = await import('${origin}/js/page/decode.js');
+      const squares = [];
+      for (const image of ${JSON.stringify(encoded)}) {
+        squares.push(Array.from(await storedPixels(new Blob([Uint8Array.from(atob(image), (c) => c.charCodeAt(0))]), ${storedSize})));
+      }
+      return squares;
+    })()`)) as number[][];
+    const cliPixels = await loadImages(files, storedSize);
+    assert.equal(cliPixels.skipped.length, 0);
+    const pixels = pixelDifferences(Uint8Array.from(pagePixels.flat()), cliPixels.pixels);
+    console.log(`# page pixels in Chromium vs the CLI's at ${storedSize} px: mean |difference| ${pixels.mean.toFixed(3)} of 255, 99th percentile ${pixels.p99}, largest ${pixels.max}`);
+    assert.ok(pixels.mean < 0.5 && pixels.p99 <= 2, JSON.stringify(pixels));
+
     const byFile = new Map(cli.slice(1).map((row) => [row[0], row]));
     let agree = 0;
     let worst = 0;
@@ -89,18 +85,18 @@ test('the exported page classifies 50 real images in Chromium like wbc classify,
     for (const row of shown.rows) {
       const expected = byFile.get(row.file);
       assert.ok(expected, row.file);
+      const margin = Number(expected[2]) - Number(expected[4]);
       if (expected[1] === row.prediction) agree += 1;
-      else widestDisagreement = Math.max(widestDisagreement, Number(expected[2]) - Number(expected[cli[0].indexOf(row.prediction)]));
-      if (expected[1] !== row.prediction) console.log(`# differs: ${row.file} cli ${expected[1]} ${expected[2]} (second ${expected[3]} ${expected[4]}), page ${row.prediction} ${row.confidence.toFixed(4)}`);
+      else {
+        widestDisagreement = Math.max(widestDisagreement, margin);
+        console.log(`# differs: ${row.file} cli ${expected[1]} ${expected[2]} (second ${expected[3]} ${expected[4]}, margin ${margin.toFixed(4)}), page ${row.prediction} ${row.confidence.toFixed(4)}`);
+      }
       worst = Math.max(worst, Math.abs(Number(expected[2]) - row.confidence));
     }
     console.log(`# browser: top-1 agreement with wbc classify ${agree}/${IMAGES}, largest confidence difference ${worst.toFixed(4)}, ${(IMAGES / shown.seconds).toFixed(1)} images/s in Chromium (WebAssembly, 1 thread, decode included)`);
-    // Issue 13 asks for 98%; with this quick, unsure model (top probabilities of 0.2-0.5) the page's slightly
-    // different pixels (the browser's JPEG decoder, crop before resize) change some answers: 46-48/50 measured, the
-    // others at CLI margins up to 0.26 (one image, LY_722583.jpg, not explained yet). The bound checks that
-    // the page runs the same model, not a different one.
-    assert.ok(agree / IMAGES >= 0.9, `top-1 agreement ${agree}/${IMAGES}`);
-    console.log(`# widest CLI margin among disagreements: ${widestDisagreement.toFixed(4)}`);
+    console.log(`# widest CLI margin (top minus second probability) among disagreements: ${widestDisagreement.toFixed(4)}`);
+    // Issue 13's figure. The pixels differ only where the page box-averages what libjpeg scales in its DCT.
+    assert.ok(agree / IMAGES >= 0.98, `top-1 agreement ${agree}/${IMAGES}`);
 
     // The CSV download has the CLI's columns.
     const [download] = await Promise.all([tab.waitForEvent('download'), tab.click('#download')]);
@@ -109,9 +105,9 @@ test('the exported page classifies 50 real images in Chromium like wbc classify,
     assert.equal(downloaded.length, IMAGES + 1);
 
     // Every request stayed on the page's origin (blob: URLs are the page's own memory).
-    const away = requests.filter((url) => !url.startsWith(`${server.origin}/`) && !url.startsWith('blob:') && !url.startsWith('data:'));
+    const away = requests.filter((url) => !url.startsWith(`${origin}/`) && !url.startsWith('blob:') && !url.startsWith('data:'));
     assert.deepEqual(away, []);
-    assert.ok(server.served.includes('/model.onnx') && server.served.includes('/ort/ort-wasm-simd-threaded.wasm'), server.served.join(' '));
+    for (const file of ['/model.onnx', '/ort/ort-wasm-simd-threaded.wasm']) assert.ok(requests.includes(`${origin}${file}`), requests.join(' '));
   } finally {
     await browser.close();
     await server.close();

@@ -21,8 +21,8 @@ threshold, for out-of-scope cells and for --always-review classes.
   --out FILE.csv          where to write the predictions (default: predictions.csv)
   --review-threshold F    mark predictions less confident than F for review (default: the model's)
   --tta N                 flips/turns averaged per image: 1, 2, 4 or 8 (default: the model's)
-  --engine libtorch|onnx  the runtime that runs the network (default libtorch); onnx runs the same
-                          weights in ONNX Runtime on the CPU
+  --engine onnx|libtorch  the runtime that runs the same weights (default: onnx, ONNX Runtime, on a CPU
+                          without bf16, where it is faster; libtorch on CUDA or a bf16 CPU)
   --per-folder            add one differential per sub-folder (per slide) to the differential CSV, in a
                           last column \`folder\`: \`(all)\` for the whole folder, then e.g. \`slide-1/\`
   --always-review CLASS   mark every cell predicted as CLASS for review (repeat, or separate with commas)

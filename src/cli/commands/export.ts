@@ -1,10 +1,12 @@
 import { exportOnnx } from '../../export/onnx-export';
+import { DEFAULT_PAGE_PORT, servePage } from '../../export/serve-page';
 import { exportWeb } from '../../export/web-export';
+import { checkInteger } from '../../util/check';
 import { checkOutputPaths, type OutputPath } from '../../util/output-paths';
-import { parse, positionals, usageError, type Command } from '../args';
+import { parse, positionals, usageError, wholeNumber, type Command } from '../args';
 import { printOut } from '../output';
 
-const usage = `Usage: wbc export <model-dir> [--onnx FILE.onnx] [--web FOLDER]
+const usage = `Usage: wbc export <model-dir> [--onnx FILE.onnx] [--web FOLDER [--serve] [--port N]]
 
 Writes the model for ONNX Runtime (Python, C#, C++, JavaScript) and, with --web, a page that classifies
 images in the browser with nothing installed.
@@ -14,19 +16,26 @@ images in the browser with nothing installed.
                      is folded into the convolutions; metadata_props hold the classes, sizes,
                      normalisation, test-time views, review threshold and calibration temperature as JSON
   --web FOLDER       a static page (index.html, the model, ONNX Runtime Web, scripts): serve the folder
-                     from any static file server and open it; images never leave the browser`;
+                     from any static file server and open it; images never leave the browser
+  --serve            then serve the page from 127.0.0.1 (this machine only) until Ctrl-C
+  --port N           port for --serve (default ${DEFAULT_PAGE_PORT}; 0 picks a free one)`;
 
 export const exportCommand: Command = {
   name: 'export',
   summary: 'write a model as ONNX, or as a page that classifies in the browser',
   usage,
   async run(argv) {
-    const args = parse(argv, { onnx: { type: 'string' }, web: { type: 'string' } }, usage);
+    const args = parse(argv, { onnx: { type: 'string' }, web: { type: 'string' }, serve: { type: 'boolean' }, port: { type: 'string' } }, usage);
     if (args.flag('help')) return void printOut(usage);
     const [modelDir] = positionals(args.positionals, ['model-dir'], usage);
     const onnx = args.text('onnx');
     const web = args.text('web');
     if (onnx === undefined && web === undefined) throw usageError('name --onnx FILE.onnx, --web FOLDER or both', usage);
+    const serve = args.flag('serve');
+    if (serve && web === undefined) throw usageError('--serve serves the page: name --web FOLDER too', usage);
+    if (!serve && args.text('port') !== undefined) throw usageError('--port is for --serve', usage);
+    const port = wholeNumber(args.text('port'), 'port');
+    if (port !== undefined) checkInteger('--port', port, 0, 65535); // before the export, not after it
     const outputs: OutputPath[] = [];
     if (onnx !== undefined) outputs.push({ path: onnx, option: '--onnx', kind: 'file', extensions: ['.onnx'] });
     if (web !== undefined) outputs.push({ path: web, option: '--web', kind: 'folder' });
@@ -38,7 +47,18 @@ export const exportCommand: Command = {
     }
     if (web !== undefined) {
       const result = exportWeb(modelDir, web);
-      printOut(`Wrote the page to ${web} (${result.files} files). Serve the folder with any static file server, e.g. \`npx http-server ${web}\` or \`python3 -m http.server -d ${web}\`, and open it; images never leave the browser.`);
+      if (!serve) {
+        printOut(`Wrote the page to ${web} (${result.files} files). Serve the folder with any static file server, e.g. \`npx http-server ${web}\` or \`python3 -m http.server -d ${web}\`, or add --serve, and open it; images never leave the browser.`);
+        return;
+      }
+      const server = await servePage(web, { port });
+      printOut(`Wrote the page to ${web} (${result.files} files); serving it until Ctrl-C, open:`);
+      printOut(server.url);
+      await new Promise<void>((resolve) => {
+        const stop = () => void server.close().then(resolve);
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
     }
   },
 };

@@ -1,10 +1,9 @@
 /**
- * The page's Web Worker: decodes each image with the browser (EXIF orientation applied), takes its centre
- * square (transparency on white) and resizes it to the stored size with Lanczos-3 (../resize.ts), then runs the
- * exported model in ONNX Runtime Web (WebAssembly, one thread), averaging the logits of the model's test-time views.
+ * The page's Web Worker: turns each image into the CLI's stored square (the browser's decode, then ../resize.ts),
+ * then runs the exported model in ONNX Runtime Web (WebAssembly, one thread), averaging the logits of the model's test-time views.
  */
-import { resizeLanczos3 } from '../resize.js';
 import { averageViews, softmaxRows, viewBatch } from '../views.js';
+import { storedPixels } from './decode.js';
 import type { FromWorker, ModelFacts, PageResult, ToWorker } from './protocol.js';
 
 interface OrtTensor { data: Float32Array }
@@ -21,20 +20,6 @@ interface WorkerScope {
 
 const scope = self as unknown as WorkerScope;
 const BATCH = 16;
-
-async function decode(file: File, size: number): Promise<Uint8Array> {
-  const bitmap = await createImageBitmap(file, { imageOrientation: 'from-image' });
-  const side = Math.min(bitmap.width, bitmap.height);
-  // The centre square at full resolution (whole-pixel offsets: no resampling), transparency on white.
-  const canvas = new OffscreenCanvas(side, side);
-  const context = canvas.getContext('2d', { willReadFrequently: true });
-  if (!context) throw new Error('no 2D canvas in this browser');
-  context.fillStyle = '#ffffff';
-  context.fillRect(0, 0, side, side);
-  context.drawImage(bitmap, Math.floor((bitmap.width - side) / 2), Math.floor((bitmap.height - side) / 2), side, side, 0, 0, side, side);
-  bitmap.close();
-  return resizeLanczos3(context.getImageData(0, 0, side, side).data, side, 4, size);
-}
 
 async function start(): Promise<void> {
   // @ts-expect-error: a browser module beside this script, not a package TypeScript can resolve.
@@ -59,7 +44,7 @@ async function start(): Promise<void> {
       const decoded: { row: PageResult; pixels: Uint8Array }[] = [];
       for (const [i, row] of batch.entries()) {
         try {
-          decoded.push({ row, pixels: await decode(files[first + i], size) });
+          decoded.push({ row, pixels: await storedPixels(files[first + i], size) });
         } catch (error) {
           row.error = `not an image this browser decodes (${String(error)})`;
         }

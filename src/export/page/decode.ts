@@ -1,0 +1,26 @@
+/** The browser's half of the page's preprocessing; the worker uses it, and the browser test checks its pixels. */
+import { storedSquare } from '../resize.js';
+
+/** Whether the file starts like a JPEG, whose decode sharp shrinks on load (resize.ts). */
+async function isJpeg(file: Blob): Promise<boolean> {
+  const start = new Uint8Array(await file.slice(0, 3).arrayBuffer());
+  return start[0] === 0xff && start[1] === 0xd8 && start[2] === 0xff;
+}
+
+/**
+ * The stored square the CLI makes of `file`: the browser decodes it at full size (EXIF orientation applied,
+ * an embedded colour profile converted to sRGB as sharp does, alpha not premultiplied), transparency goes
+ * on white, and resize.ts shrinks it and cuts out the centre square the way sharp does.
+ */
+export async function storedPixels(file: Blob, size: number): Promise<Uint8Array> {
+  const bitmap = await createImageBitmap(file, { imageOrientation: 'from-image', premultiplyAlpha: 'none' });
+  const { width, height } = bitmap;
+  const canvas = new OffscreenCanvas(width, height);
+  const context = canvas.getContext('2d', { colorSpace: 'srgb', willReadFrequently: true });
+  if (!context) throw new Error('no 2D canvas in this browser');
+  context.fillStyle = '#ffffff';
+  context.fillRect(0, 0, width, height);
+  context.drawImage(bitmap, 0, 0);
+  bitmap.close();
+  return storedSquare(context.getImageData(0, 0, width, height).data, width, height, 4, size, await isJpeg(file));
+}
