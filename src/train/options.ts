@@ -41,7 +41,7 @@ export interface TrainOptions {
   /** Where decoded pixels are cached between runs; null turns the cache off. */
   cacheDir?: string | null;
   onEvent?: TrainingListener;
-  /** Review target: the 95% upper bound of the error among accepted calibration predictions (default 0.015). */
+  /** Review target: the 95% upper bound of the error among accepted calibration predictions (default 0.02). */
   maxAcceptedError?: number;
   /** Share of in-scope calibration images the out-of-scope threshold flags (default 0.05). */
   outOfScopeRate?: number;

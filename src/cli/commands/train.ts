@@ -38,7 +38,7 @@ split apart, and writes a model folder with the weights, the split and the test 
   --max-per-class N          use at most N images of each class (quick trials)
   --confusion FILE           confusion-matrix picture of the test split, .svg or .png
   --max-accepted-error F     review threshold: the lowest confidence at which the 95% upper bound of the
-                             error among accepted validation images is at most F (default 0.015)
+                             error among accepted validation images is at most F (default 0.02)
   --out-of-scope-rate F      share of in-scope validation images flagged out of scope (default 0.05)
                              (default: <model-dir>/confusion-matrix.svg)
   --cache-dir DIR            where decoded images are cached (default ~/.cache/wbc-classifier)
