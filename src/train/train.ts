@@ -135,6 +135,8 @@ async function trainIntoLockedFolder(
   const run: RunIdentity = { options: optionsThatShapeTraining(settings), split: data.split, mean: data.mean, std: data.std };
   const mismatch = plan.resumeFrom && describeMismatch(plan.resumeFrom.run, run, dataDir);
   if (mismatch) throw new WbcError(`cannot resume: ${mismatch}`);
+  // Before anything is written: a group that cannot start leaves the folder as it was.
+  group?.agree(groupFingerprints(settings, data));
 
   const engine = trainingEngine(settings, data, runtime);
   removeLeftoverTemporaries(settings.out);
@@ -148,7 +150,6 @@ async function trainIntoLockedFolder(
     checkpoints.begin();
   }
   if (group) {
-    group.agree(groupFingerprints(settings, data));
     // The others start from this rank's state: its checkpoint's weights, optimiser and generator.
     group.broadcast(plan.resumeFrom ?? null, 'the resumed state');
     if (plan.resumeFrom) group.broadcastBytes(fs.readFileSync(path.join(checkpoints.dir, plan.resumeFrom.stateFile)), 'the resumed state');

@@ -11,6 +11,7 @@
 
 #include <cstring>
 #include <stdexcept>
+#include <system_error>
 #include <thread>
 
 #include "args.h"
@@ -18,6 +19,7 @@
 
 namespace {
 
+const std::string kRefusedKey = "wbc/refused";
 const napi_type_tag kProcessGroupTag = {0x7762635f70726f63ULL, 0x6573735f67726f75ULL};
 
 std::string firstLine(const std::string& text) {
@@ -106,8 +108,11 @@ void GroupLink::rendezvous() {
     auto value = store_->get(worldKey);
     std::string theirs(value.begin(), value.end());
     if (theirs != std::to_string(options_.worldSize)) {
-      throw std::runtime_error("world size mismatch: this process was started with world size " + std::to_string(options_.worldSize) +
-                               ", rank 0 with " + theirs + "; give every rank the same world size");
+      std::string why = "world size mismatch: this process was started with world size " + std::to_string(options_.worldSize) +
+                        ", rank 0 with " + theirs + "; give every rank the same world size";
+      // Told to the others too, who would otherwise only see this rank missing.
+      store_->set(kRefusedKey, bytesOf("rank " + std::to_string(rank) + " refused to join: " + why));
+      throw std::runtime_error(why);
     }
   }
   if (store_->add("wbc/rank/" + std::to_string(rank), 1) > 1) {
@@ -117,15 +122,26 @@ void GroupLink::rendezvous() {
   std::vector<std::string> keys;
   for (int r = 0; r < options_.worldSize; ++r) keys.push_back("wbc/rank/" + std::to_string(r));
   auto deadline = std::chrono::steady_clock::now() + options_.timeout;
-  while (!store_->check(keys)) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      std::vector<int> missing;
-      for (int r = 0; r < options_.worldSize; ++r) {
-        if (!store_->check({keys[r]})) missing.push_back(r);
+  try {
+    while (!store_->check(keys)) {
+      if (store_->check({kRefusedKey})) {
+        auto why = store_->get(kRefusedKey);
+        throw std::runtime_error(std::string(why.begin(), why.end()));
       }
-      throw std::runtime_error(rankList(missing) + " of " + std::to_string(options_.worldSize) + " did not join within " + seconds(options_.timeout));
+      if (std::chrono::steady_clock::now() > deadline) {
+        std::vector<int> missing;
+        for (int r = 0; r < options_.worldSize; ++r) {
+          if (!store_->check({keys[r]})) missing.push_back(r);
+        }
+        throw std::runtime_error(rankList(missing) + " of " + std::to_string(options_.worldSize) + " did not join within " + seconds(options_.timeout));
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  } catch (const c10::Error& error) {
+    // The store lives in rank 0: it stopped answering while this rank waited for the others.
+    throw std::runtime_error("lost rank 0 while waiting for the others to join (" + firstLine(error.what_without_backtrace()) + ")");
+  } catch (const std::system_error& error) {
+    throw std::runtime_error("lost rank 0 while waiting for the others to join (" + firstLine(error.what()) + ")");
   }
 
   auto glooOptions = c10d::ProcessGroupGloo::Options::create(options_.timeout);

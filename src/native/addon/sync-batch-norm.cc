@@ -17,7 +17,7 @@ struct SyncBatchNormFunction : public torch::autograd::Function<SyncBatchNormFun
     auto [variance, mean] = torch::var_mean(x, {0, 2, 3}, /*unbiased=*/false);
     // Chan et al.'s parallel combination of (count, mean, sum of squared deviations), in double.
     auto local = torch::cat({torch::full({1}, count, torch::kDouble), mean.to(torch::kDouble), variance.to(torch::kDouble) * count});
-    auto parts = group->allgather(local, "batch-norm statistics");
+    auto parts = group->allgather(local, "the batch-norm statistics exchange");
     double total = 0;
     auto globalMean = torch::zeros({channels}, torch::kDouble);
     for (auto& part : parts) {
@@ -61,7 +61,7 @@ struct SyncBatchNormFunction : public torch::autograd::Function<SyncBatchNormFun
     // The input's gradient needs both sums over the whole global batch; the parameters' local sums are
     // summed across ranks with the other gradients after the backward pass.
     auto sums = torch::cat({gradBias, gradWeight}).to(torch::kDouble);
-    group->allreduceSum(sums, "batch-norm gradients");
+    group->allreduceSum(sums, "the batch-norm gradient all-reduce");
     const int64_t channels = x.size(1);
     auto meanGradient = (sums.slice(0, 0, channels) / total).to(torch::kFloat);
     auto meanGradientTimesNormalised = (sums.slice(0, channels) / total).to(torch::kFloat);
