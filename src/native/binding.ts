@@ -61,6 +61,10 @@ export interface NativeProcessGroup {
   /** Rank 0's bytes on every rank; the others pass null. */
   broadcast(bytes: Uint8Array | null, what?: string): Uint8Array;
   barrier(what?: string): void;
+  /** In place: the element-wise sum over all ranks. */
+  allreduceSum(values: Float32Array, what?: string): void;
+  /** Wall time spent in collectives so far, waiting for slower ranks included. */
+  readonly communicationSeconds: number;
 }
 
 export interface ProcessGroupOptions {

@@ -186,12 +186,14 @@ void GroupLink::lost(const std::string& what, const std::string& cause) {
 
 template <typename Start>
 void GroupLink::run(const std::string& what, Start start) {
+  auto began = std::chrono::steady_clock::now();
   try {
     auto work = start();
     work->wait();
   } catch (const std::exception& error) {
     lost(what, firstLine(error.what()));
   }
+  communicationSeconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
 }
 
 void GroupLink::allreduceSum(torch::Tensor& tensor, const std::string& what) {
@@ -225,6 +227,8 @@ Napi::Function ProcessGroup::Define(Napi::Env env) {
       InstanceMethod<&ProcessGroup::checkedMethod<&ProcessGroup::Allgather>>("allgather"),
       InstanceMethod<&ProcessGroup::checkedMethod<&ProcessGroup::Broadcast>>("broadcast"),
       InstanceMethod<&ProcessGroup::checkedMethod<&ProcessGroup::Barrier>>("barrier"),
+      InstanceMethod<&ProcessGroup::checkedMethod<&ProcessGroup::AllreduceSum>>("allreduceSum"),
+      InstanceAccessor<&ProcessGroup::CommunicationSeconds>("communicationSeconds"),
       InstanceAccessor<&ProcessGroup::Rank>("rank"),
       InstanceAccessor<&ProcessGroup::WorldSize>("worldSize"),
   });
@@ -295,6 +299,19 @@ Napi::Value ProcessGroup::Broadcast(const Napi::CallbackInfo& info) {
 
 void ProcessGroup::Barrier(const Napi::CallbackInfo& info) {
   link_->barrier(info[0].IsUndefined() ? "barrier" : args::string(info[0], "what"));
+}
+
+void ProcessGroup::AllreduceSum(const Napi::CallbackInfo& info) {
+  auto values = args::float32Array(info[0], "values");
+  std::string what = info[1].IsUndefined() ? "allreduce" : args::string(info[1], "what");
+  // Summed in a tensor of its own: the JavaScript buffer is only touched before and after.
+  auto sum = torch::from_blob(values.Data(), {static_cast<int64_t>(values.ElementLength())}, torch::kFloat).clone();
+  link_->allreduceSum(sum, what);
+  std::memcpy(values.Data(), sum.data_ptr<float>(), values.ByteLength());
+}
+
+Napi::Value ProcessGroup::CommunicationSeconds(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), link_->communicationSeconds());
 }
 
 Napi::Value ProcessGroup::Rank(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), link_->rank()); }

@@ -40,6 +40,8 @@ class GroupLink {
   // In place: rank `root`'s tensor on every rank.
   void broadcast(torch::Tensor& tensor, int root, const std::string& what);
   void barrier(const std::string& what);
+  // Wall time spent in collectives so far, waiting for slower ranks included.
+  double communicationSeconds() const { return communicationSeconds_; }
 
  private:
   void rendezvous();
@@ -51,6 +53,7 @@ class GroupLink {
   GroupOptions options_;
   c10::intrusive_ptr<c10d::Store> store_;
   c10::intrusive_ptr<c10d::ProcessGroup> group_;
+  double communicationSeconds_ = 0;
 };
 
 class ProcessGroup : public Napi::ObjectWrap<ProcessGroup> {
@@ -70,6 +73,9 @@ class ProcessGroup : public Napi::ObjectWrap<ProcessGroup> {
   // broadcast(bytes: Uint8Array | null, what?) -> Uint8Array: rank 0's bytes on every rank (others pass null)
   Napi::Value Broadcast(const Napi::CallbackInfo& info);
   void Barrier(const Napi::CallbackInfo& info);
+  // allreduceSum(values: Float32Array, what?): in place, the element-wise sum over all ranks (for benchmarks)
+  void AllreduceSum(const Napi::CallbackInfo& info);
+  Napi::Value CommunicationSeconds(const Napi::CallbackInfo& info);
   Napi::Value Rank(const Napi::CallbackInfo& info);
   Napi::Value WorldSize(const Napi::CallbackInfo& info);
 
