@@ -6,7 +6,7 @@
 // 1 process × 2 threads against 2 processes × 1 thread on loopback, interleaved pair by pair; the time the
 // group spends in collectives per step; and the all-reduce of the gradients (one flat buffer) alone, on
 // loopback and, with --netns (root, `ip netns`), over a veth pair between two network namespaces shaped to
-// 1 Gbit/s and 10 Gbit/s with `tc netem rate`, as two machines on such links would see it.
+// 1 Gbit/s and 10 Gbit/s with `tc ... tbf`, as two machines on such links would see it.
 import { execFileSync, spawn } from 'node:child_process';
 import * as os from 'node:os';
 import { DEFAULT_AUGMENT_POLICY, sampleAugmentation } from '../src/augment/policy';
@@ -129,9 +129,10 @@ function makeNamespaces(): void {
   });
 }
 
-function shapeLinks(rate: string): void {
+/** A token bucket on both ends (this kernel has no netem); the burst is kept small so that a whole message cannot pass unshaped. */
+function shapeLinks(rate: string, burst: string): void {
   ['wbc-bench-va', 'wbc-bench-vb'].forEach((device, i) => {
-    execFileSync('ip', ['netns', 'exec', NAMESPACES[i], 'tc', 'qdisc', 'replace', 'dev', device, 'root', 'netem', 'rate', rate, 'limit', '10000']);
+    execFileSync('ip', ['netns', 'exec', NAMESPACES[i], 'tc', 'qdisc', 'replace', 'dev', device, 'root', 'tbf', 'rate', rate, 'burst', burst, 'latency', '100ms']);
   });
 }
 
@@ -172,8 +173,9 @@ async function main(argv: string[]): Promise<void> {
     try {
       makeNamespaces();
       const links: Record<string, unknown> = {};
-      for (const rate of ['10gbit', '1gbit']) {
-        shapeLinks(rate);
+      links.unshaped = { allreduce: await allreduceRun(30, ADDRESSES[0], NAMESPACES) };
+      for (const [rate, burst] of [['10gbit', '256kb'], ['1gbit', '64kb']]) {
+        shapeLinks(rate, burst);
         links[rate] = { allreduce: await allreduceRun(30, ADDRESSES[0], NAMESPACES), train: await trainRun(2, 1, steps, ADDRESSES[0], NAMESPACES) };
       }
       result.veth = links;

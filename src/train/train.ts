@@ -232,6 +232,7 @@ function describeTrainedModel(
       augment: settings.augment ?? DEFAULT_AUGMENT_POLICY,
       bfloat16: runtime.bfloat16,
       threads: runtime.threads,
+      ...(settings.distributed && { worldSize: settings.distributed.worldSize }),
       seconds: (plan.resumeFrom?.seconds ?? 0) + (Date.now() - started) / 1000,
       libtorch: native().libtorchVersion,
       history: last.history,

@@ -65,6 +65,9 @@ describe('wbc train and classify as a group of processes on loopback', () => {
     assert.match(rank1.stdout, /Rank 1 of 2 done; rank 0 writes the model/);
     assert.ok(!fs.existsSync(follower), 'rank 1 must not write a model folder');
     assertSameTraining(alone, grouped);
+    const info = (model: string) => JSON.parse(fs.readFileSync(path.join(model, 'model.json'), 'utf8'));
+    assert.equal(info(grouped).training.worldSize, 2);
+    assert.equal(info(alone).training.worldSize, undefined);
     const [a, b] = [alone, grouped].map((model) => JSON.parse(fs.readFileSync(path.join(model, 'model.json'), 'utf8')).testMetrics.accuracy);
     assert.ok(Math.abs(a - b) <= 0.05, `test accuracy ${a} alone, ${b} in a group`);
   });
