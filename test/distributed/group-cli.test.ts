@@ -119,6 +119,16 @@ describe('wbc train and classify as a group of processes on loopback', () => {
     assertSameTraining(alone, model);
   });
 
+  test('in a group of three, both ranks left name the one that was killed', async () => {
+    const port = await freePort();
+    const model = path.join(root, 'three');
+    const three = [...RUN, '--batch', '18', '--epochs', '30'];
+    const runs = [0, 1, 2].map((rank) => startWbc(['train', data, '--out', rank === 0 ? model : path.join(root, `three-${rank}`), ...three, ...group(3, rank, port, 20)]));
+    await waitForFile(path.join(model, 'checkpoint', 'progress.json'), runs[0]);
+    runs[2].child.kill('SIGKILL');
+    for (const run of runs.slice(0, 2)) assertCleanFailure(await run.finished, /lost rank 2 during/);
+  });
+
   test('ranks whose data differ both stop with one line saying so', async () => {
     const other = path.join(root, 'other-data');
     fs.cpSync(data, other, { recursive: true });
