@@ -69,23 +69,28 @@ export async function train(dataDir: string, options: TrainOptions): Promise<Tra
   const group = settings.distributed ? Group.join(settings.distributed) : undefined;
   if (group && !group.isLeader) return trainAsFollower(dataDir, settings, group, emit, started);
   try {
-    checkOutputPaths([{ path: settings.out, option: '--out', kind: 'folder' }], [{ path: dataDir, what: 'the image folder' }]);
-    const cache = openPixelCache(settings.cacheDir);
-    const createdOut = !fs.existsSync(settings.out);
-    makeFolders(settings.out);
-    let lock;
-    try {
-      lock = acquireTrainingLock(settings.out);
-      if (lock.note) emit({ type: 'note', text: lock.note });
-      return await trainIntoLockedFolder(dataDir, settings, cache, emit, started, group);
-    } finally {
-      lock?.release();
-      // A run that failed before writing anything leaves no empty folder behind.
-      if (createdOut && fs.readdirSync(settings.out).every((name) => name === LOCK_FILE)) fs.rmSync(settings.out, { recursive: true, force: true });
-    }
+    return await trainIntoFolder(dataDir, settings, emit, started, group);
   } catch (error) {
     group?.abandonStart(error);
     throw error;
+  }
+}
+
+/** A single process, or rank 0 of a group: the only one that writes the model folder. */
+async function trainIntoFolder(dataDir: string, settings: TrainSettings, emit: TrainingListener, started: number, group: Group | undefined): Promise<TrainResult> {
+  checkOutputPaths([{ path: settings.out, option: '--out', kind: 'folder' }], [{ path: dataDir, what: 'the image folder' }]);
+  const cache = openPixelCache(settings.cacheDir);
+  const createdOut = !fs.existsSync(settings.out);
+  makeFolders(settings.out);
+  let lock;
+  try {
+    lock = acquireTrainingLock(settings.out);
+    if (lock.note) emit({ type: 'note', text: lock.note });
+    return await trainIntoLockedFolder(dataDir, settings, cache, emit, started, group);
+  } finally {
+    lock?.release();
+    // A run that failed before writing anything leaves no empty folder behind.
+    if (createdOut && fs.readdirSync(settings.out).every((name) => name === LOCK_FILE)) fs.rmSync(settings.out, { recursive: true, force: true });
   }
 }
 
