@@ -14,14 +14,16 @@
         "src/native/addon/weights.cc",
         "src/native/addon/jpeg-batch.cc",
         "src/native/addon/jpeg-decode.cc",
-        "src/native/addon/reduce.cc"
+        "src/native/addon/reduce.cc",
+        "src/native/addon/process-group.cc",
+        "src/native/addon/sync-batch-norm.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
         "<!@(node scripts/find-libtorch.js include)"
       ],
       "libraries": ["<!@(node scripts/find-libtorch.js libs)", "-lturbojpeg"],
-      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_CPP_EXCEPTIONS_ALL", "<!@(node scripts/find-libtorch.js defines)"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_CPP_EXCEPTIONS_ALL", "USE_C10D_GLOO", "<!@(node scripts/find-libtorch.js defines)"],
       "cflags!": ["-fno-exceptions", "-fno-rtti"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17"],
       "cflags_cc": ["-std=c++17", "-O2", "-fexceptions", "-frtti", "-Wno-unused-parameter"]

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what wbc-classifier needs on Debian 12 (as root, or with sudo): LibTorch, TurboJPEG, a C++ toolchain,
+# Installs what wbc-classifier needs on Debian 12 (as root, or with sudo): LibTorch, TurboJPEG, Gloo's headers, a C++ toolchain,
 # Node.js if missing, then the npm packages, the native addon and the TypeScript build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +10,8 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 packages=()
 dpkg -s libtorch-dev >/dev/null 2>&1 || packages+=(libtorch-dev)
 dpkg -s libturbojpeg0-dev >/dev/null 2>&1 || packages+=(libturbojpeg0-dev)
+# The Gloo headers for c10d's ProcessGroupGloo (multi-process training; the library itself comes with LibTorch).
+dpkg -s libgloo-dev >/dev/null 2>&1 || packages+=(libgloo-dev)
 command -v g++ >/dev/null 2>&1 || packages+=(g++)
 command -v make >/dev/null 2>&1 || packages+=(make)
 command -v python3 >/dev/null 2>&1 || packages+=(python3)

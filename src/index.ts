@@ -2,7 +2,8 @@
  * wbc-classifier: train, evaluate and apply a white-blood-cell image classifier, offline on the CPU.
  * One entry point per task; the `wbc` command is a thin layer over these.
  */
-export { train, TRAIN_DEFAULTS, type TrainOptions, type TrainResult } from './train/train';
+export { train, TRAIN_DEFAULTS, type TrainOptions, type TrainResult, type FollowerResult } from './train/train';
+export { groupFromConventions, type DistributedOptions, type GroupFlags } from './distributed/options';
 export type { TrainingEvent } from './train/events';
 export { evaluate, type EvaluateOptions, type EvaluateResult } from './evaluate/evaluate';
 export { classify, type ClassifyOptions, type ClassifyResult } from './classify/classify';

@@ -1,6 +1,8 @@
 import * as path from 'node:path';
 import { scanImages } from '../data/image-folder';
 import { loadImages } from '../data/load-images';
+import { Group, fingerprint } from '../distributed/group';
+import { resolveDistributedOptions, type DistributedOptions } from '../distributed/options';
 import { openPixelCache } from '../data/pixel-cache';
 import { loadModel, type LoadedModel } from '../model/model-folder';
 import { ENGINE_CHOICES, libtorchPredictor, type EngineChoice, type Predictor } from '../model/predictor';
@@ -26,6 +28,11 @@ export interface ClassifyOptions {
   /** Images decoded and held at once: bounds memory whatever the folder's size. */
   chunkSize?: number;
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Classify as one rank of a group: each rank classifies its contiguous share of the files and every rank
+   * gets all predictions, in the order one process would give them (only rank 0 should write them).
+   */
+  distributed?: DistributedOptions;
 }
 
 export interface ClassifyResult {
@@ -42,6 +49,8 @@ export interface ClassifyResult {
   skipped: { path: string; reason: string }[];
   /** Sub-folders that were not read (link loops, unreadable folders), threads lowered, cache problems. */
   warnings: string[];
+  /** This process's place when it classified as one rank of a group. */
+  group?: { rank: number; worldSize: number };
 }
 
 function checkClassifyOptions(options: ClassifyOptions): void {
@@ -53,6 +62,7 @@ function checkClassifyOptions(options: ClassifyOptions): void {
   optional(options.chunkSize, (v) => checkInteger('chunkSize', v, 1, 1_000_000));
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw new WbcError('onProgress must be a function');
   checkRuntimeOptions(options);
+  optional(options.distributed, (v) => resolveDistributedOptions(v as DistributedOptions));
 }
 
 /** ONNX Runtime where it was measured faster (fp32 on the CPU, bench/RESULTS.md); LibTorch on CUDA or with bf16. */
@@ -70,16 +80,26 @@ async function openPredictor(model: LoadedModel, engine: EngineChoice, threads: 
 /** Classifies every image in a folder of unlabelled images and its sub-folders; each prediction's `file` is relative to imageDir. */
 export async function classify(modelDir: string, imageDir: string, options: ClassifyOptions = {}): Promise<ClassifyResult> {
   checkClassifyOptions(options);
-  const cache = options.cacheDir ? openPixelCache(options.cacheDir) : undefined;
-  const runtime = setUpRuntime({ device: options.engine === 'onnx' ? 'cpu' : options.device, threads: options.threads });
-  const model = loadModel(modelDir, runtime);
+  const group = options.distributed ? Group.join(options.distributed) : undefined;
+  let prepared;
+  try {
+    prepared = prepareClassification(modelDir, imageDir, options);
+  } catch (error) {
+    group?.abandonStart(error);
+    throw error;
+  }
+  const { cache, runtime, model, warnings, trust, alwaysReview } = prepared;
   const { info } = model;
-  const { files, warnings } = scanImages(imageDir);
-  const views = options.testTimeViews ?? info.testTimeViews;
-  const trust = trustFor(info, model.outOfScopeBytes, views, options.reviewThreshold);
-  const alwaysReview = options.alwaysReview ?? [];
-  const unknown = alwaysReview.filter((name) => !info.classes.includes(name));
-  if (unknown.length) throw new WbcError(`cannot always review ${unknown.join(', ')}: the model's classes are ${info.classes.join(', ')}`);
+  let { files } = prepared;
+  if (group) {
+    group.agree({
+      'image folder (its files)': fingerprint(files.map((file) => path.relative(imageDir, file))),
+      model: fingerprint(info),
+      'classification options': fingerprint({ views: trust.views, reviewThreshold: trust.reviewThreshold, alwaysReview, engine: options.engine ?? 'libtorch' }),
+    });
+    const { start, end } = group.share(files.length);
+    files = files.slice(start, end);
+  }
   const chunkSize = options.chunkSize ?? 1024;
 
   const predictions: Prediction[] = [];
@@ -106,8 +126,30 @@ export async function classify(modelDir: string, imageDir: string, options: Clas
   }
   warnings.push(...runtime.warnings);
   if (cache?.warning) warnings.push(cache.warning);
+  if (group) {
+    // Shares are contiguous and in rank order, so their concatenation is one process's order.
+    const parts = group.allgather({ predictions, skipped }, 'gathering the predictions');
+    predictions.splice(0, predictions.length, ...parts.flatMap((part) => part.predictions));
+    skipped.splice(0, skipped.length, ...parts.flatMap((part) => part.skipped));
+  }
   return {
     classes: info.classes, engine, predictions, differential: differentialCount(predictions, info.classes),
     reviewThreshold: trust.reviewThreshold, temperature: trust.temperature, calibrationNote: trust.note, skipped, warnings,
+    ...(group && { group: { rank: group.rank, worldSize: group.worldSize } }),
   };
+}
+
+/** Everything a run needs before it classifies, each part checked: a failure here is told to the group. */
+function prepareClassification(modelDir: string, imageDir: string, options: ClassifyOptions) {
+  const cache = options.cacheDir ? openPixelCache(options.cacheDir) : undefined;
+  const runtime = setUpRuntime({ device: options.engine === 'onnx' ? 'cpu' : options.device, threads: options.threads });
+  const model = loadModel(modelDir, runtime);
+  const { info } = model;
+  const { files, warnings } = scanImages(imageDir);
+  const views = options.testTimeViews ?? info.testTimeViews;
+  const trust = trustFor(info, model.outOfScopeBytes, views, options.reviewThreshold);
+  const alwaysReview = options.alwaysReview ?? [];
+  const unknown = alwaysReview.filter((name) => !info.classes.includes(name));
+  if (unknown.length) throw new WbcError(`cannot always review ${unknown.join(', ')}: the model's classes are ${info.classes.join(', ')}`);
+  return { cache, runtime, model, files, warnings, trust, alwaysReview };
 }

@@ -97,3 +97,20 @@ export function cacheChoice(args: ParsedArgs): string | null | undefined {
 
 export const RUNTIME_USAGE = `  --device auto|cpu|cuda   where to run (default auto: CUDA when this LibTorch has it)
   --threads N              CPU threads (default: all cores)`;
+
+/** Options of the commands that can run as one rank of a group (src/distributed). */
+export const GROUP_OPTIONS: Options = {
+  'world-size': { type: 'string' },
+  rank: { type: 'string' },
+  master: { type: 'string' },
+  timeout: { type: 'string' },
+};
+
+export function groupChoice(args: ParsedArgs) {
+  return {
+    worldSize: wholeNumber(args.text('world-size'), 'world-size'),
+    rank: wholeNumber(args.text('rank'), 'rank'),
+    master: args.text('master'),
+    timeoutSeconds: wholeNumber(args.text('timeout'), 'timeout'),
+  };
+}

@@ -78,6 +78,8 @@ export interface ModelInfo {
     augment: AugmentPolicy;
     bfloat16: boolean;
     threads: number;
+    /** Processes that trained it together, data-parallel (src/distributed); absent when one did. */
+    worldSize?: number;
     seconds: number;
     libtorch: string;
     history: EpochRecord[];

@@ -27,6 +27,7 @@ const training = object<NonNullable<ModelInfo['training']>>({
   augment: record((value) => value) as Check<never>,
   bfloat16: boolean,
   threads: integer(1, 1_000_000),
+  worldSize: optional(integer(2, 65536)),
   seconds: number(0, Number.MAX_VALUE),
   libtorch: text(),
   history: list(object({

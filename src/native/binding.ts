@@ -28,9 +28,13 @@ export interface EngineOptions {
 
 export interface NativeEngine {
   configureTraining(options: { weightDecay: number; labelSmoothing: number; classWeights: Float32Array }): void;
-  trainStep(pixels: Uint8Array, indices: Int32Array, labels: Int32Array, augment: Float32Array, learningRate: number): { loss: number; correct: number };
+  /**
+   * In a process group (joinGroup), this rank's images are rows shareOffset.. of a global batch of globalSize
+   * images, both required; loss and correct are then the whole global batch's.
+   */
+  trainStep(pixels: Uint8Array, indices: Int32Array, labels: Int32Array, augment: Float32Array, learningRate: number, shareOffset?: number, globalSize?: number): { loss: number; correct: number };
   predict(pixels: Uint8Array, indices: Int32Array, augment: Float32Array | null): Float32Array;
-  /** Recomputes batch-norm statistics as exact averages over these images (plain centre crops). */
+  /** Recomputes batch-norm statistics as exact averages over these images (plain centre crops); in a group every rank passes the same images and computes a share. */
   recalibrateNormalization(pixels: Uint8Array, indices: Int32Array): void;
   /** The pooled features the linear head reads, featureSize() per image. */
   features(pixels: Uint8Array, indices: Int32Array, augment: Float32Array | null): Float32Array;
@@ -45,10 +49,37 @@ export interface NativeEngine {
   load(source: string | Uint8Array, withOptimizer: boolean): void;
   /** Every parameter and batch-norm buffer by its module path (`body.0.weight`), for export. */
   parameters(): Record<string, { shape: number[]; data: Float32Array }>;
+  /** From now on training steps all-reduce their gradients over the group, with batch norm synchronised. */
+  joinGroup(group: NativeProcessGroup): void;
+}
+
+/** src/native/addon/process-group.h; `what` names the exchange in error messages. */
+export interface NativeProcessGroup {
+  readonly rank: number;
+  readonly worldSize: number;
+  allgather(bytes: Uint8Array, what?: string): Uint8Array[];
+  /** Rank 0's bytes on every rank; the others pass null. */
+  broadcast(bytes: Uint8Array | null, what?: string): Uint8Array;
+  barrier(what?: string): void;
+  /** In place: the element-wise sum over all ranks. */
+  allreduceSum(values: Float32Array, what?: string): void;
+  /** Wall time spent in collectives so far, waiting for slower ranks included. */
+  readonly communicationSeconds: number;
+}
+
+export interface ProcessGroupOptions {
+  rank: number;
+  worldSize: number;
+  host: string;
+  port: number;
+  timeoutSeconds: number;
+  interface?: string;
 }
 
 export interface NativeAddon {
   Engine: new (options: EngineOptions) => NativeEngine;
+  /** Joins a group: blocks until all ranks have joined (or throws one line naming the missing ones). */
+  ProcessGroup: new (options: ProcessGroupOptions) => NativeProcessGroup;
   setThreads(threads: number): void;
   cudaAvailable(): boolean;
   makeBatch(pixels: Uint8Array, storedSize: number, inputSize: number, indices: Int32Array, augment: Float32Array | null, mean: number[], std: number[]): Float32Array;
@@ -72,7 +103,7 @@ export function native(): NativeAddon {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       addon = require(file) as NativeAddon;
     } catch (error) {
-      throw new WbcError(`the native engine is not built or cannot load (${(error as Error).message.split('\n')[0]}); run \`npm install\` after \`apt-get install -y libtorch-dev libturbojpeg0-dev\``);
+      throw new WbcError(`the native engine is not built or cannot load (${(error as Error).message.split('\n')[0]}); run \`npm install\` after \`apt-get install -y libtorch-dev libturbojpeg0-dev libgloo-dev\``);
     }
   }
   return addon;

@@ -1,7 +1,8 @@
 import { DEFAULT_AUGMENT_POLICY, sampleAugmentation } from '../augment/policy';
+import type { Group } from '../distributed/group';
 import type { EpochRecord } from '../model/model-folder';
 import { argmaxRows } from '../model/predict';
-import { nativeMessage, type NativeEngine } from '../native/binding';
+import { native, nativeMessage, type NativeEngine } from '../native/binding';
 import { WbcError } from '../util/errors';
 import { Rng } from '../util/rng';
 import type { Checkpoint, CheckpointFolder } from './checkpoint';
@@ -26,13 +27,23 @@ export interface EpochLoop {
   classCount: number;
   settings: TrainSettings;
   emit: TrainingListener;
-  checkpoints: CheckpointFolder;
+  /** Where checkpoints go: absent on the ranks of a group other than 0, which write nothing. */
+  checkpoints?: CheckpointFolder;
   /** The checkpoint fields that stay the same all run. */
-  fixed: Pick<Checkpoint, 'run' | 'replacesModel'>;
+  fixed?: Pick<Checkpoint, 'run' | 'replacesModel'>;
   /** The checkpoint to go on from, its engine state already loaded. */
   resumeFrom?: Checkpoint;
   /** When this attempt began (Date.now()). */
   started: number;
+  /** Data-parallel training: the engine has joined this group; rank 0 validates and decides for all. */
+  group?: Group;
+}
+
+/** What rank 0 tells the others after each epoch's validation. */
+interface EpochDecision {
+  record: EpochRecord;
+  kept: boolean;
+  stopEarly: boolean;
 }
 
 function accuracyOf(predicted: ArrayLike<number>, truth: ArrayLike<number>): number {
@@ -48,12 +59,28 @@ function diverged(epoch: number, settings: TrainSettings): TrainingDiverged {
 }
 
 /**
- * The epoch loop: one-cycle schedule, augmentation, validation and a checkpoint after each epoch.
- * Returns the last checkpoint, which names the kept epoch's weights. Throws TrainingDiverged as soon as
- * a step's loss is not finite.
+ * One training step on a global batch. In a group every rank draws the whole batch's augmentation (so that
+ * its generator stays in step with one process's) and trains on its contiguous share of the rows.
  */
-export function trainEpochs(loop: EpochLoop): Checkpoint {
-  const { engine, pixels, trainSlots, slotLabels, validationSlots, classCount, settings, emit, resumeFrom } = loop;
+function trainStep(loop: EpochLoop, indices: Int32Array, augmentRows: Float32Array, learningRate: number) {
+  const { engine, pixels, slotLabels, group } = loop;
+  if (!group) return engine.trainStep(pixels, indices, Int32Array.from(indices, (slot) => slotLabels[slot]), augmentRows, learningRate);
+  const { start, end } = group.share(indices.length);
+  const mine = indices.subarray(start, end);
+  const fields = native().augmentFields;
+  return engine.trainStep(pixels, mine, Int32Array.from(mine, (slot) => slotLabels[slot]), augmentRows.subarray(start * fields, end * fields), learningRate, start, indices.length);
+}
+
+/**
+ * The epoch loop: one-cycle schedule, augmentation, validation and a checkpoint after each epoch.
+ * Returns the last checkpoint, which names the kept epoch's weights (undefined on a rank of a group other
+ * than 0, which saves none). Throws TrainingDiverged as soon as a step's loss is not finite.
+ */
+export function trainEpochs(loop: EpochLoop): Checkpoint | undefined {
+  const { engine, pixels, trainSlots, slotLabels, validationSlots, classCount, settings, emit, resumeFrom, group } = loop;
+  const leads = !group || group.isLeader;
+  // A global batch too small to give every rank an image is skipped, as one process skips a batch of one.
+  const smallestBatch = Math.max(2, group?.worldSize ?? 1);
   const rng = new Rng(settings.seed);
   const augment = settings.augment ?? DEFAULT_AUGMENT_POLICY;
   const stepsPerEpoch = Math.ceil(trainSlots.length / settings.batchSize);
@@ -85,11 +112,10 @@ export function trainEpochs(loop: EpochLoop): Checkpoint {
       learningRate = oneCycleLearningRate(step, totalSteps, settings.learningRate);
       step += 1;
       // A batch of one cannot be batch-normalised; it is at most the ragged end of an epoch.
-      if (indices.length < 2) continue;
-      const batchLabels = Int32Array.from(indices, (slot) => slotLabels[slot]);
+      if (indices.length < smallestBatch) continue;
       let result;
       try {
-        result = engine.trainStep(pixels, indices, batchLabels, sampleAugmentation(augment, indices.length, rng), learningRate);
+        result = trainStep(loop, indices, sampleAugmentation(augment, indices.length, rng), learningRate);
       } catch (error) {
         throw new WbcError(`training step failed: ${nativeMessage(error)}`);
       }
@@ -102,36 +128,43 @@ export function trainEpochs(loop: EpochLoop): Checkpoint {
     }
 
     engine.recalibrateNormalization(pixels, normalizationSample);
-    const validationProbabilities = validationSlots.length ? engine.predict(pixels, validationSlots, null) : new Float32Array(0);
-    if (!validationProbabilities.every(Number.isFinite)) throw diverged(epoch, settings);
-    const validationAccuracy = validationSlots.length ? accuracyOf(argmaxRows(validationProbabilities, classCount), validationTruth) : 0;
-    const record: EpochRecord = {
-      epoch,
-      loss: seen ? lossSum / seen : 0,
-      trainAccuracy: seen ? correct / seen : 0,
-      validationAccuracy,
-      learningRate,
-      seconds: (Date.now() - epochStarted) / 1000,
-    };
-    history.push(record);
-    // Without a validation split every epoch is kept, so the last one wins.
-    const kept = validationSlots.length === 0 || selector.record(epoch, validationAccuracy);
-    const stopEarly = epoch < settings.epochs && validationSlots.length > 0 && selector.epochsSinceBest >= settings.patience;
-    checkpoint = loop.checkpoints.save(engine, {
-      epoch,
-      step,
-      finished: stopEarly || epoch === settings.epochs,
-      history,
-      selector: selector.getState(),
-      rng: rng.getState(),
-      seconds: secondsBefore + (Date.now() - loop.started) / 1000,
-    }, loop.fixed, kept, checkpoint);
+    let decision: EpochDecision | undefined;
+    if (leads) {
+      const validationProbabilities = validationSlots.length ? engine.predict(pixels, validationSlots, null) : new Float32Array(0);
+      if (!validationProbabilities.every(Number.isFinite)) throw diverged(epoch, settings);
+      const validationAccuracy = validationSlots.length ? accuracyOf(argmaxRows(validationProbabilities, classCount), validationTruth) : 0;
+      const record: EpochRecord = {
+        epoch,
+        loss: seen ? lossSum / seen : 0,
+        trainAccuracy: seen ? correct / seen : 0,
+        validationAccuracy,
+        learningRate,
+        seconds: (Date.now() - epochStarted) / 1000,
+      };
+      history.push(record);
+      // Without a validation split every epoch is kept, so the last one wins.
+      const kept = validationSlots.length === 0 || selector.record(epoch, validationAccuracy);
+      const stopEarly = epoch < settings.epochs && validationSlots.length > 0 && selector.epochsSinceBest >= settings.patience;
+      checkpoint = loop.checkpoints?.save(engine, {
+        epoch,
+        step,
+        finished: stopEarly || epoch === settings.epochs,
+        history,
+        selector: selector.getState(),
+        rng: rng.getState(),
+        seconds: secondsBefore + (Date.now() - loop.started) / 1000,
+      }, loop.fixed!, kept, checkpoint);
+      decision = { record, kept, stopEarly };
+    }
+    // The other ranks follow rank 0's validation, epoch choice and early stop.
+    if (group) decision = group.broadcast(decision, `epoch ${epoch}'s validation result`);
+    const { record, kept, stopEarly } = decision!;
     emit({ type: 'epoch', epochs: settings.epochs, record, kept });
     if (stopEarly) {
       emit({ type: 'note', text: `stopping early: no better validation accuracy for ${settings.patience} epochs` });
       break;
     }
   }
-  // The loop runs at least once (epochs >= 1), and each pass saves a checkpoint.
-  return checkpoint as Checkpoint;
+  // The loop runs at least once (epochs >= 1), and each pass saves a checkpoint where there is a folder.
+  return checkpoint;
 }

@@ -1,4 +1,5 @@
 import type { AugmentPolicy } from '../augment/policy';
+import { resolveDistributedOptions, type DistributedOptions } from '../distributed/options';
 import type { Balance } from '../model/model-folder';
 import { checkRuntimeOptions, type DeviceChoice } from '../native/runtime';
 import { checkBoolean, checkInteger, checkNumber, checkOneOf, checkString, optional } from '../util/check';
@@ -45,6 +46,11 @@ export interface TrainOptions {
   maxAcceptedError?: number;
   /** Share of in-scope calibration images the out-of-scope threshold flags (default 0.05). */
   outOfScopeRate?: number;
+  /**
+   * Train data-parallel as one rank of a group: each global batch (batchSize images) is split across the
+   * ranks, gradients and batch-norm statistics are combined, and rank 0 alone validates and writes `out`.
+   */
+  distributed?: DistributedOptions;
 }
 
 /**
@@ -128,5 +134,9 @@ export function resolveTrainSettings(options: TrainOptions): TrainSettings {
     throw new WbcError(`--batch ${settings.batchSize}, --size ${settings.inputSize} and --width ${settings.width} together need too much memory per step; lower one of them`);
   }
   checkRuntimeOptions(settings);
+  const group = optional(settings.distributed, (v) => resolveDistributedOptions(v as DistributedOptions));
+  if (group && settings.batchSize % group.worldSize !== 0) {
+    throw new WbcError(`--batch ${settings.batchSize} (the global batch) must divide evenly among the ${group.worldSize} ranks`);
+  }
   return settings;
 }

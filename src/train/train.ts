@@ -1,7 +1,9 @@
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { DEFAULT_AUGMENT_POLICY } from '../augment/policy';
 import { openPixelCache, type PixelCache } from '../data/pixel-cache';
 import { SPLIT_METHOD } from '../data/split';
+import { Group, fingerprint } from '../distributed/group';
 import { computeMetrics } from '../evaluate/metrics';
 import { networkSpec } from '../model/architecture';
 import { newEngine, saveModel, type TrainedModelInfo } from '../model/model-folder';
@@ -33,6 +35,12 @@ export interface TrainResult {
   warnings: string[];
 }
 
+/** What a rank other than 0 of a training group returns: rank 0 writes the model, on its machine. */
+export interface FollowerResult {
+  follower: { rank: number; worldSize: number };
+  warnings: string[];
+}
+
 /** The settings a resumed run must share with the interrupted one; the rest (views, device, threads) may change. */
 function optionsThatShapeTraining(settings: TrainSettings): Record<string, unknown> {
   const { epochs, batchSize, width, inputSize, crop, testFraction, validationFraction, seed, balance, learningRate, weightDecay, labelSmoothing, patience } = settings;
@@ -51,10 +59,25 @@ function optionsThatShapeTraining(settings: TrainSettings): Record<string, unkno
  * may train into a folder. Progress is checkpointed in <out>/checkpoint/ after every epoch, so that
  * `resume` can finish an interrupted run.
  */
-export async function train(dataDir: string, options: TrainOptions): Promise<TrainResult> {
+export async function train(dataDir: string, options: TrainOptions & { distributed?: undefined }): Promise<TrainResult>;
+/** With `distributed`, rank 0 returns the TrainResult and the other ranks a FollowerResult. */
+export async function train(dataDir: string, options: TrainOptions): Promise<TrainResult | FollowerResult>;
+export async function train(dataDir: string, options: TrainOptions): Promise<TrainResult | FollowerResult> {
   const settings = resolveTrainSettings(options);
   const emit = settings.onEvent ?? (() => {});
   const started = Date.now();
+  const group = settings.distributed ? Group.join(settings.distributed) : undefined;
+  if (group && !group.isLeader) return trainAsFollower(dataDir, settings, group, emit, started);
+  try {
+    return await trainIntoFolder(dataDir, settings, emit, started, group);
+  } catch (error) {
+    group?.abandonStart(error);
+    throw error;
+  }
+}
+
+/** A single process, or rank 0 of a group: the only one that writes the model folder. */
+async function trainIntoFolder(dataDir: string, settings: TrainSettings, emit: TrainingListener, started: number, group: Group | undefined): Promise<TrainResult> {
   checkOutputPaths([{ path: settings.out, option: '--out', kind: 'folder' }], [{ path: dataDir, what: 'the image folder' }]);
   const cache = openPixelCache(settings.cacheDir);
   const createdOut = !fs.existsSync(settings.out);
@@ -63,7 +86,7 @@ export async function train(dataDir: string, options: TrainOptions): Promise<Tra
   try {
     lock = acquireTrainingLock(settings.out);
     if (lock.note) emit({ type: 'note', text: lock.note });
-    return await trainIntoLockedFolder(dataDir, settings, cache, emit, started);
+    return await trainIntoLockedFolder(dataDir, settings, cache, emit, started, group);
   } finally {
     lock?.release();
     // A run that failed before writing anything leaves no empty folder behind.
@@ -71,7 +94,43 @@ export async function train(dataDir: string, options: TrainOptions): Promise<Tra
   }
 }
 
-async function trainIntoLockedFolder(dataDir: string, settings: TrainSettings, cache: PixelCache | undefined, emit: TrainingListener, started: number): Promise<TrainResult> {
+/** What every rank of a group must hold alike: the same images, split alike, and the same training options. */
+function groupFingerprints(settings: TrainSettings, data: TrainingData): Record<string, string> {
+  return {
+    'data folder (its images, their contents and the split)': fingerprint({ classes: data.classes, split: data.split, contentHashes: data.contentHashes }),
+    'training options': fingerprint(optionsThatShapeTraining(settings)),
+  };
+}
+
+/**
+ * A rank other than 0: it reads the same data, checks it against rank 0's, takes rank 0's resumed state if
+ * any, and trains its share of every batch; it writes nothing (no model folder, no checkpoint).
+ */
+async function trainAsFollower(dataDir: string, settings: TrainSettings, group: Group, emit: TrainingListener, started: number): Promise<FollowerResult> {
+  let data: TrainingData;
+  let runtime: Runtime;
+  try {
+    runtime = setUpRuntime({ device: settings.device, threads: settings.threads });
+    data = await prepareTrainingData(dataDir, settings, openPixelCache(settings.cacheDir), emit);
+  } catch (error) {
+    group.abandonStart(error);
+    throw error;
+  }
+  group.agree(groupFingerprints(settings, data));
+  const engine = trainingEngine(settings, data, runtime);
+  const resumeFrom = group.broadcast<Checkpoint | null>(undefined, 'the resumed state') ?? undefined;
+  if (resumeFrom) engine.load(group.broadcastBytes(undefined, 'the resumed state'), true);
+  engine.joinGroup(group.handle);
+  trainEpochs({
+    engine, pixels: data.pixels, trainSlots: data.trainSlots, slotLabels: data.slotLabels, validationSlots: data.validationSlots,
+    classCount: data.classes.length, settings, emit, resumeFrom, started, group,
+  });
+  return { follower: { rank: group.rank, worldSize: group.worldSize }, warnings: [...runtime.warnings, ...data.warnings] };
+}
+
+async function trainIntoLockedFolder(
+  dataDir: string, settings: TrainSettings, cache: PixelCache | undefined, emit: TrainingListener, started: number, group: Group | undefined,
+): Promise<TrainResult> {
   const checkpoints = new CheckpointFolder(settings.out);
   const plan = planOutFolder(settings.out, checkpoints, { force: settings.force ?? false, resume: settings.resume ?? false });
   if (plan.note) emit({ type: 'note', text: plan.note });
@@ -81,6 +140,8 @@ async function trainIntoLockedFolder(dataDir: string, settings: TrainSettings, c
   const run: RunIdentity = { options: optionsThatShapeTraining(settings), split: data.split, mean: data.mean, std: data.std };
   const mismatch = plan.resumeFrom && describeMismatch(plan.resumeFrom.run, run, dataDir);
   if (mismatch) throw new WbcError(`cannot resume: ${mismatch}`);
+  // Before anything is written: a group that cannot start leaves the folder as it was.
+  group?.agree(groupFingerprints(settings, data));
 
   const engine = trainingEngine(settings, data, runtime);
   removeLeftoverTemporaries(settings.out);
@@ -93,12 +154,19 @@ async function trainIntoLockedFolder(dataDir: string, settings: TrainSettings, c
     checkpoints.remove();
     checkpoints.begin();
   }
+  if (group) {
+    // The others start from this rank's state: its checkpoint's weights, optimiser and generator.
+    group.broadcast(plan.resumeFrom ?? null, 'the resumed state');
+    if (plan.resumeFrom) group.broadcastBytes(fs.readFileSync(path.join(checkpoints.dir, plan.resumeFrom.stateFile)), 'the resumed state');
+    engine.joinGroup(group.handle);
+  }
   let last: Checkpoint;
   try {
+    // This rank saves a checkpoint every epoch, so there is one.
     last = trainEpochs({
       engine, pixels: data.pixels, trainSlots: data.trainSlots, slotLabels: data.slotLabels, validationSlots: data.validationSlots,
-      classCount: data.classes.length, settings, emit, checkpoints, fixed: { run, replacesModel: plan.replacesModel }, resumeFrom: plan.resumeFrom, started,
-    });
+      classCount: data.classes.length, settings, emit, checkpoints, fixed: { run, replacesModel: plan.replacesModel }, resumeFrom: plan.resumeFrom, started, group,
+    }) as Checkpoint;
   } catch (error) {
     // Resuming would only diverge again; the checkpoint would just make the corrected rerun be refused.
     if (error instanceof TrainingDiverged) checkpoints.remove();
@@ -169,6 +237,7 @@ function describeTrainedModel(
       augment: settings.augment ?? DEFAULT_AUGMENT_POLICY,
       bfloat16: runtime.bfloat16,
       threads: runtime.threads,
+      ...(settings.distributed && { worldSize: settings.distributed.worldSize }),
       seconds: (plan.resumeFrom?.seconds ?? 0) + (Date.now() - started) / 1000,
       libtorch: native().libtorchVersion,
       history: last.history,

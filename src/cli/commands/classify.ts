@@ -1,4 +1,5 @@
 import { classify } from '../../classify/classify';
+import { GROUP_USAGE, groupFromConventions } from '../../distributed/options';
 import { predictionsCsv } from '../../classify/csv';
 import { differentialCsv, formatDifferential } from '../../classify/differential';
 import { differentialsByFolder, perFolderDifferentialCsv } from '../../classify/per-folder';
@@ -6,7 +7,7 @@ import type { EngineChoice } from '../../model/predictor';
 import { writeFileAtomic } from '../../util/atomic-write';
 import { WbcError } from '../../util/errors';
 import { checkOutputPaths } from '../../util/output-paths';
-import { RUNTIME_OPTIONS, RUNTIME_USAGE, decimal, parse, positionals, runtimeChoice, wholeNumber, type Command } from '../args';
+import { GROUP_OPTIONS, RUNTIME_OPTIONS, RUNTIME_USAGE, decimal, groupChoice, parse, positionals, runtimeChoice, wholeNumber, type Command } from '../args';
 import { printOut, printWarnings } from '../output';
 import { ProgressLine, bar } from '../progress';
 
@@ -26,7 +27,10 @@ threshold, for out-of-scope cells and for --always-review classes.
   --per-folder            add one differential per sub-folder (per slide) to the differential CSV, in a
                           last column \`folder\`: \`(all)\` for the whole folder, then e.g. \`slide-1/\`
   --always-review CLASS   mark every cell predicted as CLASS for review (repeat, or separate with commas)
-${RUNTIME_USAGE}`;
+${RUNTIME_USAGE}
+
+Sharded over several processes or machines (each classifies a share; rank 0 writes the CSV):
+${GROUP_USAGE}`;
 
 function differentialPathFor(csvPath: string): string {
   return csvPath.replace(/(\.csv)?$/i, '-differential.csv');
@@ -39,7 +43,7 @@ export const classifyCommand: Command = {
   async run(argv) {
     const args = parse(argv, {
       out: { type: 'string' }, 'review-threshold': { type: 'string' }, tta: { type: 'string' }, engine: { type: 'string' }, 'per-folder': { type: 'boolean' },
-      'always-review': { type: 'string', multiple: true }, ...RUNTIME_OPTIONS,
+      'always-review': { type: 'string', multiple: true }, ...RUNTIME_OPTIONS, ...GROUP_OPTIONS,
     }, usage);
     if (args.flag('help')) return void printOut(usage);
     const [modelDir, imageDir] = positionals(args.positionals, ['model-dir', 'image-dir'], usage);
@@ -59,9 +63,14 @@ export const classifyCommand: Command = {
       engine: args.text('engine') as EngineChoice | undefined,
       alwaysReview: args.list('always-review').flatMap((value) => value.split(',')).map((name) => name.trim()).filter(Boolean),
       ...runtimeChoice(args),
+      distributed: groupFromConventions(groupChoice(args)),
       onProgress: (done, total) => progress.update(`classifying ${bar(done / total)} ${done}/${total}`),
     });
     progress.done();
+    if (result.group && result.group.rank !== 0) {
+      printOut(`Rank ${result.group.rank} of ${result.group.worldSize} done; rank 0 writes the ${result.predictions.length} predictions to its --out`);
+      return;
+    }
     printWarnings(result.warnings);
     if (result.calibrationNote) printWarnings([result.calibrationNote], 'note: ');
     printWarnings(result.skipped.map((skipped) => skipped.reason), 'skipped: ');

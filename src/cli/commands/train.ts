@@ -1,11 +1,12 @@
 import * as path from 'node:path';
 import { CONFUSION_EXTENSIONS, writeConfusionMatrixImage } from '../../evaluate/confusion-image';
 import { formatMetrics } from '../../evaluate/report';
+import { GROUP_USAGE, groupFromConventions } from '../../distributed/options';
 import { TRAIN_DEFAULTS, train } from '../../train/train';
 import type { TrainingEvent } from '../../train/events';
 import type { Balance } from '../../model/model-folder';
 import { checkOutputPaths } from '../../util/output-paths';
-import { CACHE_OPTIONS, RUNTIME_OPTIONS, RUNTIME_USAGE, cacheChoice, decimal, parse, positionals, runtimeChoice, wholeNumber, type Command } from '../args';
+import { CACHE_OPTIONS, GROUP_OPTIONS, RUNTIME_OPTIONS, RUNTIME_USAGE, cacheChoice, decimal, groupChoice, parse, positionals, runtimeChoice, wholeNumber, type Command } from '../args';
 import { printOut, printWarnings } from '../output';
 import { describeTrust } from './info';
 import { ProgressLine, bar, duration, percent } from '../progress';
@@ -43,7 +44,10 @@ split apart, and writes a model folder with the weights, the split and the test 
                              (default: <model-dir>/confusion-matrix.svg)
   --cache-dir DIR            where decoded images are cached (default ~/.cache/wbc-classifier)
   --no-cache                 decode every image afresh and cache nothing
-${RUNTIME_USAGE}`;
+${RUNTIME_USAGE}
+
+Data-parallel training over several processes or machines (torchrun's conventions; see the README):
+${GROUP_USAGE}`;
 
 function reportProgress(progress: ProgressLine) {
   let validation = '';
@@ -85,6 +89,7 @@ export const trainCommand: Command = {
       patience: { type: 'string' }, tta: { type: 'string' }, 'test-fraction': { type: 'string' },
       'validation-fraction': { type: 'string' }, seed: { type: 'string' }, 'group-by': { type: 'string' }, 'max-per-class': { type: 'string' },
       confusion: { type: 'string' }, 'max-accepted-error': { type: 'string' }, 'out-of-scope-rate': { type: 'string' }, ...CACHE_OPTIONS, ...RUNTIME_OPTIONS,
+      ...GROUP_OPTIONS,
     }, usage);
     if (args.flag('help')) return void process.stdout.write(`${usage}\n`);
     const [dataDir] = positionals(args.positionals, ['labelled-dir'], usage);
@@ -118,10 +123,15 @@ export const trainCommand: Command = {
       outOfScopeRate: decimal(args.text('out-of-scope-rate'), 'out-of-scope-rate'),
       cacheDir: cacheChoice(args),
       ...runtimeChoice(args),
+      distributed: groupFromConventions(groupChoice(args)),
       onEvent: reportProgress(progress),
     });
     progress.done();
     printWarnings(result.warnings);
+    if ('follower' in result) {
+      printOut(`\nRank ${result.follower.rank} of ${result.follower.worldSize} done; rank 0 writes the model to its --out`);
+      return;
+    }
     const confusion = (args.text('confusion')) ?? path.join(out, 'confusion-matrix.svg');
     await writeConfusionMatrixImage(result.info.testMetrics, confusion, 'Test split');
     const { info } = result;

@@ -12,6 +12,7 @@
 #include "engine.h"
 #include "errors.h"
 #include "jpeg-batch.h"
+#include "process-group.h"
 
 namespace {
 
@@ -58,6 +59,7 @@ Napi::Value MakeBatch(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   keepFreedMemory();
   exports.Set("Engine", Engine::Define(env));
+  exports.Set("ProcessGroup", ProcessGroup::Define(env));
   exports.Set("setThreads", Napi::Function::New<checked<SetThreads>>(env));
   exports.Set("cudaAvailable", Napi::Function::New<checked<CudaAvailable>>(env));
   exports.Set("makeBatch", Napi::Function::New<checked<MakeBatch>>(env));

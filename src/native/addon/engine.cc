@@ -12,6 +12,7 @@
 #include "batch-args.h"
 #include "errors.h"
 #include "files.h"
+#include "sync-batch-norm.h"
 #include "weights.h"
 
 namespace {
@@ -30,6 +31,7 @@ constexpr int64_t kEvaluationBudget = int64_t{1} << 27;          // 512 MiB per 
 constexpr uint64_t kMaxWeightsBytes = uint64_t{1} << 30;
 constexpr double kMaxLearningRate = 10;
 constexpr double kMaxClassWeight = 1e6;  // larger weights overflow the loss's weighted sum
+constexpr int64_t kMaxGlobalBatch = int64_t{1} << 24;  // the count of correct predictions is summed as a float
 
 double parameterCount(const NetworkSpec& spec) {
   double count = 0;
@@ -81,6 +83,7 @@ Napi::Function Engine::Define(Napi::Env env) {
       InstanceMethod<&Engine::checkedMethod<&Engine::Load>>("load"),
       InstanceMethod<&Engine::checkedMethod<&Engine::Parameters>>("parameters"),
       InstanceMethod<&Engine::checkedMethod<&Engine::LogitsAndFeatures>>("logitsAndFeatures"),
+      InstanceMethod<&Engine::checkedMethod<&Engine::JoinGroup>>("joinGroup"),
   });
 }
 
@@ -192,6 +195,15 @@ Napi::Value Engine::TrainStep(const Napi::CallbackInfo& info) {
   args::indicesBelow(labels, "labels", spec.classes, "the " + std::to_string(spec.classes) + " classes");
   const float* augment = augmentArgument(info[3], n, true);
   double learningRate = args::number(info[4], "learningRate", {0, kMaxLearningRate, false, true});
+  int64_t shareOffset = 0;
+  int64_t globalSize = n;
+  if (group) {
+    if (info[5].IsUndefined() || info[6].IsUndefined()) {
+      throw Napi::Error::New(env, "in a process group, trainStep needs shareOffset and globalSize");
+    }
+    globalSize = args::wholeNumber(info[6], "globalSize", n, kMaxGlobalBatch);
+    shareOffset = args::wholeNumber(info[5], "shareOffset", 0, globalSize - n);
+  }
 
   for (auto& group : optimizer->param_groups()) group.options().set_lr(learningRate);
   network->train();
@@ -199,6 +211,21 @@ Napi::Value Engine::TrainStep(const Napi::CallbackInfo& info) {
   auto target = torch::from_blob(labels.Data(), {n}, torch::kInt32).to(torch::kLong).to(device);
 
   optimizer->zero_grad();
+  auto result = Napi::Object::New(env);
+  if (group) {
+    // The weighted mean loss of one process is sum(weight * loss) / sum(weight) over the global batch:
+    // each rank back-propagates its sum, and the gradients are divided by the global weight after the all-reduce.
+    auto logits = groupTrainForward(batch, shareOffset, globalSize);
+    auto lossSum = torch::nn::functional::cross_entropy(
+        logits, target,
+        torch::nn::functional::CrossEntropyFuncOptions().weight(classWeights).label_smoothing(labelSmoothing).reduction(torch::kSum));
+    lossSum.backward();
+    auto [loss, correct] = reduceGradients(lossSum, classWeights.index_select(0, target).sum(), logits.argmax(1).eq(target).sum());
+    optimizer->step();
+    result.Set("loss", loss);
+    result.Set("correct", correct);
+    return result;
+  }
   auto logits = forward(batch);
   auto loss = torch::nn::functional::cross_entropy(
       logits, target,
@@ -206,10 +233,54 @@ Napi::Value Engine::TrainStep(const Napi::CallbackInfo& info) {
   loss.backward();
   optimizer->step();
 
-  auto result = Napi::Object::New(env);
   result.Set("loss", loss.item<double>());
   result.Set("correct", logits.argmax(1).eq(target).sum().item<int64_t>());
   return result;
+}
+
+torch::Tensor Engine::groupTrainForward(const torch::Tensor& batch, int64_t offset, int64_t globalSize) {
+  return withAutocast(bfloat16, [&] {
+    auto x = batch;
+    for (auto& layer : *network->layers()) {
+      auto* norm = layer.ptr()->as<torch::nn::BatchNorm2d>();
+      x = norm ? syncBatchNorm(x, *norm, *group) : layer.forward(x);
+    }
+    auto features = x.mean({2, 3});
+    double p = network->dropoutRate();
+    if (p > 0) {
+      // As torch::dropout draws it on the CPU, for all globalSize rows, so that every rank's generator stays in step.
+      auto noise = torch::empty({globalSize, features.size(1)}, features.options()).bernoulli_(1 - p).div_(1 - p);
+      features = features * noise.slice(0, offset, offset + features.size(0));
+    }
+    return network->linearHead()->forward(features);
+  });
+}
+
+std::pair<double, int64_t> Engine::reduceGradients(const torch::Tensor& lossSum, const torch::Tensor& weightSum, const torch::Tensor& correct) {
+  // One flat buffer: every gradient, then the loss sum, the weight sum and the count of correct predictions.
+  auto parameters = network->parameters();
+  std::vector<torch::Tensor> pieces;
+  for (auto& parameter : parameters) pieces.push_back(parameter.grad().reshape({-1}).to(torch::kFloat));
+  pieces.push_back(torch::stack({lossSum.detach().to(torch::kFloat), weightSum.to(torch::kFloat), correct.to(torch::kFloat)}).to(device));
+  auto flat = torch::cat(pieces);
+  group->allreduceSum(flat, "the gradient all-reduce");
+  int64_t end = flat.size(0);
+  auto totals = flat.slice(0, end - 3).to(torch::kCPU);
+  double weight = totals[1].item<double>();
+  torch::NoGradGuard noGrad;
+  int64_t at = 0;
+  for (auto& parameter : parameters) {
+    auto& gradient = parameter.mutable_grad();
+    int64_t count = gradient.numel();
+    gradient.copy_(flat.slice(0, at, at + count).view(gradient.sizes()) / weight);
+    at += count;
+  }
+  return {totals[0].item<double>() / weight, static_cast<int64_t>(totals[2].item<double>())};
+}
+
+void Engine::JoinGroup(const Napi::CallbackInfo& info) {
+  if (group) throw Napi::Error::New(info.Env(), "this engine has already joined a process group");
+  group = ProcessGroup::linkOf(info[0], "processGroup");
 }
 
 template <typename PerBatch>
@@ -262,13 +333,42 @@ void Engine::RecalibrateNormalization(const Napi::CallbackInfo& info) {
   torch::NoGradGuard noGrad;
   network->train();
   const int64_t chunk = evaluationChunk();
-  for (int64_t start = 0; start + 1 < n; start += chunk) {
+  // In a group, rank r takes chunks r, r + worldSize, ...: the same chunks one process would compute.
+  int64_t chunks = 0;
+  int64_t mine = 0;
+  for (int64_t start = 0; start + 1 < n; start += chunk, ++chunks) {
+    if (group && chunks % group->worldSize() != group->rank()) continue;
     int64_t count = std::min(chunk, n - start);
     auto batch = makeBatch(source, indices.Data() + start, count, nullptr, geometry, device);
     withAutocast(bfloat16, [&] { return network->features(batch); });
+    ++mine;
   }
   for (auto& [norm, momentum] : norms) norm->options.momentum(momentum);
   network->eval();
+  if (group) averageAcrossGroup(norms, mine, chunks);
+}
+
+// Each rank's statistics are averages over its `mine` chunks: weighted by them and summed, they give the
+// average over all `chunks`.
+void Engine::averageAcrossGroup(const std::vector<std::pair<torch::nn::BatchNorm2dImpl*, c10::optional<double>>>& norms, int64_t mine, int64_t chunks) {
+  if (chunks == 0) return;
+  std::vector<torch::Tensor> pieces;
+  for (auto& [norm, momentum] : norms) {
+    pieces.push_back(norm->running_mean * static_cast<double>(mine));
+    pieces.push_back(norm->running_var * static_cast<double>(mine));
+  }
+  auto flat = torch::cat(pieces);
+  group->allreduceSum(flat, "the batch-norm recalibration");
+  flat /= static_cast<double>(chunks);
+  int64_t at = 0;
+  for (auto& [norm, momentum] : norms) {
+    for (auto* statistic : {&norm->running_mean, &norm->running_var}) {
+      int64_t count = statistic->numel();
+      statistic->copy_(flat.slice(0, at, at + count));
+      at += count;
+    }
+    norm->num_batches_tracked.fill_(chunks);
+  }
 }
 
 void Engine::SetHead(const Napi::CallbackInfo& info) {

@@ -10,6 +10,7 @@
 
 #include "batch.h"
 #include "network.h"
+#include "process-group.h"
 
 class Engine : public Napi::ObjectWrap<Engine> {
  public:
@@ -19,11 +20,14 @@ class Engine : public Napi::ObjectWrap<Engine> {
  private:
   // configureTraining({ weightDecay, labelSmoothing, classWeights: Float32Array }): a fresh AdamW optimiser.
   void ConfigureTraining(const Napi::CallbackInfo& info);
-  // trainStep(pixels, indices, labels, augment, learningRate) -> { loss, correct }
+  // trainStep(pixels, indices, labels, augment, learningRate[, shareOffset, globalSize]) -> { loss, correct }
+  // In a group, this rank's images are rows shareOffset.. of a global batch of globalSize images; loss and
+  // correct are then the global batch's, and every rank applies the same all-reduced gradients.
   Napi::Value TrainStep(const Napi::CallbackInfo& info);
   // predict(pixels, indices, augment | null) -> Float32Array of n * classes probabilities
   Napi::Value Predict(const Napi::CallbackInfo& info);
   // recalibrateNormalization(pixels, indices): batch-norm statistics recomputed as exact averages over these images
+  // (in a group every rank passes the same indices, computes a share of the chunks, and all get the average)
   void RecalibrateNormalization(const Napi::CallbackInfo& info);
   // features(pixels, indices, augment | null) -> Float32Array of n * featureSize pooled features
   Napi::Value Features(const Napi::CallbackInfo& info);
@@ -39,6 +43,8 @@ class Engine : public Napi::ObjectWrap<Engine> {
   void Load(const Napi::CallbackInfo& info);
   // parameters() -> { [name]: { shape: number[], data: Float32Array } }: parameters and batch-norm buffers
   Napi::Value Parameters(const Napi::CallbackInfo& info);
+  // joinGroup(processGroup): from now on training steps and recalibrations are data-parallel over the group
+  void JoinGroup(const Napi::CallbackInfo& info);
 
   // A method called through withOneLineErrors; Define registers every method this way.
   template <auto Method>
@@ -48,6 +54,12 @@ class Engine : public Napi::ObjectWrap<Engine> {
   int64_t evaluationChunk() const;
 
   torch::Tensor forward(const torch::Tensor& batch);
+  // Training forward pass of this rank's rows [offset, offset + n) of a global batch: synchronised batch
+  // norm, and the dropout mask of the whole global batch drawn as one process would draw it.
+  torch::Tensor groupTrainForward(const torch::Tensor& batch, int64_t offset, int64_t globalSize);
+  // All-reduces the gradients (averaged as one process would over the global batch); returns { loss, correct } of the global batch.
+  void averageAcrossGroup(const std::vector<std::pair<torch::nn::BatchNorm2dImpl*, c10::optional<double>>>& norms, int64_t mine, int64_t chunks);
+  std::pair<double, int64_t> reduceGradients(const torch::Tensor& lossSum, const torch::Tensor& weightSum, const torch::Tensor& correct);
   // Runs `perBatch` over the images at `indices` in chunks, in eval mode, copying its rows into a Float32Array.
   template <typename PerBatch>
   Napi::Float32Array evaluateRows(const Napi::CallbackInfo& info, int64_t rowSize, PerBatch perBatch);
@@ -62,4 +74,5 @@ class Engine : public Napi::ObjectWrap<Engine> {
   std::unique_ptr<torch::optim::AdamW> optimizer;
   torch::Tensor classWeights;
   double labelSmoothing = 0.0;
+  std::shared_ptr<GroupLink> group;
 };

@@ -20,6 +20,9 @@ class NetworkImpl : public torch::nn::Module {
   torch::Tensor features(torch::Tensor x);
   int64_t featureSize() const { return featureChannels; }
   torch::nn::Linear& linearHead() { return head; }
+  // The layers before pooling, for a caller that runs them one by one (synchronised batch norm).
+  torch::nn::Sequential& layers() { return body; }
+  double dropoutRate() const { return dropout->options.p(); }
 
  private:
   torch::nn::Sequential body{nullptr};
