@@ -91,11 +91,12 @@ export async function classify(modelDir: string, imageDir: string, options: Clas
   const { cache, runtime, model, warnings, trust, alwaysReview } = prepared;
   const { info } = model;
   let { files } = prepared;
+  const engine = options.engine ?? defaultEngine(runtime);
   if (group) {
     group.agree({
       'image folder (its files)': fingerprint(files.map((file) => path.relative(imageDir, file))),
       model: fingerprint(info),
-      'classification options': fingerprint({ views: trust.views, reviewThreshold: trust.reviewThreshold, alwaysReview, engine: options.engine ?? 'libtorch' }),
+      'classification options': fingerprint({ views: trust.views, reviewThreshold: trust.reviewThreshold, alwaysReview, engine }),
     });
     const { start, end } = group.share(files.length);
     files = files.slice(start, end);
@@ -104,7 +105,6 @@ export async function classify(modelDir: string, imageDir: string, options: Clas
 
   const predictions: Prediction[] = [];
   const skipped: ClassifyResult['skipped'] = [];
-  const engine = options.engine ?? defaultEngine(runtime);
   const predictor = await openPredictor(model, engine, runtime.threads);
   try {
     for (let start = 0; start < files.length; start += chunkSize) {
