@@ -137,7 +137,7 @@ class Reference:
             augment_seconds += time.perf_counter() - batch_started
             target = self.labels.index_select(0, indices)
             self.optimizer.zero_grad(set_to_none=True)
-            with torch.autocast("cpu", dtype=torch.bfloat16):
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.c["bfloat16"]):
                 logits = self.model(x)
             logits = logits.float()
             loss = F.cross_entropy(logits, target, weight=self.class_weights, label_smoothing=self.c["labelSmoothing"])
@@ -185,7 +185,7 @@ class Reference:
                     prepare_started = time.perf_counter()
                     x = prepare(pixels[start:start + chunk], view)
                     self.prepare_seconds += time.perf_counter() - prepare_started
-                    with torch.autocast("cpu", dtype=torch.bfloat16):
+                    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.c["bfloat16"]):
                         logits = self.model(x)
                     out[start:start + chunk] += torch.softmax(logits.float(), 1)
         return out / views

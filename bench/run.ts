@@ -76,6 +76,8 @@ async function startPyTorch(pool: Pool, runtime: Runtime): Promise<PyTorchWorker
     labelSmoothing: TRAIN_DEFAULTS.labelSmoothing,
     augment: DEFAULT_AUGMENT_POLICY,
     threads: runtime.threads,
+    // As the addon: bf16 autocast only where the CPU has bf16 instructions (emulated, it is many times slower).
+    bfloat16: runtime.bfloat16,
     foreach: false, // foreach=True measured no faster here
     inferBatch: 256,
     decodeWorkers: DECODE_WORKERS,

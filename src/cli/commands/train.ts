@@ -5,6 +5,8 @@ import { GROUP_USAGE, groupFromConventions } from '../../distributed/options';
 import { TRAIN_DEFAULTS, train } from '../../train/train';
 import type { TrainingEvent } from '../../train/events';
 import type { Balance } from '../../model/model-folder';
+import { DEFAULT_OUT_OF_SCOPE_RATE } from '../../trust/calibrate';
+import { DEFAULT_MAX_ACCEPTED_ERROR } from '../../trust/review-threshold';
 import { checkOutputPaths } from '../../util/output-paths';
 import { CACHE_OPTIONS, GROUP_OPTIONS, RUNTIME_OPTIONS, RUNTIME_USAGE, cacheChoice, decimal, groupChoice, parse, positionals, runtimeChoice, wholeNumber, type Command } from '../args';
 import { printOut, printWarnings } from '../output';
@@ -38,10 +40,10 @@ split apart, and writes a model folder with the weights, the split and the test 
                              first capture group, or the whole match) on one side of the split: patient, slide
   --max-per-class N          use at most N images of each class (quick trials)
   --confusion FILE           confusion-matrix picture of the test split, .svg or .png
-  --max-accepted-error F     review threshold: the lowest confidence at which the 95% upper bound of the
-                             error among accepted validation images is at most F (default 0.02)
-  --out-of-scope-rate F      share of in-scope validation images flagged out of scope (default 0.05)
                              (default: <model-dir>/confusion-matrix.svg)
+  --max-accepted-error F     review threshold: the lowest confidence at which the 95% upper bound of the
+                             error among accepted validation images is at most F (default ${DEFAULT_MAX_ACCEPTED_ERROR})
+  --out-of-scope-rate F      share of in-scope validation images flagged out of scope (default ${DEFAULT_OUT_OF_SCOPE_RATE})
   --cache-dir DIR            where decoded images are cached (default ~/.cache/wbc-classifier)
   --no-cache                 decode every image afresh and cache nothing
 ${RUNTIME_USAGE}
