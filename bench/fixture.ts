@@ -12,6 +12,9 @@ import { TRAIN_DEFAULTS } from '../src/train/train';
 
 export const SHARED_DATA = '/work/shared/data/wbc';
 
+/** The labelled pool the trust and hard-pair benches read: $WBC_DATA/wbc, else ../shared/data/wbc beside the project. */
+export const LABELLED_DATA = process.env.WBC_DATA ? path.join(process.env.WBC_DATA, 'wbc') : path.resolve(__dirname, '..', '..', '..', 'shared', 'data', 'wbc');
+
 /** The shared pool decoded once, at the default network's geometry, as both sides of the benchmark see it. */
 export interface Pool {
   files: string[];

@@ -10,10 +10,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { LABELLED_DATA } from './fixture';
 import { dihedralViews } from '../src/augment/policy';
 import { scanImageFolder } from '../src/data/image-folder';
 import { loadImages } from '../src/data/load-images';
-import { PixelCache } from '../src/data/pixel-cache';
+import { PixelCache, defaultCacheDir } from '../src/data/pixel-cache';
 import { networkSpec, storedSizeFor } from '../src/model/architecture';
 import { loadModel, newEngine, type ModelInfo } from '../src/model/model-folder';
 import { setUpRuntime } from '../src/native/runtime';
@@ -27,7 +28,7 @@ import { Rng } from '../src/util/rng';
 
 const { values } = parseArgs({
   options: {
-    data: { type: 'string', default: process.env.WBC_DATA ? path.join(process.env.WBC_DATA, 'wbc') : path.resolve(__dirname, '..', '..', '..', 'shared', 'data', 'wbc') },
+    data: { type: 'string', default: LABELLED_DATA },
     'max-per-class': { type: 'string', default: '300' },
     epochs: { type: 'string', default: '10' },
     width: { type: 'string', default: '16' },
@@ -42,7 +43,7 @@ const DATA = values.data!;
 const MAX_PER_CLASS = Number(values['max-per-class']);
 const RATE = 0.05;
 const THREADS = values.threads === undefined ? undefined : Number(values.threads);
-const CACHE = path.join(os.homedir(), '.cache', 'wbc-classifier');
+const CACHE = defaultCacheDir();
 
 type Scores = Record<string, { validation: Float32Array; test: Float32Array; unseen: Float32Array }>;
 

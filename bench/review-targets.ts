@@ -6,11 +6,11 @@
  * on the target), applied to the test images: share flagged (low confidence or out of scope), accuracy of the rest.
  * Last, the best that any threshold could do on these test images with at most 25% flagged.
  */
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { LABELLED_DATA } from './fixture';
 import { loadImages } from '../src/data/load-images';
-import { PixelCache } from '../src/data/pixel-cache';
+import { PixelCache, defaultCacheDir } from '../src/data/pixel-cache';
 import { loadModel, type ModelInfo } from '../src/model/model-folder';
 import { setUpRuntime } from '../src/native/runtime';
 import { expectedCalibrationError } from '../src/trust/ece';
@@ -22,7 +22,7 @@ import { trustFor, trustedScores } from '../src/trust/trust-model';
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
-    data: { type: 'string', default: process.env.WBC_DATA ? path.join(process.env.WBC_DATA, 'wbc') : path.resolve(__dirname, '..', '..', '..', 'shared', 'data', 'wbc') },
+    data: { type: 'string', default: LABELLED_DATA },
     targets: { type: 'string', default: '0.015,0.02,0.025,0.03' },
   },
 });
@@ -38,7 +38,7 @@ async function main(): Promise<void> {
   const classes = info.classes.length;
   const trust = trustFor(info, outOfScopeBytes, info.testTimeViews);
   const outOfScopeThreshold = info.outOfScope!.threshold;
-  const cache = new PixelCache(path.join(os.homedir(), '.cache', 'wbc-classifier'));
+  const cache = new PixelCache(defaultCacheDir());
 
   const score = async (files: string[]) => {
     const loaded = await loadImages(files.map((file) => path.join(values.data!, file)), info.input.storedSize, { cache });

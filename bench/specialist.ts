@@ -10,13 +10,13 @@
  * classify would). Printed: accuracy, macro-F1 and the group's F1s for the main model, the combination,
  * and the main model with the two opinions averaged within the group.
  */
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { LABELLED_DATA } from './fixture';
 import { loadImages } from '../src/data/load-images';
-import { PixelCache } from '../src/data/pixel-cache';
+import { PixelCache, defaultCacheDir } from '../src/data/pixel-cache';
 import { computeMetrics } from '../src/evaluate/metrics';
-import { loadModel, type ModelInfo } from '../src/model/model-folder';
+import { loadModel, type LoadedModel, type ModelInfo } from '../src/model/model-folder';
 import { argmaxRows } from '../src/model/predict';
 import { setUpRuntime } from '../src/native/runtime';
 import { scoreTrusted, trustFor } from '../src/trust/trust-model';
@@ -24,16 +24,16 @@ import { scoreTrusted, trustFor } from '../src/trust/trust-model';
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
-    data: { type: 'string', default: process.env.WBC_DATA ? path.join(process.env.WBC_DATA, 'wbc') : path.resolve(__dirname, '..', '..', '..', 'shared', 'data', 'wbc') },
+    data: { type: 'string', default: LABELLED_DATA },
   },
 });
 
 const runtime = setUpRuntime({});
-const cache = new PixelCache(path.join(os.homedir(), '.cache', 'wbc-classifier'));
+const cache = new PixelCache(defaultCacheDir());
 
-/** Calibrated probabilities of `files` (paths relative to the data folder) by the model in `dir`. */
-async function probabilitiesOf(dir: string, files: string[]): Promise<{ info: ModelInfo; probabilities: Float32Array }> {
-  const { info, engine, outOfScopeBytes } = loadModel(dir, runtime);
+/** Calibrated probabilities of `files` (paths relative to the data folder) by a loaded model. */
+async function probabilitiesOf(model: LoadedModel, files: string[]): Promise<{ info: ModelInfo; probabilities: Float32Array }> {
+  const { info, engine, outOfScopeBytes } = model;
   const loaded = await loadImages(files.map((file) => path.join(values.data!, file)), info.input.storedSize, { cache });
   if (loaded.loaded.length !== files.length) throw new Error(`${files.length - loaded.loaded.length} test images could not be read`);
   const trust = trustFor(info, outOfScopeBytes, info.testTimeViews);
@@ -49,9 +49,10 @@ function report(name: string, classes: string[], truth: Int32Array, probabilitie
 async function main(): Promise<void> {
   const [mainDir, specialistDir] = positionals;
   if (!mainDir || !specialistDir) throw new Error('usage: specialist <main-model> <specialist-model> [--data DIR]');
-  const test = loadModel(mainDir, runtime).info.split!.test;
-  const main = await probabilitiesOf(mainDir, test);
-  const specialist = await probabilitiesOf(specialistDir, test);
+  const mainModel = loadModel(mainDir, runtime);
+  const test = mainModel.info.split!.test;
+  const main = await probabilitiesOf(mainModel, test);
+  const specialist = await probabilitiesOf(loadModel(specialistDir, runtime), test);
   const classes = main.info.classes;
   const group = specialist.info.classes;
   const columns = group.map((c) => classes.indexOf(c));
