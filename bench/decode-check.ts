@@ -6,11 +6,11 @@
 import { decodeImage } from '../src/data/decode';
 import { scanImageFolder } from '../src/data/image-folder';
 import { native } from '../src/native/binding';
-import { SHARED_DATA } from './fixture';
+import { LABELLED_DATA } from './fixture';
 import { figure, note } from './report';
 
 async function main(): Promise<void> {
-  const folder = process.argv[2] ?? SHARED_DATA;
+  const folder = process.argv[2] ?? LABELLED_DATA;
   const storedSize = Number(process.argv[3] ?? 86);
   const files = scanImageFolder(folder).images.map((image) => image.path);
   const imageBytes = storedSize * storedSize * 3;

@@ -10,9 +10,7 @@ import type { InputSpec, NetworkSpec } from '../src/native/binding';
 import { classCounts, inverseFrequencyWeights } from '../src/train/class-balance';
 import { TRAIN_DEFAULTS } from '../src/train/train';
 
-export const SHARED_DATA = '/work/shared/data/wbc';
-
-/** The labelled pool the trust and hard-pair benches read: $WBC_DATA/wbc, else ../shared/data/wbc beside the project. */
+/** The labelled pool every bench reads by default: $WBC_DATA/wbc, else ../shared/data/wbc beside the project. */
 export const LABELLED_DATA = process.env.WBC_DATA ? path.join(process.env.WBC_DATA, 'wbc') : path.resolve(__dirname, '..', '..', '..', 'shared', 'data', 'wbc');
 
 /** The shared pool decoded once, at the default network's geometry, as both sides of the benchmark see it. */
@@ -28,7 +26,7 @@ export interface Pool {
   scratch: string;
 }
 
-export async function loadPool(dataDir = SHARED_DATA): Promise<Pool> {
+export async function loadPool(dataDir = LABELLED_DATA): Promise<Pool> {
   const folder = scanImageFolder(dataDir);
   const storedSize = storedSizeFor(TRAIN_DEFAULTS.inputSize, TRAIN_DEFAULTS.crop);
   // The default pixel cache, as `wbc train` uses it: a warm cache makes this a few seconds.

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { runMeasured } from './child-run';
-import { SHARED_DATA } from './fixture';
+import { LABELLED_DATA } from './fixture';
 import { figure, note } from './report';
 
 /** The CLI exactly as a user runs it: each figure is a whole `wbc` process. */
@@ -12,7 +12,7 @@ export const WBC = path.join(__dirname, '..', '..', 'bin', 'wbc.js');
  */
 export async function trainQuickModel(out: string, cacheDir: string): Promise<void> {
   note('training a quick model (default network, 60 images per class, 2 epochs) for the classify measurement');
-  const run = await runMeasured(process.execPath, [WBC, 'train', SHARED_DATA, '--out', out, '--force', '--max-per-class', '60', '--epochs', '2', '--cache-dir', cacheDir]);
+  const run = await runMeasured(process.execPath, [WBC, 'train', LABELLED_DATA, '--out', out, '--force', '--max-per-class', '60', '--epochs', '2', '--cache-dir', cacheDir]);
   if (run.code !== 0) throw new Error(`wbc train (quick model) failed with code ${run.code}`);
   figure('train_quick_model_peak_rss_mb', run.peakRssMb);
 }

@@ -16,7 +16,7 @@ import { setUpRuntime } from '../src/native/runtime';
 import { TRAIN_DEFAULTS } from '../src/train/train';
 import { averageLogits } from '../src/trust/scores';
 import { softmaxRows } from '../src/export/views';
-import { SHARED_DATA } from './fixture';
+import { LABELLED_DATA } from './fixture';
 import { describeLoad, describeMachine } from './machine';
 import { figure, note, pairedRatio, spread } from './report';
 
@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   figure('threads', runtime.threads);
   figure('bfloat16', String(runtime.bfloat16));
 
-  const folder = scanImageFolder(SHARED_DATA);
+  const folder = scanImageFolder(LABELLED_DATA);
   const files = folder.images.filter((_, i) => i % 9 === 0).slice(0, plan.oneView).map((image) => image.path);
   const storedSize = storedSizeFor(TRAIN_DEFAULTS.inputSize, TRAIN_DEFAULTS.crop);
   const { pixels, loaded } = await loadImages(files, storedSize);

@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { SHARED_DATA } from './fixture';
+import { LABELLED_DATA } from './fixture';
 import { describeLoad, describeMachine } from './machine';
 import { WBC } from './memory';
 import { figure, median, note } from './report';
@@ -20,8 +20,8 @@ function option(name: string): string | undefined {
 }
 
 function sharedImages(): string[] {
-  return fs.readdirSync(SHARED_DATA).sort().flatMap((name) =>
-    fs.readdirSync(path.join(SHARED_DATA, name)).sort().map((file) => path.join(SHARED_DATA, name, file)));
+  return fs.readdirSync(LABELLED_DATA).sort().flatMap((name) =>
+    fs.readdirSync(path.join(LABELLED_DATA, name)).sort().map((file) => path.join(LABELLED_DATA, name, file)));
 }
 
 function percentile(values: readonly number[], p: number): number {
@@ -54,7 +54,7 @@ async function main(): Promise<void> {
     if (!model) {
       model = path.join(scratch, 'model');
       note('training a quick model (default network and test-time views, 40 images per class, 1 epoch)');
-      const trained = spawnSync(process.execPath, [WBC, 'train', SHARED_DATA, '--out', model, '--max-per-class', '40', '--epochs', '1', '--no-cache'], { stdio: ['ignore', process.stderr, process.stderr] });
+      const trained = spawnSync(process.execPath, [WBC, 'train', LABELLED_DATA, '--out', model, '--max-per-class', '40', '--epochs', '1', '--no-cache'], { stdio: ['ignore', process.stderr, process.stderr] });
       if (trained.status !== 0) throw new Error('wbc train failed');
     }
     const images = path.join(scratch, 'slide');

@@ -1,6 +1,6 @@
 import { readModelInfo } from '../src/model/model-folder';
 import { runMeasured } from './child-run';
-import { SHARED_DATA } from './fixture';
+import { LABELLED_DATA } from './fixture';
 import { WBC } from './memory';
 import { figure, note } from './report';
 
@@ -15,7 +15,7 @@ export async function timeToAccuracy(out: string, cacheDir: string): Promise<voi
   note('time to accuracy: one default `wbc train` on the full shared pool (several minutes)');
   let decodedAt = NaN;
   const epochEnds = new Map<number, number>();
-  const run = await runMeasured(process.execPath, [WBC, 'train', SHARED_DATA, '--out', out, '--cache-dir', cacheDir], (line, seconds) => {
+  const run = await runMeasured(process.execPath, [WBC, 'train', LABELLED_DATA, '--out', out, '--cache-dir', cacheDir], (line, seconds) => {
     if (/^read \d+ images/.test(line)) decodedAt = seconds;
     // An epoch's summary line ("epoch  3/40  loss …"), not the progress bar of the epoch under way.
     const epoch = /^epoch\s+(\d+)\/\d+\s+loss\s/.exec(line);
