@@ -6,22 +6,20 @@ import { resolveDistributedOptions, type DistributedOptions } from '../distribut
 import { openPixelCache } from '../data/pixel-cache';
 import { loadModel, type LoadedModel } from '../model/model-folder';
 import { ENGINE_CHOICES, libtorchPredictor, type EngineChoice, type Predictor } from '../model/predictor';
-import { checkRuntimeOptions, setUpRuntime, type DeviceChoice } from '../native/runtime';
+import { checkRuntimeOptions, setUpRuntime, type Runtime, type RuntimeOptions } from '../native/runtime';
 import { checkInteger, checkNumber, checkOneOf, checkString, optional } from '../util/check';
 import { trustedScores, trustFor } from '../trust/trust-model';
 import { WbcError } from '../util/errors';
 import { differentialCount, type Differential } from './differential';
 import { toPredictions, type Prediction } from './predictions';
 
-export interface ClassifyOptions {
+export interface ClassifyOptions extends RuntimeOptions {
   testTimeViews?: number;
   /** Override the model's review threshold. */
   reviewThreshold?: number;
   /** Classes whose every prediction is marked for review (labs confirm every blast by eye). */
   alwaysReview?: string[];
-  device?: DeviceChoice;
-  threads?: number;
-  /** The runtime that runs the network: onnx (ONNX Runtime, CPU) by default on a CPU without bf16, else libtorch. */
+  /** The runtime that runs the network: onnx (ONNX Runtime, CPU) by default in fp32 on the CPU, else libtorch. */
   engine?: EngineChoice;
   /** Cache decoded pixels here; off by default, since unlabelled images are usually classified once. */
   cacheDir?: string;
@@ -59,6 +57,7 @@ function checkClassifyOptions(options: ClassifyOptions): void {
   optional(options.cacheDir, (v) => checkString('--cache-dir', v));
   optional(options.engine, (v) => checkOneOf('--engine', v, ENGINE_CHOICES));
   if (options.engine === 'onnx' && options.device === 'cuda') throw new WbcError('--engine onnx runs on the CPU; leave out --device cuda');
+  if (options.engine === 'onnx' && options.precision === 'bf16') throw new WbcError('--engine onnx runs in fp32; leave out --precision bf16');
   optional(options.chunkSize, (v) => checkInteger('chunkSize', v, 1, 1_000_000));
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw new WbcError('onProgress must be a function');
   checkRuntimeOptions(options);
@@ -66,8 +65,8 @@ function checkClassifyOptions(options: ClassifyOptions): void {
 }
 
 /** ONNX Runtime where it was measured faster (fp32 on the CPU, bench/RESULTS.md); LibTorch on CUDA or with bf16. */
-function defaultEngine(runtime: { device: 'cpu' | 'cuda'; bfloat16: boolean }): EngineChoice {
-  return runtime.device === 'cpu' && !runtime.bfloat16 ? 'onnx' : 'libtorch';
+function defaultEngine(runtime: Runtime): EngineChoice {
+  return runtime.device === 'cpu' && runtime.precision === 'fp32' ? 'onnx' : 'libtorch';
 }
 
 async function openPredictor(model: LoadedModel, engine: EngineChoice, threads: number): Promise<Predictor> {
@@ -142,7 +141,9 @@ export async function classify(modelDir: string, imageDir: string, options: Clas
 /** Everything a run needs before it classifies, each part checked: a failure here is told to the group. */
 function prepareClassification(modelDir: string, imageDir: string, options: ClassifyOptions) {
   const cache = options.cacheDir ? openPixelCache(options.cacheDir) : undefined;
-  const runtime = setUpRuntime({ device: options.engine === 'onnx' ? 'cpu' : options.device, threads: options.threads });
+  // ONNX Runtime computes in fp32, so an auto precision resolves to fp32 for it.
+  const onnx = options.engine === 'onnx';
+  const runtime = setUpRuntime({ device: onnx ? 'cpu' : options.device, threads: options.threads, precision: onnx ? 'fp32' : options.precision });
   const model = loadModel(modelDir, runtime);
   const { info } = model;
   const { files, warnings } = scanImages(imageDir);

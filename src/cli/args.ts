@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import type { DeviceChoice } from '../native/runtime';
+import type { DeviceChoice, PrecisionChoice } from '../native/runtime';
 import { WbcError } from '../util/errors';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -70,12 +70,14 @@ export function decimal(value: string | undefined, name: string): number | undef
 export const RUNTIME_OPTIONS: Options = {
   device: { type: 'string' },
   threads: { type: 'string' },
+  precision: { type: 'string' },
 };
 
 export function runtimeChoice(args: ParsedArgs) {
   return {
     device: args.text('device') as DeviceChoice | undefined,
     threads: wholeNumber(args.text('threads'), 'threads'),
+    precision: args.text('precision') as PrecisionChoice | undefined,
   };
 }
 
@@ -96,7 +98,8 @@ export function cacheChoice(args: ParsedArgs): string | null | undefined {
 }
 
 export const RUNTIME_USAGE = `  --device auto|cpu|cuda   where to run (default auto: CUDA when this LibTorch has it)
-  --threads N              CPU threads (default: all cores)`;
+  --threads N              CPU threads (default: all cores)
+  --precision auto|fp32|bf16  arithmetic (default auto: bf16 where the CPU has bf16 instructions, else fp32)`;
 
 /** Options of the commands that can run as one rank of a group (src/distributed). */
 export const GROUP_OPTIONS: Options = {

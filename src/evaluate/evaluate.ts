@@ -4,7 +4,7 @@ import { loadImages } from '../data/load-images';
 import { openPixelCache } from '../data/pixel-cache';
 import { argmaxRows } from '../model/predict';
 import { loadModel } from '../model/model-folder';
-import { checkRuntimeOptions, setUpRuntime, type DeviceChoice } from '../native/runtime';
+import { checkRuntimeOptions, setUpRuntime, type RuntimeOptions } from '../native/runtime';
 import { checkOneOf, checkString, optional } from '../util/check';
 import { assessTrust, type TrustAssessment } from '../trust/assess';
 import { scoreTrusted, trustFor } from '../trust/trust-model';
@@ -12,12 +12,10 @@ import { WbcError } from '../util/errors';
 import { computeMetrics, type Metrics } from './metrics';
 import { chooseImages } from './seen-images';
 
-export interface EvaluateOptions {
+export interface EvaluateOptions extends RuntimeOptions {
   /** 'all' scores every image in the folder; 'test' only the model's own held-out test images. */
   split?: 'all' | 'test';
   testTimeViews?: number;
-  device?: DeviceChoice;
-  threads?: number;
   cacheDir?: string | null;
   onProgress?: (done: number, total: number) => void;
 }
@@ -66,7 +64,7 @@ function checkEvaluateOptions(options: EvaluateOptions): void {
 export async function evaluate(modelDir: string, dataDir: string, options: EvaluateOptions = {}): Promise<EvaluateResult> {
   checkEvaluateOptions(options);
   const cache = openPixelCache(options.cacheDir);
-  const runtime = setUpRuntime({ device: options.device, threads: options.threads });
+  const runtime = setUpRuntime({ device: options.device, threads: options.threads, precision: options.precision });
   const model = loadModel(modelDir, runtime);
   const { info, engine } = model;
   const folder = scanImageFolder(dataDir);

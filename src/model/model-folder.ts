@@ -5,6 +5,7 @@ import type { AugmentPolicy } from '../augment/policy';
 import type { Metrics } from '../evaluate/metrics';
 import type { CalibrationInfo, OutOfScopeInfo } from '../trust/trust-info';
 import { native, nativeMessage, type InputSpec, type NativeEngine, type NetworkSpec } from '../native/binding';
+import type { Precision } from '../native/runtime';
 import { replaceFileAtomic, writeFileAtomic } from '../util/atomic-write';
 import { WbcError } from '../util/errors';
 import { makeFolders } from '../util/folders';
@@ -76,7 +77,9 @@ export interface ModelInfo {
     labelSmoothing: number;
     balance: Balance;
     augment: AugmentPolicy;
-    bfloat16: boolean;
+    /** The arithmetic it was trained in (absent in models from before the choice existed, which record `bfloat16`). */
+    precision?: Precision;
+    bfloat16?: boolean;
     threads: number;
     /** Processes that trained it together, data-parallel (src/distributed); absent when one did. */
     worldSize?: number;
@@ -92,6 +95,11 @@ export interface ModelInfo {
   calibration?: CalibrationInfo;
   /** The out-of-scope score, its threshold and its statistics file with that file's SHA-256 (absent in older models). */
   outOfScope?: OutOfScopeInfo;
+}
+
+/** The arithmetic a model was trained in, also for models that recorded it as `bfloat16`. */
+export function trainingPrecision(training: NonNullable<ModelInfo['training']>): Precision {
+  return training.precision ?? (training.bfloat16 ? 'bf16' : 'fp32');
 }
 
 /** What training writes: every part of the record present. */

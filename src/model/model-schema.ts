@@ -25,7 +25,8 @@ const training = object<NonNullable<ModelInfo['training']>>({
   labelSmoothing: number(0, 1),
   balance: oneOf('weights', 'sampler', 'none', 'smote'),
   augment: record((value) => value) as Check<never>,
-  bfloat16: boolean,
+  precision: optional(oneOf('fp32', 'bf16')),
+  bfloat16: optional(boolean),
   threads: integer(1, 1_000_000),
   worldSize: optional(integer(2, 65536)),
   seconds: number(0, Number.MAX_VALUE),
@@ -132,6 +133,7 @@ export function validateModelInfo(raw: unknown): ModelInfo {
   if (info.input.inputSize < smallest) {
     throw new WbcError(`input.inputSize must be at least ${smallest} for ${info.network.widths.length} stages, got ${info.input.inputSize}`);
   }
+  if (info.training && info.training.precision === undefined && info.training.bfloat16 === undefined) throw new WbcError('training.precision is missing');
   // Models from before the hash existed (version 1) may lack it; from version 2 on it is what ties weights to description.
   if (info.version >= 2 && info.weightsSha256 === undefined) throw new WbcError('weightsSha256 is missing');
   return info;

@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import type { EvaluatedImage } from '../evaluate/evaluate';
 import type { Metrics } from '../evaluate/metrics';
-import type { ModelInfo } from '../model/model-folder';
+import { trainingPrecision, type ModelInfo } from '../model/model-folder';
 import { escapeMarkup } from '../util/markup';
 import { htmlTable } from './html';
 import { lineChartSvg } from './line-chart';
@@ -60,7 +60,7 @@ function settingsSection(data: ReportData): string {
       ['epochs', `${training.history.length} run of ${training.epochs}; weights of epoch ${training.keptEpoch} kept`],
       ['batch size, learning rate, weight decay', `${training.batchSize}, ${training.learningRate}, ${training.weightDecay}`],
       ['label smoothing, balance', `${training.labelSmoothing}, ${training.balance}`],
-      ['training time', `${training.seconds.toFixed(0)} s on ${training.threads} threads (LibTorch ${training.libtorch})`],
+      ['training time', `${training.seconds.toFixed(0)} s on ${training.threads} threads in ${trainingPrecision(training)} (LibTorch ${training.libtorch})`],
     );
   }
   const table = htmlTable(['setting', 'value'], rows.map(([k, v]) => [escapeMarkup(k), escapeMarkup(v)]));

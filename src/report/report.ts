@@ -4,7 +4,7 @@ import { writeFileAtomic } from '../util/atomic-write';
 import { checkString, optional } from '../util/check';
 import { modelReportHtml } from './model-report';
 
-export interface ReportOptions extends Pick<EvaluateOptions, 'split' | 'testTimeViews' | 'device' | 'threads' | 'cacheDir' | 'onProgress'> {
+export interface ReportOptions extends Pick<EvaluateOptions, 'split' | 'testTimeViews' | 'device' | 'threads' | 'precision' | 'cacheDir' | 'onProgress'> {
   /** The HTML file to write. */
   out: string;
 }

@@ -4,12 +4,14 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { classify } from '../classify/classify';
+import type { PrecisionChoice } from '../native/runtime';
 import { messageOf } from '../util/errors';
 
 export interface ClassifyJob {
   modelDir: string;
   imageDir: string;
   threads?: number;
+  precision?: PrecisionChoice;
 }
 
 export type WorkerMessage =
@@ -22,6 +24,7 @@ const post = (message: WorkerMessage): void => parentPort!.postMessage(message);
 
 classify(job.modelDir, job.imageDir, {
   threads: job.threads,
+  precision: job.precision,
   onProgress: (done, total) => post({ type: 'progress', done, total }),
 }).then(
   (result) => post({ type: 'done', predictions: result.predictions, skipped: result.skipped, warnings: result.warnings }),

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readModelInfo } from '../model/model-folder';
+import { checkRuntimeOptions, cpuHasNativeBfloat16, resolvePrecision, type PrecisionChoice } from '../native/runtime';
 import { checkInteger, checkString, optional } from '../util/check';
 import { WbcError } from '../util/errors';
 import { checkOutputPaths } from '../util/output-paths';
@@ -20,6 +21,7 @@ export interface ServeOptions {
   /** Where "export labelled folder" writes (default: `<image-dir>-reviewed` beside the image folder). */
   exportDir?: string;
   threads?: number;
+  precision?: PrecisionChoice;
 }
 
 export interface RunningServer {
@@ -55,6 +57,9 @@ function checkServeOptions(options: ServeOptions): void {
   optional(options.db, (v) => checkString('--db', v));
   optional(options.exportDir, (v) => checkString('--export-dir', v));
   optional(options.threads, (v) => checkInteger('--threads', v, 1, 1024));
+  checkRuntimeOptions({ precision: options.precision });
+  // Classification runs later, in a worker: refuse a precision this CPU lacks now, in one line.
+  if (options.precision) resolvePrecision(options.precision, 'cpu', cpuHasNativeBfloat16());
   optional(options.token, (v) => {
     const token = checkString('--token', v);
     if (!/^[A-Za-z0-9._~+/=-]{16,256}$/.test(token)) throw new WbcError('--token must be 16 to 256 letters, digits or ._~+/=-');
@@ -95,7 +100,7 @@ export async function serve(modelDir: string, imageDir: string, options: ServeOp
     store.close();
     throw error;
   }
-  const background = classifyInBackground(store, { modelDir: realModelDir, imageDir: realImageDir, threads: options.threads });
+  const background = classifyInBackground(store, { modelDir: realModelDir, imageDir: realImageDir, threads: options.threads, precision: options.precision });
   const app = buildApp({
     store,
     classes: info.classes,

@@ -1,7 +1,7 @@
 import type { AugmentPolicy } from '../augment/policy';
 import { resolveDistributedOptions, type DistributedOptions } from '../distributed/options';
 import type { Balance } from '../model/model-folder';
-import { checkRuntimeOptions, type DeviceChoice } from '../native/runtime';
+import { checkRuntimeOptions, type DeviceChoice, type PrecisionChoice } from '../native/runtime';
 import { checkBoolean, checkInteger, checkNumber, checkOneOf, checkString, optional } from '../util/check';
 import { WbcError } from '../util/errors';
 import type { TrainingListener } from './events';
@@ -39,6 +39,8 @@ export interface TrainOptions {
   maxPerClass?: number;
   device?: DeviceChoice;
   threads?: number;
+  /** fp32, bf16, or auto (bf16 where the CPU has bf16 instructions); recorded in model.json. */
+  precision?: PrecisionChoice;
   /** Where decoded pixels are cached between runs; null turns the cache off. */
   cacheDir?: string | null;
   onEvent?: TrainingListener;

@@ -9,7 +9,7 @@ import { networkSpec } from '../model/architecture';
 import { newEngine, saveModel, type TrainedModelInfo } from '../model/model-folder';
 import { argmaxRows, predictProbabilities } from '../model/predict';
 import { native, type NativeEngine } from '../native/binding';
-import { setUpRuntime, type Runtime } from '../native/runtime';
+import { setUpRuntime, type Precision, type Runtime } from '../native/runtime';
 import { calibrateModel } from '../trust/calibrate';
 import { removeLeftoverTemporaries } from '../util/atomic-write';
 import { WbcError } from '../util/errors';
@@ -42,7 +42,7 @@ export interface FollowerResult {
 }
 
 /** The settings a resumed run must share with the interrupted one; the rest (views, device, threads) may change. */
-function optionsThatShapeTraining(settings: TrainSettings): Record<string, unknown> {
+function optionsThatShapeTraining(settings: TrainSettings, precision: Precision): Record<string, unknown> {
   const { epochs, batchSize, width, inputSize, crop, testFraction, validationFraction, seed, balance, learningRate, weightDecay, labelSmoothing, patience } = settings;
   return {
     epochs, batchSize, width, inputSize, crop, testFraction, validationFraction, seed, balance, learningRate, weightDecay, labelSmoothing, patience,
@@ -50,6 +50,7 @@ function optionsThatShapeTraining(settings: TrainSettings): Record<string, unkno
     maxPerClass: settings.maxPerClass ?? null,
     groupBy: settings.groupBy ?? null,
     splitMethod: SPLIT_METHOD,
+    precision,
   };
 }
 
@@ -95,10 +96,10 @@ async function trainIntoFolder(dataDir: string, settings: TrainSettings, emit: T
 }
 
 /** What every rank of a group must hold alike: the same images, split alike, and the same training options. */
-function groupFingerprints(settings: TrainSettings, data: TrainingData): Record<string, string> {
+function groupFingerprints(settings: TrainSettings, data: TrainingData, runtime: Runtime): Record<string, string> {
   return {
     'data folder (its images, their contents and the split)': fingerprint({ classes: data.classes, split: data.split, contentHashes: data.contentHashes }),
-    'training options': fingerprint(optionsThatShapeTraining(settings)),
+    'training options': fingerprint(optionsThatShapeTraining(settings, runtime.precision)),
   };
 }
 
@@ -110,13 +111,13 @@ async function trainAsFollower(dataDir: string, settings: TrainSettings, group: 
   let data: TrainingData;
   let runtime: Runtime;
   try {
-    runtime = setUpRuntime({ device: settings.device, threads: settings.threads });
+    runtime = setUpRuntime(settings);
     data = await prepareTrainingData(dataDir, settings, openPixelCache(settings.cacheDir), emit);
   } catch (error) {
     group.abandonStart(error);
     throw error;
   }
-  group.agree(groupFingerprints(settings, data));
+  group.agree(groupFingerprints(settings, data, runtime));
   const engine = trainingEngine(settings, data, runtime);
   const resumeFrom = group.broadcast<Checkpoint | null>(undefined, 'the resumed state') ?? undefined;
   if (resumeFrom) engine.load(group.broadcastBytes(undefined, 'the resumed state'), true);
@@ -134,14 +135,14 @@ async function trainIntoLockedFolder(
   const checkpoints = new CheckpointFolder(settings.out);
   const plan = planOutFolder(settings.out, checkpoints, { force: settings.force ?? false, resume: settings.resume ?? false });
   if (plan.note) emit({ type: 'note', text: plan.note });
-  const runtime = setUpRuntime({ device: settings.device, threads: settings.threads });
+  const runtime = setUpRuntime(settings);
   const data = await prepareTrainingData(dataDir, settings, cache, emit);
   const warnings = [...runtime.warnings, ...data.warnings];
-  const run: RunIdentity = { options: optionsThatShapeTraining(settings), split: data.split, mean: data.mean, std: data.std };
+  const run: RunIdentity = { options: optionsThatShapeTraining(settings, runtime.precision), split: data.split, mean: data.mean, std: data.std };
   const mismatch = plan.resumeFrom && describeMismatch(plan.resumeFrom.run, run, dataDir);
   if (mismatch) throw new WbcError(`cannot resume: ${mismatch}`);
   // Before anything is written: a group that cannot start leaves the folder as it was.
-  group?.agree(groupFingerprints(settings, data));
+  group?.agree(groupFingerprints(settings, data, runtime));
 
   const engine = trainingEngine(settings, data, runtime);
   removeLeftoverTemporaries(settings.out);
@@ -235,7 +236,7 @@ function describeTrainedModel(
       labelSmoothing: settings.labelSmoothing,
       balance: settings.balance,
       augment: settings.augment ?? DEFAULT_AUGMENT_POLICY,
-      bfloat16: runtime.bfloat16,
+      precision: runtime.precision,
       threads: runtime.threads,
       ...(settings.distributed && { worldSize: settings.distributed.worldSize }),
       seconds: (plan.resumeFrom?.seconds ?? 0) + (Date.now() - started) / 1000,

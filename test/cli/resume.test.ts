@@ -3,12 +3,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
+import { spawn } from 'node:child_process';
 import { Rng } from '../../src/util/rng';
-import { assertCleanFailure, startWbc, wbc, type RunningCli } from '../helpers/cli';
+import { BIN, assertCleanFailure, startWbc, wbc, type RunningCli } from '../helpers/cli';
 import { makeLabelledFolder, makeTempDir } from '../helpers/images';
 
 // Small enough to be quick, long enough (8 epochs) to be killed part-way. One thread, because the
-// thread count changes LibTorch's arithmetic: with the same count a resumed run is bit-identical.
+// thread count changes LibTorch's arithmetic: with the same count a resumed run is bit-identical, in
+// either precision (every run here uses the CPU's automatic one, and bf16 is as repeatable as fp32).
 const RUN = ['--size', '16', '--width', '4', '--epochs', '8', '--no-cache', '--tta', '1', '--threads', '1'];
 const DEAD_PID = 2 ** 22 + 1; // above Linux's largest pid: a writer that no longer runs
 
@@ -35,6 +37,26 @@ async function killAfterFirstCheckpoint(data: string, model: string): Promise<vo
   const result = await run.finished;
   assert.equal(result.signal, 'SIGKILL', 'training finished before it could be killed');
   assert.ok(!fs.existsSync(path.join(model, 'model.json')));
+}
+
+/** The state letter in /proc/<pid>/stat (Z for a zombie). */
+function processState(pid: number): string {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat[stat.lastIndexOf(')') + 2];
+}
+
+/**
+ * Starts `wbc train` in a process group of its own under a parent that never collects its children's exit
+ * status (as a container's PID 1 without an init does), so that once killed it stays a zombie.
+ */
+async function startUnreaped(args: string[]): Promise<{ pid: number; stopParent(): void }> {
+  // setsid execs in place (a background job is no group leader), so $! is the trainer; the shell then becomes `sleep`.
+  const parent = spawn('sh', ['-c', 'setsid "$0" "$@" & echo $!; exec sleep 600', process.execPath, BIN, ...args], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const pid = await new Promise<number>((resolve, reject) => {
+    parent.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim().split('\n')[0])));
+    parent.once('exit', () => reject(new Error('the non-reaping parent ended early')));
+  });
+  return { pid, stopParent: () => parent.kill('SIGKILL') };
 }
 
 function readInfo(model: string) {
@@ -160,6 +182,28 @@ describe('an interrupted training run resumes to the same model', () => {
     assert.doesNotMatch(restarted.stderr, /resuming/);
     assertSameModel(model, reference);
     assertTidy(model);
+  });
+
+  test('killed with its whole process group and left a zombie, --resume takes the lock over at once, 10 times out of 10', async () => {
+    for (let attempt = 1; attempt <= 10; attempt += 1) {
+      const model = path.join(work, `zombie-${attempt}`);
+      const trainer = await startUnreaped(['train', data, '--out', model, ...RUN]);
+      try {
+        while (!fs.existsSync(progressFile(model))) {
+          assert.notEqual(processState(trainer.pid), 'Z', `attempt ${attempt}: training ended before its first checkpoint`);
+          await delay(5);
+        }
+        process.kill(-trainer.pid, 'SIGKILL');
+        while (processState(trainer.pid) !== 'Z') await delay(5);
+        assert.ok(!fs.existsSync(path.join(model, 'model.json')), `attempt ${attempt}: training finished before it could be killed`);
+        const resumed = wbc(['train', data, '--out', model, '--resume', ...RUN]);
+        assert.equal(resumed.status, 0, `attempt ${attempt}: ${resumed.stderr}`);
+        assert.match(resumed.stderr, /took over the lock of an earlier wbc train/);
+        assertSameModel(model, reference);
+      } finally {
+        trainer.stopParent();
+      }
+    }
   });
 
   test('--resume where no run has begun trains from the first epoch', () => {

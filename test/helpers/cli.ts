@@ -5,7 +5,7 @@ import * as path from 'node:path';
 
 /** The repository root, from dist/test/helpers. */
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
-const BIN = path.join(ROOT, 'bin', 'wbc.js');
+export const BIN = path.join(ROOT, 'bin', 'wbc.js');
 
 export interface CliResult {
   status: number | null;

@@ -1,4 +1,4 @@
-import { readModelInfo, type ModelInfo } from '../../model/model-folder';
+import { readModelInfo, trainingPrecision, type ModelInfo } from '../../model/model-folder';
 import { describeReviewChoice } from '../../trust/review-threshold';
 import { parse, positionals, type Command } from '../args';
 import { printOut } from '../output';
@@ -20,7 +20,7 @@ function describeData(data: ModelInfo['data']): string {
 
 function describeTraining(t: ModelInfo['training']): string {
   if (!t) return NOT_RECORDED;
-  return `${t.history.length}/${t.epochs} epochs, weights of epoch ${t.keptEpoch}, batch ${t.batchSize}, lr ${t.learningRate}, balance ${t.balance}, ${t.bfloat16 ? 'bf16' : 'fp32'}, ${t.threads} threads, ${duration(t.seconds)}, LibTorch ${t.libtorch}`;
+  return `${t.history.length}/${t.epochs} epochs, weights of epoch ${t.keptEpoch}, batch ${t.batchSize}, lr ${t.learningRate}, balance ${t.balance}, ${trainingPrecision(t)}, ${t.threads} threads, ${duration(t.seconds)}, LibTorch ${t.libtorch}`;
 }
 
 /** Temperatures, the review and out-of-scope thresholds, and how each was chosen. */

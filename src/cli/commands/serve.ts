@@ -1,3 +1,4 @@
+import type { PrecisionChoice } from '../../native/runtime';
 import { serve } from '../../serve/serve';
 import { parse, positionals, wholeNumber, type Command } from '../args';
 import { printOut, printWarnings } from '../output';
@@ -15,7 +16,8 @@ Opening the same folder again resumes the saved review. Stop it with Ctrl-C.
   --token T           required on every request as "Authorization: Bearer T" (the page gets it from the
                       printed URL)
   --export-dir DIR    where "export labelled folder" writes (default: <image-dir>-reviewed beside the folder)
-  --threads N         CPU threads for classifying (default: all cores)`;
+  --threads N         CPU threads for classifying (default: all cores)
+  --precision auto|fp32|bf16  arithmetic (default auto: bf16 where the CPU has bf16 instructions, else fp32)`;
 
 export const serveCommand: Command = {
   name: 'serve',
@@ -24,7 +26,7 @@ export const serveCommand: Command = {
   async run(argv) {
     const args = parse(argv, {
       port: { type: 'string' }, host: { type: 'string' }, db: { type: 'string' }, token: { type: 'string' },
-      'export-dir': { type: 'string' }, threads: { type: 'string' },
+      'export-dir': { type: 'string' }, threads: { type: 'string' }, precision: { type: 'string' },
     }, usage);
     if (args.flag('help')) return void printOut(usage);
     const [modelDir, imageDir] = positionals(args.positionals, ['model-dir', 'image-dir'], usage);
@@ -35,6 +37,7 @@ export const serveCommand: Command = {
       token: args.text('token'),
       exportDir: args.text('export-dir'),
       threads: wholeNumber(args.text('threads'), 'threads'),
+      precision: args.text('precision') as PrecisionChoice | undefined,
     });
     printOut(`Reviewing ${imageDir} (review saved in ${server.db}); open:`);
     printOut(server.openUrl);

@@ -137,7 +137,7 @@ export const trainCommand: Command = {
     const confusion = (args.text('confusion')) ?? path.join(out, 'confusion-matrix.svg');
     await writeConfusionMatrixImage(result.info.testMetrics, confusion, 'Test split');
     const { info } = result;
-    printOut(`\nModel written to ${out} (weights of epoch ${info.training.keptEpoch}, ${duration(info.training.seconds)})`);
+    printOut(`\nModel written to ${out} (weights of epoch ${info.training.keptEpoch}, ${info.training.precision}, ${duration(info.training.seconds)})`);
     printOut(`Test split: ${info.split.test.length} images never seen in training\n\n${formatMetrics(info.testMetrics)}`);
     printOut(`Confusion matrix picture: ${confusion}`);
     printOut(`\n${describeTrust(info)}`);
