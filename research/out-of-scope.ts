@@ -20,11 +20,12 @@ import { loadModel, newEngine, type ModelInfo } from '../src/model/model-folder'
 import { setUpRuntime } from '../src/native/runtime';
 import { train } from '../src/train/train';
 import { expectedCalibrationError } from '../src/trust/ece';
-import { auroc, energyScores, KNN_BANK_LIMIT, KnnScorer, MahalanobisScorer, maxSoftmaxScores, thresholdForRate } from '../src/trust/out-of-scope';
+import { KNN_BANK_LIMIT, KnnScorer, MahalanobisScorer, thresholdForRate } from '../src/trust/out-of-scope';
 import { averageLogits, scoreViews, topLabel } from '../src/trust/scores';
 import { softmaxRows } from '../src/trust/temperature';
 import { scoreTrusted, trustFor } from '../src/trust/trust-model';
 import { Rng } from '../src/util/rng';
+import { auroc, energyScores, maxSoftmaxScores } from './out-of-scope-baselines';
 
 const { values } = parseArgs({
   options: {
