@@ -1,42 +1,9 @@
 import Database from 'better-sqlite3';
 import type { Prediction } from '../classify/predictions';
 import { WbcError } from '../util/errors';
-
-/** One classified image and its review, as the API shows it. */
-export interface Cell {
-  id: number;
-  file: string;
-  prediction: string;
-  confidence: number;
-  second: string;
-  second_confidence: number;
-  needs_review: boolean;
-  /** null when the model has no out-of-scope check. */
-  out_of_scope: boolean | null;
-  out_of_scope_score: number | null;
-  probabilities: number[];
-  /** The reviewed label, or null while unreviewed. */
-  label: string | null;
-  reviewed_by: string | null;
-  reviewed_at: string | null;
-}
+import type { AuditRow, Cell, SignOff } from './api-schemas';
 
 export type ReviewState = Pick<Cell, 'prediction' | 'label' | 'needs_review' | 'out_of_scope'>;
-
-export interface AuditRow {
-  id: number;
-  at: string;
-  who: string;
-  cell_id: number;
-  file: string;
-  old_label: string | null;
-  new_label: string | null;
-}
-
-export interface SignOff {
-  name: string;
-  at: string;
-}
 
 interface CellRow extends Omit<Cell, 'needs_review' | 'out_of_scope' | 'probabilities'> {
   needs_review: number;
