@@ -144,7 +144,15 @@ const SIGNED_OFF = 'the review is signed off; it can no longer change';
 
 /** Every route the server answers, by "METHOD /url", with its schemas. */
 export const API = {
-  'GET /': { summary: 'The review page', response: { 200: file('the page', 'text/html'), ...errors() } },
+  'GET /': {
+    summary: 'The review page',
+    querystring: Type.Object({ token: Type.Optional(Type.String({ description: 'the token, once: kept as an HttpOnly cookie' })) }),
+    response: {
+      200: file('the page', 'text/html'),
+      303: Type.Null({ description: 'with the right ?token=: sets the token cookie and redirects to /' }),
+      ...errors(),
+    },
+  },
   'GET /report': { summary: 'The printable report', response: { 200: file('the page', 'text/html'), ...errors() } },
   'GET /style.css': { summary: 'The pages\' style', response: { 200: file('the style sheet', 'text/css'), ...errors() } },
   'GET /app.js': { summary: 'The review page\'s script', response: { 200: file('an ES module', 'text/javascript'), ...errors() } },
