@@ -28,7 +28,7 @@ export const Cell = Type.Object({
 }, { title: 'Cell', description: 'one classified image and its review', additionalProperties: false });
 export type Cell = Static<typeof Cell>;
 
-export const SignOff = Type.Object({ name: Type.String(), at: Time }, { title: 'SignOff', additionalProperties: false });
+export const SignOff = Type.Object({ name: Type.String(), at: Time }, { title: 'SignOff', description: 'who signed the review off, and when', additionalProperties: false });
 export type SignOff = Static<typeof SignOff>;
 
 export const Info = Type.Object({
@@ -36,7 +36,7 @@ export const Info = Type.Object({
   classes: Type.Array(Type.String(), { description: 'the model\'s classes: the labels numbered 1 to 9 on the page' }),
   bins: Type.Array(Type.String(), { description: 'labels for what is not a white cell of the classes, counted apart' }),
   sign_off: nullable(SignOff, 'null until the review is signed off'),
-}, { title: 'Info', additionalProperties: false });
+}, { title: 'Info', description: 'the review\'s title, labels and sign-off', additionalProperties: false });
 export type Info = Static<typeof Info>;
 
 export const Progress = Type.Object({
@@ -88,7 +88,7 @@ export const LabelledExport = Type.Object({
   folder: Type.String(),
   images: Type.Integer({ minimum: 1 }),
   perClass: Type.Record(Type.String(), Type.Integer({ minimum: 1 }), { description: 'images per class' }),
-}, { title: 'LabelledExport', additionalProperties: false });
+}, { title: 'LabelledExport', description: 'what the export wrote', additionalProperties: false });
 export type LabelledExport = Static<typeof LabelledExport>;
 
 export const OpenApiDocument = Type.Object({
@@ -198,12 +198,12 @@ export const API = {
       200: Type.Object({
         changed: Type.Integer({ minimum: 0, description: 'cells whose label changed' }),
         cells: Type.Array(Cell, { description: 'every cell named, in the order named' }),
-      }, { additionalProperties: false }),
+      }, { title: 'Relabelled', description: 'the cells as they are now', additionalProperties: false }),
       ...bodyErrors({ 400: 'an unknown label, or the request does not match its schema', 404: 'an id is not a cell (nothing changed)', 409: SIGNED_OFF }),
     },
   },
   'GET /api/differential': { summary: 'The differential as reviewed so far', response: { 200: Differential, ...errors() } },
-  'GET /api/audit': { summary: 'Every label change, oldest first', response: { 200: Type.Array(AuditRow), ...errors() } },
+  'GET /api/audit': { summary: 'Every label change, oldest first', response: { 200: Type.Array(AuditRow, { description: 'the audit trail' }), ...errors() } },
   'GET /api/sign-off': { summary: 'Who signed the review off, and when', response: { 200: nullable(SignOff, 'null until signed off'), ...errors() } },
   'POST /api/sign-off': {
     summary: 'Sign the review off: it can no longer change',
@@ -219,7 +219,7 @@ export const API = {
     response: { 200: file('an attachment', 'text/csv'), ...errors() },
   },
   'POST /api/export/labelled-folder': {
-    summary: 'Write the cells reviewed as a class into <export-dir>/<class>/, a folder wbc train accepts',
+    summary: 'Write the cells reviewed as a class into the export folder, one sub-folder per class: a folder wbc train accepts',
     body: Type.Object({}, { additionalProperties: false }),
     response: {
       200: LabelledExport,
