@@ -56,7 +56,6 @@ export const DifferentialRow = Type.Object({
   ci_low: Type.Number({ description: 'exact 95% Clopper-Pearson interval of the percentage' }),
   ci_high: Type.Number(),
 }, { title: 'DifferentialRow', additionalProperties: false });
-export type DifferentialRow = Static<typeof DifferentialRow>;
 
 export const Differential = Type.Object({
   total: Type.Integer({ minimum: 0, description: 'white cells of the model\'s classes: the denominator' }),
@@ -99,7 +98,6 @@ export const OpenApiDocument = Type.Object({
 export type OpenApiDocument = Static<typeof OpenApiDocument>;
 
 export const ErrorAnswer = Type.Object({ error: Type.String({ description: 'one line' }) }, { title: 'Error', additionalProperties: false });
-export type ErrorAnswer = Static<typeof ErrorAnswer>;
 
 /** Bodies are small: a label, a name, or a list of ids. */
 export const BODY_LIMIT_BYTES = 64 * 1024;

@@ -35,7 +35,7 @@ export function buildApp(context: AppContext): FastifyInstance {
       openapi: '3.1.0',
       info: {
         title: 'wbc serve: the review API',
-        description: 'The JSON API of the review page, for scripts and a LIMS. Every route passes the same security checks as the page.',
+        description: 'The JSON API of the review page, for scripts and a LIMS. Every route passes the same security checks as the page; every GET route also answers HEAD (its headers, no body).',
         version: API_VERSION,
       },
     },

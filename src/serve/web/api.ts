@@ -1,7 +1,7 @@
 import type { Answers, Bodies, Differential, Route } from '../api-schemas.js';
 
 /** The JSON API the page uses: the one documented for scripts and a LIMS (docs/api.md), with its types. */
-export type { Cell, Differential, Info, Progress, SignOff } from '../api-schemas.js';
+export type { Cell, Info, SignOff } from '../api-schemas.js';
 
 /** A request; a non-2xx answer throws its `error` text. The token, if any, travels as a cookie. */
 async function request(method: string, url: string, body: unknown): Promise<unknown> {
