@@ -107,18 +107,18 @@ const Label = nullable(Type.String({ minLength: 1, maxLength: 100 }), 'one of GE
 const Reviewer = Type.String({ minLength: 1, maxLength: 100 });
 const IdParams = Type.Object({ id: Type.String({ pattern: '^[1-9][0-9]{0,9}$', description: 'a cell id' }) });
 
-/** What each status code means, when a route can answer it. */
-const ERRORS = {
+type ErrorCode = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 500;
+
+/** What status codes mean where a route does not say more. */
+const ERRORS: Record<Exclude<ErrorCode, 409>, string> = {
   400: 'the request does not match its schema',
   401: 'a server bound beyond loopback: the token is missing or wrong',
   403: 'a server bound to loopback: the Host header is not a loopback name',
   404: 'no such cell',
-  409: 'the request conflicts with the review\'s state',
   413: `the body is over ${BODY_LIMIT_BYTES / 1024} KiB`,
   415: 'the body is not JSON',
   500: 'an unexpected failure',
-} as const;
-type ErrorCode = keyof typeof ERRORS;
+};
 
 /** The error answers of a route: the security checks' and a failure's, plus those named (with their meaning here). */
 function errors(own: Partial<Record<ErrorCode, string>> = {}) {
