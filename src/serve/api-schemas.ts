@@ -32,7 +32,8 @@ export const SignOff = Type.Object({ name: Type.String(), at: Time }, { title: '
 export type SignOff = Static<typeof SignOff>;
 
 export const Info = Type.Object({
-  title: Type.String({ description: 'the opened folder\'s name' }),
+  title: Type.String({ description: 'the opened folder\'s name: the specimen' }),
+  model: Type.Object({ name: Type.String({ description: 'the model folder\'s name' }) }, { additionalProperties: false }),
   classes: Type.Array(Type.String(), { description: 'the model\'s classes: the labels numbered 1 to 9 on the page' }),
   bins: Type.Array(Type.String(), { description: 'labels for what is not a white cell of the classes, counted apart' }),
   sign_off: nullable(SignOff, 'null until the review is signed off'),
