@@ -156,6 +156,7 @@ export const API = {
   'GET /style.css': { summary: 'The pages\' style', response: { 200: file('the style sheet', 'text/css'), ...errors() } },
   'GET /app.js': { summary: 'The review page\'s script', response: { 200: file('an ES module', 'text/javascript'), ...errors() } },
   'GET /api.js': { summary: 'The pages\' shared script', response: { 200: file('an ES module', 'text/javascript'), ...errors() } },
+  'GET /undo-history.js': { summary: 'The review page\'s undo history, rebuilt from the audit', response: { 200: file('an ES module', 'text/javascript'), ...errors() } },
   'GET /report.js': { summary: 'The report\'s script', response: { 200: file('an ES module', 'text/javascript'), ...errors() } },
   'GET /api/openapi.json': {
     summary: 'This API as an OpenAPI document',
