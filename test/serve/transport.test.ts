@@ -7,10 +7,12 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { buildApp } from '../../src/serve/app';
 import { openableUrls } from '../../src/serve/listen-address';
+import { serve } from '../../src/serve/serve';
 import { chooseToken } from '../../src/serve/token-source';
 import { wbc } from '../helpers/cli';
 import { makeTempDir } from '../helpers/images';
 import { apiFixture } from './fixture';
+import { makeServedFolder } from './served-folder';
 
 const TOKEN = 'a-long-enough-token-0123456789';
 
@@ -94,13 +96,19 @@ test('the token cookie is named after the server\'s port; every answer carries C
   }
 });
 
-test('with a certificate and key the server speaks HTTPS and marks the token cookie Secure', {
-  skip: !hasOpenssl() && 'no openssl command to make a self-signed certificate (Node cannot make certificates itself)',
-}, async () => {
+const NO_OPENSSL = !hasOpenssl() && 'no openssl command to make a self-signed certificate (Node cannot make certificates itself)';
+
+/** A self-signed certificate for 127.0.0.1 and localhost, valid for a day, and its key, as PEM files. */
+function selfSignedCertificate(): [string, string] {
   const dir = makeTempDir();
   const [certFile, keyFile] = [path.join(dir, 'cert.pem'), path.join(dir, 'key.pem')];
   execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
     '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', keyFile, '-out', certFile], { stdio: 'ignore' });
+  return [certFile, keyFile];
+}
+
+test('with a certificate and key the server speaks HTTPS and marks the token cookie Secure', { skip: NO_OPENSSL }, async () => {
+  const [certFile, keyFile] = selfSignedCertificate();
   const tls = { cert: fs.readFileSync(certFile), key: fs.readFileSync(keyFile) };
   const { context } = await apiFixture({ token: TOKEN, loopbackOnly: false });
   const app = buildApp(context, { tls });
@@ -118,5 +126,33 @@ test('with a certificate and key the server speaks HTTPS and marks the token coo
     await assert.rejects(fetch(`http://127.0.0.1:${port}/api/info`), 'no plain HTTP on the same port');
   } finally {
     await app.close();
+  }
+});
+
+test('wbc serve\'s library: HTTPS from --tls-cert/--tls-key without a warning, plain HTTP beyond loopback with one', { skip: NO_OPENSSL }, async () => {
+  const { model, images, dir } = await makeServedFolder(1);
+  const [tlsCert, tlsKey] = selfSignedCertificate();
+  const options = (name: string) => ({ port: 0, db: path.join(dir, `${name}.sqlite`), exportDir: path.join(dir, name), threads: 1, token: TOKEN });
+  await assert.rejects(serve(model, images, { ...options('half'), tlsCert }), /--tls-cert and --tls-key go together/);
+  const secure = await serve(model, images, { ...options('secure'), host: '0.0.0.0', tlsCert, tlsKey });
+  try {
+    assert.deepEqual(secure.warnings, []);
+    assert.ok(secure.urls.every((url) => url.startsWith('https://') && !url.includes('0.0.0.0')), secure.urls.join(' '));
+  } finally {
+    await secure.close();
+  }
+  const plain = await serve(model, images, { ...options('plain'), host: '0.0.0.0' });
+  try {
+    assert.equal(plain.warnings.length, 1);
+    assert.match(plain.warnings[0], /^plain HTTP beyond loopback/);
+  } finally {
+    await plain.close();
+  }
+  const local = await serve(model, images, { ...options('local') });
+  try {
+    assert.deepEqual(local.warnings, [], 'loopback needs no warning');
+    assert.match(local.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+  } finally {
+    await local.close();
   }
 });
