@@ -56,6 +56,7 @@ export async function openApiDocument(): Promise<OpenApiDocument> {
     exportDir: path.resolve('.'),
     loopbackOnly: true,
     title: '',
+    modelName: '',
   });
   try {
     return (await app.inject({ method: 'GET', url: '/api/openapi.json', headers: { host: '127.0.0.1' } })).json() as OpenApiDocument;

@@ -32,7 +32,8 @@ export const SignOff = Type.Object({ name: Type.String(), at: Time }, { title: '
 export type SignOff = Static<typeof SignOff>;
 
 export const Info = Type.Object({
-  title: Type.String({ description: 'the opened folder\'s name' }),
+  title: Type.String({ description: 'the opened folder\'s name: the specimen' }),
+  model: Type.Object({ name: Type.String({ description: 'the model folder\'s name' }) }, { additionalProperties: false }),
   classes: Type.Array(Type.String(), { description: 'the model\'s classes: the labels numbered 1 to 9 on the page' }),
   bins: Type.Array(Type.String(), { description: 'labels for what is not a white cell of the classes, counted apart' }),
   sign_off: nullable(SignOff, 'null until the review is signed off'),
@@ -155,6 +156,7 @@ export const API = {
   'GET /style.css': { summary: 'The pages\' style', response: { 200: file('the style sheet', 'text/css'), ...errors() } },
   'GET /app.js': { summary: 'The review page\'s script', response: { 200: file('an ES module', 'text/javascript'), ...errors() } },
   'GET /api.js': { summary: 'The pages\' shared script', response: { 200: file('an ES module', 'text/javascript'), ...errors() } },
+  'GET /undo-history.js': { summary: 'The review page\'s undo history, rebuilt from the audit', response: { 200: file('an ES module', 'text/javascript'), ...errors() } },
   'GET /report.js': { summary: 'The report\'s script', response: { 200: file('an ES module', 'text/javascript'), ...errors() } },
   'GET /api/openapi.json': {
     summary: 'This API as an OpenAPI document',

@@ -15,15 +15,21 @@ import { addSecurity } from './security';
 /** The version of the API in its OpenAPI document: raised when an answer or a request changes. */
 const API_VERSION = '1';
 
+export interface Transport {
+  /** PEM certificate and key: serve HTTPS. */
+  tls?: { cert: Buffer; key: Buffer };
+}
+
 /** The Fastify app of a review: the page, its JSON API and the exports, each group of routes in its module. */
-export function buildApp(context: AppContext): FastifyInstance {
+export function buildApp(context: AppContext, transport: Transport = {}): FastifyInstance {
   const app = Fastify({
+    ...(transport.tls ? { https: transport.tls } : {}),
     logger: false,
     bodyLimit: BODY_LIMIT_BYTES,
     // Reject what does not match a schema instead of coercing or silently dropping it.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
-  addSecurity(app, { token: context.token, loopbackOnly: context.loopbackOnly });
+  addSecurity(app, { token: context.token, loopbackOnly: context.loopbackOnly, secure: transport.tls !== undefined });
   app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     void reply.code(status).send({ error: status === 500 && !(error instanceof WbcError) ? 'internal error' : error.message });

@@ -12,6 +12,8 @@ export interface AppContext {
   exportDir: string;
   token?: string;
   loopbackOnly: boolean;
-  /** Shown in the page's title bar. */
+  /** The opened folder's name: the specimen, shown in the page's title bar and on the report. */
   title: string;
+  /** The model folder's name, shown on the report. */
+  modelName: string;
 }

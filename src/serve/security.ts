@@ -19,7 +19,18 @@ export function isLoopback(host: string): boolean {
   return LOOPBACK_HOSTS.includes(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
-const TOKEN_COOKIE = 'wbc_token';
+/**
+ * The token cookie's name: one per port, so that one browser keeps the tokens of several servers on a host
+ * (cookies are shared across ports). Before the server listens (requests injected in tests) it has no port.
+ */
+export function tokenCookieName(port: number | undefined): string {
+  return port === undefined ? 'wbc_token' : `wbc_token_${port}`;
+}
+
+function listeningPort(app: FastifyInstance): number | undefined {
+  const address = app.server.address();
+  return typeof address === 'object' && address !== null ? address.port : undefined;
+}
 
 function sameToken(given: string | undefined, token: string): boolean {
   if (given === undefined) return false;
@@ -48,12 +59,14 @@ export interface SecurityOptions {
   token?: string;
   /** Only loopback Host headers are answered (against DNS rebinding): true when bound to loopback. */
   loopbackOnly: boolean;
+  /** Served over HTTPS: the token cookie is marked Secure, so a browser never sends it over plain HTTP. */
+  secure?: boolean;
 }
 
 /**
  * Adds the checks every request passes: the Host header when serving loopback only, the token when there
- * is one (a browser opens `/?token=T` once and gets it as an HttpOnly, SameSite=Strict cookie), and the
- * security headers on every answer.
+ * is one (a browser opens `/?token=T` once and gets it as an HttpOnly, SameSite=Strict cookie named after
+ * the port), and the security headers on every answer.
  */
 export function addSecurity(app: FastifyInstance, options: SecurityOptions): void {
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
@@ -64,11 +77,12 @@ export function addSecurity(app: FastifyInstance, options: SecurityOptions): voi
     if (token === undefined) return;
     const authorization = request.headers.authorization;
     const bearer = authorization?.startsWith('Bearer ') ? authorization.slice('Bearer '.length) : undefined;
-    if (sameToken(bearer, token) || sameToken(cookieValue(request, TOKEN_COOKIE), token)) return;
+    const cookie = tokenCookieName(listeningPort(app));
+    if (sameToken(bearer, token) || sameToken(cookieValue(request, cookie), token)) return;
     const query = request.query as Record<string, string | undefined>;
     if (request.method === 'GET' && request.url.startsWith('/?') && sameToken(query.token, token)) {
       return reply
-        .header('set-cookie', `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`)
+        .header('set-cookie', `${cookie}=${token}; HttpOnly; SameSite=Strict; Path=/${options.secure ? '; Secure' : ''}`)
         .redirect('/', 303);
     }
     return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'missing or wrong token' });
@@ -78,6 +92,8 @@ export function addSecurity(app: FastifyInstance, options: SecurityOptions): voi
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
     reply.header('x-frame-options', 'DENY');
+    // No other site may embed the cell images or read any answer (CSP does not cover being embedded).
+    reply.header('cross-origin-resource-policy', 'same-origin');
     reply.header('cache-control', 'no-store');
   });
 }

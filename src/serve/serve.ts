@@ -6,9 +6,11 @@ import { checkRuntimeOptions, cpuHasNativeBfloat16, resolvePrecision, type Preci
 import { checkInteger, checkString, optional } from '../util/check';
 import { WbcError } from '../util/errors';
 import { checkOutputPaths } from '../util/output-paths';
+import { readRegularFile } from '../util/safe-read';
 import { buildApp } from './app';
 import type { Progress } from './api-schemas';
 import { classifyInBackground } from './background';
+import { openableUrls } from './listen-address';
 import { isLoopback } from './security';
 import { ReviewStore } from './store';
 
@@ -17,8 +19,11 @@ export interface ServeOptions {
   host?: string;
   /** The review database (default: `<image-dir>.review.sqlite` beside the image folder). */
   db?: string;
-  /** Required on every request; generated when binding beyond loopback without one. */
+  /** Required on every request; generated when binding beyond loopback without one (see chooseToken). */
   token?: string;
+  /** A PEM certificate (chain) and its private key: served over HTTPS, the token cookie marked Secure. */
+  tlsCert?: string;
+  tlsKey?: string;
   /** Where "export labelled folder" writes (default: `<image-dir>-reviewed` beside the image folder). */
   exportDir?: string;
   threads?: number;
@@ -26,11 +31,16 @@ export interface ServeOptions {
 }
 
 export interface RunningServer {
+  /** The first of `urls`. */
   url: string;
+  /** Where a browser can reach the server: the bound address, or for 0.0.0.0 the host name and each interface's address. */
+  urls: string[];
   /** The token every request must carry, if any. */
   token?: string;
   /** The URL to open in a browser (with the token, which the page then keeps as a cookie). */
   openUrl: string;
+  /** What the person starting it should know: plain HTTP beyond loopback. */
+  warnings: string[];
   db: string;
   progress: Progress;
   close(): Promise<void>;
@@ -63,8 +73,18 @@ function checkServeOptions(options: ServeOptions): void {
   if (options.precision) resolvePrecision(options.precision, 'cpu', cpuHasNativeBfloat16());
   optional(options.token, (v) => {
     const token = checkString('--token', v);
-    if (!/^[A-Za-z0-9._~+/=-]{16,256}$/.test(token)) throw new WbcError('--token must be 16 to 256 letters, digits or ._~+/=-');
+    if (!/^[A-Za-z0-9._~+/=-]{16,256}$/.test(token)) throw new WbcError('the token must be 16 to 256 letters, digits or ._~+/=-');
   });
+  optional(options.tlsCert, (v) => checkString('--tls-cert', v));
+  optional(options.tlsKey, (v) => checkString('--tls-key', v));
+  if ((options.tlsCert === undefined) !== (options.tlsKey === undefined)) throw new WbcError('--tls-cert and --tls-key go together');
+}
+
+const MAX_PEM_BYTES = 1024 * 1024;
+
+function readTls(options: ServeOptions): { cert: Buffer; key: Buffer } | undefined {
+  if (options.tlsCert === undefined || options.tlsKey === undefined) return undefined;
+  return { cert: readRegularFile(options.tlsCert, MAX_PEM_BYTES), key: readRegularFile(options.tlsKey, MAX_PEM_BYTES) };
 }
 
 /** The same review must not be reopened against another folder or model: that would mix two reviews. */
@@ -85,6 +105,7 @@ export async function serve(modelDir: string, imageDir: string, options: ServeOp
   const info = readModelInfo(modelDir);
   const realImageDir = realFolder(imageDir, 'the image folder');
   const realModelDir = realFolder(modelDir, 'the model folder');
+  const tls = readTls(options);
   const host = options.host ?? '127.0.0.1';
   const loopbackOnly = isLoopback(host);
   const token = options.token ?? (loopbackOnly ? undefined : randomBytes(24).toString('base64url'));
@@ -111,7 +132,8 @@ export async function serve(modelDir: string, imageDir: string, options: ServeOp
     token,
     loopbackOnly,
     title: path.basename(realImageDir),
-  });
+    modelName: path.basename(realModelDir),
+  }, { tls });
   const close = async (): Promise<void> => {
     await background.stop();
     await app.close();
@@ -125,6 +147,7 @@ export async function serve(modelDir: string, imageDir: string, options: ServeOp
   }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port ?? 8080;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;
-  return { url, token, openUrl: token ? `${url}?token=${token}` : url, db, progress: background.progress, close };
+  const urls = openableUrls(host, port, tls ? 'https' : 'http');
+  const warnings = tls || loopbackOnly ? [] : ['plain HTTP beyond loopback: the token and the images cross the network unencrypted (use --tls-cert and --tls-key)'];
+  return { url: urls[0], urls, token, openUrl: token ? `${urls[0]}?token=${token}` : urls[0], warnings, db, progress: background.progress, close };
 }

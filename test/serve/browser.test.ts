@@ -97,8 +97,6 @@ test('a technologist reviews a folder in the browser by keyboard and multi-selec
     const apiBlue = (await api<{ rows: { class: string; ci_low: number; ci_high: number }[] }>('api/differential')).rows.find((r) => r.class === 'blue')!;
     assert.equal(blueCiAfter, `${apiBlue.ci_low.toFixed(1)}–${apiBlue.ci_high.toFixed(1)}`);
 
-    fs.mkdirSync(DOCS, { recursive: true });
-    await saveScreenshot(page, path.join(DOCS, 'review-gallery.png'));
 
     // Sign off: the report page opens, and the review no longer changes.
     page.on('dialog', (dialog) => void dialog.accept());
@@ -106,6 +104,7 @@ test('a technologist reviews a folder in the browser by keyboard and multi-selec
     await report.waitForSelector('body[data-ready="true"]');
     assert.match((await report.textContent('#report')) ?? '', /Signed off by Ann Tech/);
     await report.setViewportSize({ width: 800, height: 560 });
+    fs.mkdirSync(DOCS, { recursive: true });
     await saveScreenshot(report, path.join(DOCS, 'review-report.png'));
     const refused = await fetch(`${server.url}api/cells/${first}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"label":"red"}' });
     assert.equal(refused.status, 409);

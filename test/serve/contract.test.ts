@@ -80,7 +80,7 @@ test('every route answers what its schema declares, successes and errors alike',
   const fixture = await apiFixture();
   fixture.store.addPredictions([prediction('a-copy.png', 'red', 0.7, { outOfScope: true, outOfScopeScore: 0.93 })]);
 
-  for (const route of ['GET /', 'GET /report', 'GET /style.css', 'GET /app.js', 'GET /report.js', 'GET /api.js'] as Route[]) {
+  for (const route of ['GET /', 'GET /report', 'GET /style.css', 'GET /app.js', 'GET /report.js', 'GET /api.js', 'GET /undo-history.js'] as Route[]) {
     assert.equal((await call(fixture, route)).status, 200, route);
   }
   assert.equal((await call(fixture, 'GET /api/openapi.json')).status, 200);

@@ -52,6 +52,7 @@ export async function apiFixture(overrides: Partial<AppContext> = {}): Promise<A
     exportDir: path.join(dir, 'exported'),
     loopbackOnly: true,
     title: 'images',
+    modelName: 'model',
     ...overrides,
   };
   const app = buildApp(context);

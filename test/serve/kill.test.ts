@@ -60,10 +60,11 @@ test('SIGKILL right after an acknowledged change loses nothing: the change and i
   }
 });
 
-test('bound beyond loopback without --token, wbc serve prints a generated token that requests need', async () => {
+test('bound beyond loopback without a token, wbc serve prints a generated token that requests need, and warns of plain HTTP', async () => {
   const { model, images } = await makeServedFolder(1);
   const { cli, url } = await startServer([model, images, '--host', '0.0.0.0']);
   try {
+    assert.notEqual(new URL(url).hostname, '0.0.0.0', 'the URL names an address a browser can open');
     const token = new URL(url).searchParams.get('token');
     assert.ok(token && token.length >= 16, url);
     const base = `http://127.0.0.1:${new URL(url).port}/api/progress`;
@@ -72,6 +73,9 @@ test('bound beyond loopback without --token, wbc serve prints a generated token 
     assert.equal((await fetch(base, { headers: { authorization: `Bearer ${token}` } })).status, 200);
   } finally {
     cli.child.kill('SIGTERM');
-    await cli.finished;
   }
+  const { stderr } = await cli.finished;
+  const warnings = stderr.split('\n').filter((line) => line.includes('plain HTTP'));
+  assert.equal(warnings.length, 1, stderr);
+  assert.match(warnings[0], /^warning: plain HTTP beyond loopback: .*--tls-cert and --tls-key\)$/);
 });

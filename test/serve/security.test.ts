@@ -108,7 +108,7 @@ test('the page has no inline script and loads nothing from elsewhere', async () 
     assert.doesNotMatch(page.body, /\b(src|href)="(https?:)?\/\//, `${url} loads from elsewhere`);
     assert.doesNotMatch(page.body, /style="/);
   }
-  for (const url of ['/app.js', '/api.js', '/report.js', '/style.css']) {
+  for (const url of ['/app.js', '/api.js', '/undo-history.js', '/report.js', '/style.css']) {
     const file = await app.inject({ method: 'GET', url, headers: LOCAL });
     assert.equal(file.statusCode, 200, url);
     assert.doesNotMatch(file.body, /https?:\/\/(?!www\.w3\.org)/, `${url} refers to the internet`);

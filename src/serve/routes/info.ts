@@ -8,6 +8,7 @@ export function infoRoutes(context: AppContext): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get('/api/info', { schema: API['GET /api/info'] }, async () => ({
       title: context.title,
+      model: { name: context.modelName },
       classes: context.classes,
       bins: [...REVIEW_BINS],
       sign_off: context.store.signOff() ?? null,

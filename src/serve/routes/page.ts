@@ -16,6 +16,7 @@ const PAGE_FILES: [Route, string, string][] = [
   ['GET /app.js', path.join(COMPILED, 'app.js'), 'text/javascript; charset=utf-8'],
   ['GET /report.js', path.join(COMPILED, 'report.js'), 'text/javascript; charset=utf-8'],
   ['GET /api.js', path.join(COMPILED, 'api.js'), 'text/javascript; charset=utf-8'],
+  ['GET /undo-history.js', path.join(COMPILED, 'undo-history.js'), 'text/javascript; charset=utf-8'],
 ];
 
 /** The review page, its report page, their style and their scripts. */

@@ -1,4 +1,4 @@
-import type { Answers, Bodies, Differential, Route } from '../api-schemas.js';
+import type { Answers, Bodies, Differential, Info, Route } from '../api-schemas.js';
 
 /** The JSON API the page uses: the one documented for scripts and a LIMS (docs/api.md), with its types. */
 export type { Cell, Info, SignOff } from '../api-schemas.js';
@@ -60,4 +60,39 @@ export function differentialTable(differential: Differential): HTMLTableElement 
   const outOfScope = apart.insertRow();
   outOfScope.append(element('td', 'not counted: out of scope, unreviewed'), element('td', String(differential.out_of_scope_unreviewed), 'number'));
   return table;
+}
+
+/** A time as ISO 8601 in the browser's zone, with its offset (2026-12-05T14:03:07+01:00): unambiguous on paper. */
+export function isoWithOffset(time: string | Date): string {
+  const date = new Date(time);
+  const offset = -date.getTimezoneOffset();
+  const local = new Date(date.getTime() + offset * 60_000).toISOString().slice(0, 19);
+  const two = (n: number) => String(Math.floor(Math.abs(n))).padStart(2, '0');
+  return `${local}${offset < 0 ? '-' : '+'}${two(offset / 60)}:${two(offset % 60)}`;
+}
+
+/** What GET /api/info adds where the server checks its record and the folder (older servers lack them). */
+interface RecordChecks {
+  integrity?: { ok: boolean; problem?: string };
+  refused?: { file: string; reason: string }[];
+}
+
+/**
+ * Shows, on every page, a record that failed its check (#integrity) and the files of the folder that
+ * were refused (#refused, where the page has it).
+ */
+export function showRecordChecks(info: Info): void {
+  const checks = info as Info & RecordChecks;
+  const banner = document.getElementById('integrity');
+  if (banner && checks.integrity && !checks.integrity.ok) {
+    banner.textContent = `This review's record failed its check: ${checks.integrity.problem ?? 'no reason given'}. `
+      + 'It may have been changed outside wbc; do not rely on it.';
+    banner.hidden = false;
+  }
+  const refused = document.getElementById('refused');
+  if (refused && checks.refused && checks.refused.length > 0) {
+    refused.querySelector('summary')!.textContent = `${checks.refused.length} file${checks.refused.length === 1 ? '' : 's'} of the folder refused, counted nowhere`;
+    refused.querySelector('ul')!.replaceChildren(...checks.refused.map((file) => element('li', `${file.file}: ${file.reason}`)));
+    refused.hidden = false;
+  }
 }

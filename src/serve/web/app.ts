@@ -1,14 +1,17 @@
-import { api, differentialTable, element, percent, type Cell, type Info, type SignOff } from './api.js';
+import { api, differentialTable, element, isoWithOffset, percent, showRecordChecks, type Cell, type Info, type SignOff } from './api.js';
+import { undoStackFromAudit, type Change } from './undo-history.js';
 
-/** The gallery page: a needs-review queue, then one group per predicted class, most uncertain first. */
+/**
+ * The gallery page: a needs-review queue, then one group per label (the reviewed label, else the
+ * prediction), most uncertain first. The gallery takes keys only while it has the focus.
+ */
 
 const BIN_KEYS: Record<string, string> = { u: 'unidentified', s: 'smudge', a: 'artefact', o: 'other cell' };
 const REVIEWER_KEY = 'wbc-reviewer';
-
-interface Change {
-  /** Each cell's label before the change. */
-  before: [number, string | null][];
-}
+const TILE_SIZE_KEY = 'wbc-tile-size';
+/** Tile widths in CSS pixels; 160 by default, enough to tell a band from a segmented neutrophil. */
+const TILE_SIZES = [120, 140, 160, 200, 240, 300];
+const DEFAULT_TILE_SIZE = 160;
 
 let info: Info;
 const cells = new Map<number, Cell>();
@@ -17,10 +20,12 @@ let order: number[] = [];
 const tiles = new Map<number, HTMLElement>();
 let focused = 0;
 const selected = new Set<number>();
-const undoStack: Change[] = [];
-let busy = false;
+let undoStack: Change[] = [];
+/** Changes and moves run one after another, in the order pressed: none is dropped while one is in flight. */
+let queue: Promise<void> = Promise.resolve();
 
 const byId = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 function say(text: string, isError = false): void {
   const message = byId('message');
@@ -34,6 +39,13 @@ function reviewer(): string {
 
 function frozen(): boolean {
   return info.sign_off !== null;
+}
+
+/** Runs `work` after everything queued before it; its error goes to the message line. */
+function enqueue(work: () => unknown): void {
+  queue = queue.then(async () => {
+    await work();
+  }).catch((error: Error) => say(error.message, true));
 }
 
 async function waitForClassification(): Promise<void> {
@@ -56,8 +68,12 @@ async function waitForClassification(): Promise<void> {
   }
 }
 
-function inQueue(cell: Cell): boolean {
-  return cell.label === null && (cell.needs_review || cell.out_of_scope === true);
+const NEEDS_REVIEW = 'Needs review';
+
+/** Where a cell sits when the page loads: under its reviewed label, in the queue while flagged, else under its prediction. */
+function groupOf(cell: Cell): string {
+  if (cell.label !== null) return cell.label;
+  return cell.needs_review || cell.out_of_scope === true ? NEEDS_REVIEW : cell.prediction;
 }
 
 function byConfidence(a: Cell, b: Cell): number {
@@ -70,6 +86,8 @@ function renderTile(cell: Cell): void {
   tile.classList.toggle('corrected', cell.label !== null && cell.label !== cell.prediction);
   tile.classList.toggle('selected', selected.has(cell.id));
   tile.classList.toggle('focused', order[focused] === cell.id);
+  tile.tabIndex = order[focused] === cell.id ? 0 : -1;
+  tile.setAttribute('aria-selected', String(selected.has(cell.id)));
   tile.querySelector('.label')!.textContent = cell.label === null ? '' : `→ ${cell.label}`;
 }
 
@@ -86,9 +104,8 @@ function makeTile(cell: Cell): HTMLElement {
   if (cell.out_of_scope) caption.append(element('span', 'out of scope', 'flag'));
   tile.append(image, caption, element('div', '', 'label'));
   tile.addEventListener('click', (event) => {
-    const index = order.indexOf(cell.id);
     if (event.ctrlKey || event.metaKey || event.shiftKey) toggleSelected(cell.id);
-    moveFocus(index);
+    moveFocus(order.indexOf(cell.id), true);
   });
   tiles.set(cell.id, tile);
   return tile;
@@ -99,10 +116,9 @@ function renderGallery(): void {
   gallery.replaceChildren();
   tiles.clear();
   const all = [...cells.values()];
-  const groups: [string, Cell[]][] = [['Needs review', all.filter(inQueue).sort(byConfidence)]];
-  for (const name of info.classes) groups.push([name, all.filter((c) => !inQueue(c) && c.prediction === name).sort(byConfidence)]);
   order = [];
-  for (const [title, members] of groups) {
+  for (const title of [NEEDS_REVIEW, ...info.classes, ...info.bins]) {
+    const members = all.filter((c) => groupOf(c) === title).sort(byConfidence);
     if (members.length === 0) continue;
     const section = element('section', '', 'group');
     section.dataset.group = title;
@@ -141,13 +157,15 @@ function showDetail(): void {
   detail.append(list);
 }
 
-function moveFocus(index: number): void {
+/** Moves the focused tile; the browser's focus follows it while it is in the gallery (or nowhere), or when asked. */
+function moveFocus(index: number, takeFocus = false): void {
   if (order.length === 0) return;
   const previous = order[focused];
   focused = Math.max(0, Math.min(order.length - 1, index));
   for (const id of [previous, order[focused]]) if (cells.has(id)) renderTile(cells.get(id)!);
   const tile = tiles.get(order[focused])!;
-  tile.focus({ preventScroll: true });
+  const active = document.activeElement;
+  if (takeFocus || active === null || active === document.body || byId('gallery').contains(active)) tile.focus({ preventScroll: true });
   tile.scrollIntoView({ block: 'nearest' });
   showDetail();
 }
@@ -188,92 +206,127 @@ async function refreshDifferential(): Promise<void> {
 
 /** Sends one label for many cells; the page shows it only once the server has committed it. */
 async function setLabel(ids: number[], label: string | null): Promise<void> {
-  const answer = await api('PUT /api/cells', { ids, label, reviewer: reviewer() || undefined });
+  const answer = await api('PUT /api/cells', { ids, label, reviewer: reviewer() });
   for (const cell of answer.cells) {
     cells.set(cell.id, cell);
     renderTile(cell);
   }
 }
 
-async function assign(label: string | null): Promise<void> {
+/**
+ * Sets each cell's label to `labelOf(cell)`, one request per distinct label, recording in `done` what each
+ * request changed (so that a failure halfway leaves `done` true to what happened).
+ */
+async function setLabels(ids: number[], labelOf: (cell: Cell) => string | null, done: Change): Promise<void> {
+  const byLabel = new Map<string | null, number[]>();
+  for (const id of ids) {
+    const label = labelOf(cells.get(id)!);
+    byLabel.set(label, [...(byLabel.get(label) ?? []), id]);
+  }
+  for (const [label, group] of byLabel) {
+    const before = group.map((id) => [id, cells.get(id)!.label] as const);
+    await setLabel(group, label);
+    for (const [id, old] of before) {
+      done.before.set(id, old);
+      done.after.set(id, label);
+    }
+  }
+}
+
+const noChange = (): Change => ({ before: new Map(), after: new Map() });
+
+/** Labels the selection, or else the focused cell, then moves on to the next cell. */
+async function assign(labelOf: (cell: Cell) => string | null, what: string): Promise<void> {
   if (frozen()) return say('The review is signed off; it can no longer change.', true);
-  const ids = selected.size > 0 ? [...selected] : [order[focused]];
-  const before: [number, string | null][] = ids.map((id) => [id, cells.get(id)!.label]);
-  await setLabel(ids, label);
-  undoStack.push({ before });
+  if (!reviewer()) return say('Type your name in Reviewer first: every change records who made it.', true);
   const single = selected.size === 0;
+  const ids = single ? [order[focused]] : [...selected];
+  const done = noChange();
+  try {
+    await setLabels(ids, labelOf, done);
+  } finally {
+    if (done.before.size > 0) undoStack.push(done);
+  }
   clearSelection();
-  say(`${ids.length} cell${ids.length === 1 ? '' : 's'} → ${label ?? 'unreviewed'}`);
+  say(`${plural(ids.length, 'cell')} → ${what}`);
   if (single) moveFocus(focused + 1);
   else showDetail();
   await refreshDifferential();
 }
 
+/** Puts back the labels the last change replaced; if that fails, the change stays on the stack to retry. */
 async function undo(): Promise<void> {
-  const change = undoStack.pop();
-  if (!change) return say('Nothing to undo.');
-  const byLabel = new Map<string | null, number[]>();
-  for (const [id, label] of change.before) byLabel.set(label, [...(byLabel.get(label) ?? []), id]);
-  for (const [label, ids] of byLabel) await setLabel(ids, label);
-  say(`Undone: ${change.before.length} cell${change.before.length === 1 ? '' : 's'} restored`);
+  if (frozen()) return say('The review is signed off; it can no longer change.', true);
+  if (!reviewer()) return say('Type your name in Reviewer first: every change records who made it.', true);
+  const last = undoStack.pop();
+  if (!last) return say('Nothing to undo.');
+  try {
+    await setLabels([...last.before.keys()], (cell) => last.before.get(cell.id)!, noChange());
+  } catch (error) {
+    undoStack.push(last);
+    throw error;
+  }
+  say(`Undone: ${plural(last.before.size, 'cell')} restored`);
   showDetail();
   await refreshDifferential();
 }
 
-function labelForKey(event: KeyboardEvent): string | null | undefined {
-  if (/^[1-9]$/.test(event.key)) return info.classes[Number(event.key) - 1];
-  if (BIN_KEYS[event.key]) return BIN_KEYS[event.key];
-  if (event.key === 'Enter') return cells.get(order[focused])?.prediction;
-  if (event.key === 'Backspace' || event.key === 'Delete' || event.key === '0') return null;
+/** What a key does to the labels, or undefined for a key that sets none. */
+function labelAction(key: string): [(cell: Cell) => string | null, string] | undefined {
+  if (/^[1-9]$/.test(key) && Number(key) <= info.classes.length) {
+    const label = info.classes[Number(key) - 1];
+    return [() => label, label];
+  }
+  if (BIN_KEYS[key]) return [() => BIN_KEYS[key], BIN_KEYS[key]];
+  if (key === 'Enter') return [(cell) => cell.prediction, 'each its prediction'];
+  if (key === 'Backspace' || key === 'Delete' || key === '0') return [() => null, 'unreviewed'];
   return undefined;
 }
 
-async function onKey(event: KeyboardEvent): Promise<void> {
-  if ((event.target as HTMLElement).tagName === 'INPUT' || event.altKey || order.length === 0) return;
-  const extend = (index: number) => {
-    if (event.shiftKey) {
-      selected.add(order[focused]);
-      selected.add(order[index]);
-      for (const id of [order[focused], order[index]]) renderTile(cells.get(id)!);
+/** Moves focus (Shift extends the selection over both ends). */
+function move(to: () => number, extend: boolean): void {
+  const index = to();
+  if (extend) {
+    for (const id of [order[focused], order[index]]) {
+      selected.add(id);
+      renderTile(cells.get(id)!);
     }
-    moveFocus(index);
-  };
-  const key = event.key;
-  if (key === 'ArrowRight') extend(focused + 1);
-  else if (key === 'ArrowLeft') extend(focused - 1);
-  else if (key === 'ArrowDown') extend(verticalNeighbour(1));
-  else if (key === 'ArrowUp') extend(verticalNeighbour(-1));
-  else if (key === ' ') toggleSelected(order[focused]);
-  else if (key === 'Escape') clearSelection();
-  else if (key === 'z' && !event.shiftKey) await run(undo);
-  else if (!event.ctrlKey && !event.metaKey) {
-    const label = labelForKey(event);
-    if (label === undefined) return;
-    event.preventDefault();
-    await run(() => assign(label));
-    return;
-  } else return;
-  event.preventDefault();
+  }
+  moveFocus(index);
 }
 
-/** One change at a time, in the order pressed; errors go to the message line. */
-async function run(work: () => Promise<void>): Promise<void> {
-  if (busy) return;
-  busy = true;
-  try {
-    await work();
-  } catch (error) {
-    say((error as Error).message, true);
-  } finally {
-    busy = false;
+/** The gallery's keys; decided now (so the browser's default is stopped now), applied in turn. */
+function onGalleryKey(event: KeyboardEvent): void {
+  if (event.altKey || event.ctrlKey || event.metaKey || order.length === 0) return;
+  const extend = event.shiftKey;
+  const moves: Record<string, () => number> = {
+    ArrowRight: () => focused + 1,
+    ArrowLeft: () => focused - 1,
+    ArrowDown: () => verticalNeighbour(1),
+    ArrowUp: () => verticalNeighbour(-1),
+    Home: () => 0,
+    End: () => order.length - 1,
+  };
+  const key = event.key;
+  let work: (() => unknown) | undefined;
+  if (moves[key]) work = () => move(moves[key], extend);
+  else if (key === ' ') work = () => toggleSelected(order[focused]);
+  else if (key === 'Escape') work = clearSelection;
+  else if (key === 'z' && !extend) work = undo;
+  else {
+    const action = labelAction(key);
+    if (action) work = () => assign(...action);
   }
+  if (!work) return;
+  event.preventDefault();
+  enqueue(work);
 }
 
 function showSignOff(signOff: SignOff | null): void {
   info.sign_off = signOff;
   document.body.classList.toggle('signed-off', signOff !== null);
   byId<HTMLButtonElement>('sign-off').disabled = signOff !== null;
-  byId('signed').textContent = signOff ? `Signed off by ${signOff.name} at ${new Date(signOff.at).toLocaleString()}` : '';
+  byId('signed').textContent = signOff ? `Signed off by ${signOff.name} at ${isoWithOffset(signOff.at)}` : '';
 }
 
 async function signOff(): Promise<void> {
@@ -293,24 +346,48 @@ async function exportFolder(): Promise<void> {
   say(`Exported ${result.images} reviewed images to ${result.folder}`);
 }
 
+/** The tile size control: − and + step through TILE_SIZES; the choice is remembered in this browser. */
+function setUpTileSize(): void {
+  const saved = Number(localStorage.getItem(TILE_SIZE_KEY));
+  let index = Math.max(0, TILE_SIZES.indexOf(TILE_SIZES.includes(saved) ? saved : DEFAULT_TILE_SIZE));
+  const apply = () => {
+    document.documentElement.style.setProperty('--tile-size', `${TILE_SIZES[index]}px`);
+    byId<HTMLButtonElement>('tile-smaller').disabled = index === 0;
+    byId<HTMLButtonElement>('tile-larger').disabled = index === TILE_SIZES.length - 1;
+  };
+  const step = (by: number) => {
+    index = Math.max(0, Math.min(TILE_SIZES.length - 1, index + by));
+    localStorage.setItem(TILE_SIZE_KEY, String(TILE_SIZES[index]));
+    apply();
+    if (order.length > 0) tiles.get(order[focused])!.scrollIntoView({ block: 'nearest' });
+  };
+  byId('tile-smaller').addEventListener('click', () => step(-1));
+  byId('tile-larger').addEventListener('click', () => step(1));
+  apply();
+}
+
 async function start(): Promise<void> {
   const name = byId<HTMLInputElement>('reviewer');
   name.value = localStorage.getItem(REVIEWER_KEY) ?? '';
   name.addEventListener('change', () => localStorage.setItem(REVIEWER_KEY, name.value.trim()));
-  byId('sign-off').addEventListener('click', () => void run(signOff));
-  byId('export-folder').addEventListener('click', () => void run(exportFolder));
+  setUpTileSize();
+  byId('sign-off').addEventListener('click', () => enqueue(signOff));
+  byId('export-folder').addEventListener('click', () => enqueue(exportFolder));
   info = await api('GET /api/info');
+  showRecordChecks(info);
   document.title = `${info.title} · WBC review`;
   byId('title').textContent = info.title;
-  byId('keys').textContent = `Keys: arrows move · ${info.classes.map((c, i) => `${i + 1} ${c}`).join(' · ')} · `
-    + `${Object.entries(BIN_KEYS).map(([k, bin]) => `${k} ${bin}`).join(' · ')} · Enter confirm · 0 clear · `
+  byId('keys').textContent = `Keys, once Tab has reached the cells: arrows move · ${info.classes.map((c, i) => `${i + 1} ${c}`).join(' · ')} · `
+    + `${Object.entries(BIN_KEYS).map(([k, bin]) => `${k} ${bin}`).join(' · ')} · Enter confirms each cell's prediction · 0 clear · `
     + 'Space or Ctrl-click select · Shift+arrows extend · Esc deselect · z undo';
   showSignOff(info.sign_off);
   await waitForClassification();
-  for (const cell of await api('GET /api/cells')) cells.set(cell.id, cell);
+  const [list, audit] = await Promise.all([api('GET /api/cells'), api('GET /api/audit')]);
+  for (const cell of list) cells.set(cell.id, cell);
+  undoStack = undoStackFromAudit(audit);
   renderGallery();
   await refreshDifferential();
-  document.addEventListener('keydown', (event) => void onKey(event));
+  byId('gallery').addEventListener('keydown', onGalleryKey);
   document.body.dataset.ready = 'true';
 }
 

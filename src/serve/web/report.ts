@@ -1,20 +1,42 @@
-import { api, differentialTable, element } from './api.js';
+import { api, differentialTable, element, isoWithOffset, showRecordChecks } from './api.js';
 
-/** The printable report of a review: the differential with its intervals, who signed it off and when. */
+/** A term and its value in the report's list of facts. */
+function fact(list: HTMLDListElement, term: string, value: string): void {
+  list.append(element('dt', term), element('dd', value));
+}
+
+/**
+ * The printable report of a review: which specimen, which model, who signed it off and when (ISO 8601 with
+ * the offset), how many cells were reviewed and changed, and the differential with its intervals.
+ */
 async function start(): Promise<void> {
-  const [info, differential, audit] = await Promise.all([
+  const [info, differential, audit, cells] = await Promise.all([
     api('GET /api/info'),
     api('GET /api/differential'),
     api('GET /api/audit'),
+    api('GET /api/cells'),
   ]);
+  showRecordChecks(info);
   const main = document.getElementById('report')!;
   document.title = `Differential · ${info.title}`;
   main.append(element('h1', `White-cell differential: ${info.title}`));
   main.append(element('p', info.sign_off
-    ? `Signed off by ${info.sign_off.name} at ${new Date(info.sign_off.at).toLocaleString()}.`
+    ? `Signed off by ${info.sign_off.name} at ${isoWithOffset(info.sign_off.at)}.`
     : 'DRAFT: not signed off yet.', info.sign_off ? 'signed' : 'draft'));
-  main.append(element('p', `${differential.total} white cells counted; ${differential.reviewed} of ${differential.cells} images reviewed `
-    + `(${audit.length} changes recorded). Percentages per 100 classified white cells with exact 95% Clopper–Pearson intervals.`));
+  const facts = element('dl');
+  fact(facts, 'Specimen (folder)', info.title);
+  const model = info.model as { name: string; hash?: string };
+  fact(facts, 'Model', model.hash ? `${model.name} (${model.hash})` : model.name);
+  fact(facts, 'Signed off by', info.sign_off?.name ?? 'nobody yet');
+  fact(facts, 'Signed off at', info.sign_off ? isoWithOffset(info.sign_off.at) : '–');
+  fact(facts, 'Cells reviewed', `${differential.reviewed} of ${differential.cells}`);
+  // Cells whose image is gone (where the server marks them) are not part of the review any more.
+  const changed = cells.filter((cell) => !(cell as { missing?: boolean }).missing && cell.label !== null && cell.label !== cell.prediction);
+  fact(facts, 'Cells changed from the prediction', String(changed.length));
+  fact(facts, 'Changes recorded', audit.length === 0 ? '0' : `${audit.length}, from ${isoWithOffset(audit[0].at)} to ${isoWithOffset(audit[audit.length - 1].at)}`);
+  fact(facts, 'Printed at', isoWithOffset(new Date()));
+  main.append(facts);
+  main.append(element('p', `${differential.total} white cells counted. Percentages per 100 classified white cells with exact 95% Clopper–Pearson intervals.`));
   main.append(differentialTable(differential));
   const print = element('button', 'Print', 'no-print');
   print.addEventListener('click', () => window.print());
