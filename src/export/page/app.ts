@@ -2,6 +2,7 @@
  * The exported page: images are dropped or picked, classified in a Web Worker (worker.ts), and shown as a
  * table with the differential count and a CSV like `wbc classify` writes. Nothing leaves the browser.
  */
+import { csvRow } from '../../util/csv.js';
 import type { FromWorker, ModelFacts, PageResult } from './protocol.js';
 
 interface Row {
@@ -31,19 +32,13 @@ const download = element<HTMLButtonElement>('download');
 let facts: ModelFacts | undefined;
 let rows: Row[] = [];
 
-/** The same rules as the CLI's CSV (src/classify/csv.ts): formula characters guarded, RFC 4180 quoting. */
-function csvField(text: string): string {
-  const guarded = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
-  return /[",\r\n]/.test(guarded) ? `"${guarded.replace(/"/g, '""')}"` : guarded;
-}
-
 function csv(classes: string[]): string {
   // The CLI's columns; the out-of-scope ones stay empty, as the CLI leaves them for a model without that score.
   const lines = [['file', 'prediction', 'confidence', 'second', 'second_confidence', 'needs_review', 'out_of_scope_score', 'out_of_scope', ...classes]];
   for (const r of rows) {
     lines.push([r.file, r.prediction, r.confidence.toFixed(4), r.second, r.secondConfidence.toFixed(4), String(r.needsReview), '', '', ...r.probabilities.map((p) => p.toFixed(4))]);
   }
-  return lines.map((fields) => `${fields.map(csvField).join(',')}\n`).join('');
+  return lines.map(csvRow).join('');
 }
 
 /** Top two classes; ties go to the lower class index, as in the CLI. */
