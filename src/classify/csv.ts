@@ -1,23 +1,6 @@
+import { csvRow } from '../util/csv';
 import { WbcError } from '../util/errors';
 import type { Prediction } from './predictions';
-
-const FORMULA_PREFIX = /^[=+\-@\t\r]/;
-const NEEDS_QUOTES = /[",\r\n]/;
-
-/**
- * One CSV field. A leading `=`, `+`, `-` or `@` gets an apostrophe first: spreadsheets run such a cell
- * as a formula, and file names come from whoever supplied the images, so a name like
- * `=HYPERLINK(...)` must not execute when a clinician opens the results. Then RFC 4180 quoting.
- */
-function csvField(text: string): string {
-  const guarded = FORMULA_PREFIX.test(text) ? `'${text}` : text;
-  return NEEDS_QUOTES.test(guarded) ? `"${guarded.replace(/"/g, '""')}"` : guarded;
-}
-
-/** One CSV line (with its `\n`) from raw field values. */
-export function csvRow(fields: readonly string[]): string {
-  return `${fields.map(csvField).join(',')}\n`;
-}
 
 function decimal(value: number): string {
   return value.toFixed(4);

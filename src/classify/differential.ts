@@ -1,6 +1,6 @@
 import { clopperPearsonInterval } from '../trust/binomial-interval';
+import { csvRow } from '../util/csv';
 import { WbcError } from '../util/errors';
-import { csvRow } from './csv';
 import type { Prediction } from './predictions';
 
 export interface DifferentialRow {

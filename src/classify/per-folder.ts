@@ -1,5 +1,6 @@
 import * as path from 'node:path';
-import { csvRow, parseCsv } from './csv';
+import { csvRow } from '../util/csv';
+import { parseCsv } from './csv';
 import { differentialCount, differentialCsv, type Differential } from './differential';
 import type { Prediction } from './predictions';
 

@@ -1,4 +1,4 @@
-import { csvRow } from '../classify/csv';
+import { csvRow } from '../util/csv';
 import type { EvaluatedImage } from './evaluate';
 
 /** The per-image rows behind the scores: file, true class, prediction, confidence, correct. */

@@ -15,7 +15,7 @@ export const INDEX_HTML = `<!doctype html>
 <title>White blood cell classifier</title>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="style.css">
-<script type="module" src="js/page/app.js"></script>
+<script type="module" src="js/export/page/app.js"></script>
 </head>
 <body data-state="loading">
 <h1>White blood cell classifier</h1>
@@ -27,7 +27,7 @@ export const INDEX_HTML = `<!doctype html>
 <h2>Differential count</h2>
 <table><thead><tr><th>Class</th><th>Count</th><th>Share</th></tr></thead><tbody id="differential"></tbody></table>
 <h2>Images</h2>
-<table><thead><tr><th>File</th><th>Prediction</th><th>Confidence</th><th>Needs review</th></tr></thead><tbody id="results"></tbody></table>
+<table><thead><tr><th>Image</th><th>File</th><th>Prediction</th><th>Confidence</th><th>Needs review</th></tr></thead><tbody id="results"></tbody></table>
 </body>
 </html>
 `;
@@ -39,5 +39,6 @@ progress { width: 100%; }
 table { border-collapse: collapse; margin-bottom: 1.5rem; }
 th, td { border-bottom: 1px solid #ddd; padding: 0.25rem 0.75rem; text-align: left; }
 tr.review td { background: #fff4e0; }
+img.thumb { width: 96px; height: 96px; object-fit: cover; display: block; }
 .note { color: #555; }
 `;

@@ -45,7 +45,7 @@ export function exportWeb(modelDir: string, folder: string): WebExportResult {
   checkString('--web', folder);
   requireReplaceable(folder);
   const scripts = path.join(__dirname, '..', '..', 'web');
-  if (!fs.existsSync(path.join(scripts, 'page', 'app.js'))) throw new WbcError(`the page's scripts are not built (${scripts}); run \`npm run build\``);
+  if (!fs.existsSync(path.join(scripts, 'export', 'page', 'app.js'))) throw new WbcError(`the page's scripts are not built (${scripts}); run \`npm run build\``);
   const ortDist = path.dirname(require.resolve('onnxruntime-web'));
   setUpRuntime({ device: 'cpu', threads: 1 });
   const { bytes, facts } = onnxModelBytes(loadModel(modelDir, { device: 'cpu', bfloat16: false }));

@@ -4,7 +4,7 @@ import type { Metrics } from '../evaluate/metrics';
 import { trainingPrecision, type ModelInfo } from '../model/model-folder';
 import { escapeMarkup } from '../util/markup';
 import { htmlTable } from './html';
-import { lineChartSvg } from './line-chart';
+import { lineChart } from './line-chart';
 import { reliabilitySection } from './reliability';
 
 export interface ReportData {
@@ -16,6 +16,8 @@ export interface ReportData {
   scoredOn: string;
   /** The scored images, when a labelled folder was given: the misclassified ones become thumbnails. */
   images?: readonly EvaluatedImage[];
+  /** Every warning the command printed about these scores, shown at the top of the page. */
+  warnings: readonly string[];
 }
 
 /** Thumbnails per confusion-matrix cell, and in all: the file stays small whatever the folder's size. */
@@ -25,18 +27,40 @@ const THUMBNAIL_SIZE = 64;
 
 const STYLE = `
 body { font: 14px/1.45 system-ui, sans-serif; max-width: 62rem; margin: 1.5rem auto; padding: 0 1rem; color: #222; }
-h1 { font-size: 1.4rem; } h2 { font-size: 1.15rem; margin-top: 2rem; border-bottom: 1px solid #ddd; }
-table { border-collapse: collapse; margin: 0.5rem 0; } th, td { padding: 3px 8px; border-bottom: 1px solid #eee; text-align: left; }
+h1 { font-size: 1.4rem; overflow-wrap: anywhere; } h2 { font-size: 1.15rem; margin-top: 2rem; border-bottom: 1px solid #ddd; }
+table { border-collapse: collapse; margin: 0.5rem 0; } th, td { padding: 3px 8px; border-bottom: 1px solid #eee; text-align: left; overflow-wrap: anywhere; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; }
-table.confusion td { width: 3.2rem; height: 2.4rem; text-align: center; border: 1px solid #fff; }
+.warnings { background: #fff4e0; border: 1px solid #e6a23c; border-left: 6px solid #e65100; padding: 0.5rem 1rem; margin: 1rem 0; }
+.warnings h2 { margin: 0; border: 0; color: #a33b00; }
+.warnings ul { margin: 0.3rem 0; padding-left: 1.2rem; max-height: 14rem; overflow-y: auto; }
+.wide { max-width: 100%; overflow-x: auto; }
+table.confusion td { min-width: 2.6rem; height: 2.4rem; padding: 0 4px; text-align: center; border: 1px solid #fff; font-variant-numeric: tabular-nums; }
 table.confusion td a { display: block; color: inherit; text-decoration: none; }
-table.confusion th.row { text-align: right; }
+table.confusion thead th { vertical-align: bottom; }
+table.confusion th.row { text-align: right; white-space: nowrap; }
+/* Column names run upwards, so the matrix is as narrow as its numbers whatever the class names. */
+table.confusion th.column { padding: 4px 0; }
+table.confusion th.column span { writing-mode: vertical-rl; transform: rotate(180deg); white-space: nowrap; margin: 0 auto; display: block; }
 .charts { display: flex; flex-wrap: wrap; gap: 1rem; }
+figure.chart { margin: 0; max-width: 100%; }
+figure.chart figcaption { font-weight: bold; }
+figure.chart svg { width: 100%; height: auto; display: block; }
 .misclassified { display: none; } .misclassified:target { display: block; }
 .thumbs { display: flex; flex-wrap: wrap; gap: 6px; }
-.thumbs figure { margin: 0; font-size: 11px; width: ${THUMBNAIL_SIZE + 20}px; }
+.thumbs figure { margin: 0; font-size: 11px; width: ${THUMBNAIL_SIZE + 20}px; overflow-wrap: anywhere; }
 .thumbs img { width: ${THUMBNAIL_SIZE}px; height: ${THUMBNAIL_SIZE}px; display: block; }
 .muted { color: #666; }
+@page { size: A4; margin: 15mm 12mm; }
+@media print {
+  body { max-width: none; margin: 0; padding: 0; font-size: 10pt; }
+  /* The heatmap and the warning box carry meaning in their colours. */
+  * { print-color-adjust: exact; -webkit-print-color-adjust: exact; }
+  h2, h3 { break-after: avoid; }
+  table, figure, .warnings { break-inside: avoid; }
+  .warnings ul { max-height: none; overflow: visible; }
+  .wide { overflow: visible; }
+  .charts figure.chart { max-width: calc(50% - 0.5rem); }
+}
 `;
 
 function percent(value: number): string {
@@ -79,8 +103,8 @@ function curvesSection(info: ModelInfo): string {
   const history = info.training?.history ?? [];
   if (history.length === 0) return '<h2 id="curves">Training curves</h2>\n<p class="muted">The model records no training history.</p>';
   const maxLoss = Math.max(...history.map((h) => h.loss));
-  const loss = lineChartSvg('Training loss', [{ name: 'loss', colour: '#c62828', values: history.map((h) => h.loss) }], 0, maxLoss, (v) => v.toFixed(2));
-  const accuracy = lineChartSvg('Accuracy', [
+  const loss = lineChart('Training loss', [{ name: 'loss', colour: '#c62828', values: history.map((h) => h.loss) }], 0, maxLoss, (v) => v.toFixed(2));
+  const accuracy = lineChart('Accuracy', [
     { name: 'training', colour: '#1565c0', values: history.map((h) => h.trainAccuracy) },
     { name: 'validation', colour: '#2e7d32', values: history.map((h) => h.validationAccuracy) },
   ], 0, 1, (v) => percent(v));
@@ -95,6 +119,13 @@ function perClassSection(metrics: Metrics, scoredOn: string): string {
   return `<h2 id="scores">Scores on ${escapeMarkup(scoredOn)}</h2>\n`
     + `<p>Accuracy <b>${percent(metrics.accuracy)}</b>, balanced accuracy ${percent(metrics.balancedAccuracy)}, macro-F1 ${metrics.macroF1.toFixed(3)}.</p>\n`
     + htmlTable(['class', 'precision', 'recall', 'F1', 'support'], rows, 'per-class');
+}
+
+/** The command's warnings, first on the page: a report shared without them would overstate the scores. */
+function warningsSection(warnings: readonly string[]): string {
+  if (warnings.length === 0) return '';
+  const items = warnings.map((warning) => `<li>${escapeMarkup(warning)}</li>`).join('\n');
+  return `<section id="warnings" class="warnings" role="note"><h2>Warnings (${warnings.length})</h2>\n<ul>\n${items}\n</ul></section>`;
 }
 
 function heatColour(fraction: number): string {
@@ -122,7 +153,7 @@ async function thumbnail(file: string): Promise<string | undefined> {
  */
 async function confusionSection(metrics: Metrics, images: readonly EvaluatedImage[] | undefined): Promise<string> {
   const classes = metrics.classes;
-  const header = `<tr><th>true \\ predicted</th>${classes.map((c) => `<th>${escapeMarkup(c)}</th>`).join('')}</tr>`;
+  const header = `<tr><th>true \\ predicted</th>${classes.map((c) => `<th class="column"><span>${escapeMarkup(c)}</span></th>`).join('')}</tr>`;
   const body = metrics.confusionMatrix.map((row, t) => {
     const total = row.reduce((a, b) => a + b, 0);
     const cells = row.map((count, p) => {
@@ -136,7 +167,7 @@ async function confusionSection(metrics: Metrics, images: readonly EvaluatedImag
   });
   const parts = [`<h2 id="confusion">Confusion matrix</h2>`, '<p>Rows: true class; columns: prediction; colour: share of the row.'
     + (images ? ' Click an off-diagonal count to see its images.' : '') + '</p>',
-  `<table class="confusion"><thead>${header}</thead><tbody>${body.join('\n')}</tbody></table>`];
+  `<div class="wide"><table class="confusion"><thead>${header}</thead><tbody>${body.join('\n')}</tbody></table></div>`];
   if (images) {
     let budget = THUMBNAILS_IN_ALL;
     for (let t = 0; t < classes.length; t += 1) {
@@ -180,6 +211,7 @@ export async function modelReportHtml(data: ReportData): Promise<string> {
 </head>
 <body>
 <h1>Model report: ${escapeMarkup(data.modelDir)}</h1>
+${warningsSection(data.warnings)}
 ${sections.join('\n')}
 </body>
 </html>

@@ -2,13 +2,15 @@ import type { EvaluatedImage } from '../evaluate/evaluate';
 import type { ModelInfo } from '../model/model-folder';
 import { clopperPearsonInterval } from '../trust/binomial-interval';
 import { escapeMarkup } from '../util/markup';
-import { htmlTable } from './html';
+import { chartFigure, htmlTable } from './html';
 
 const BINS = 10;
 const SIZE = 260;
 const LEFT = 44;
-const TOP = 24;
+const TOP = 14;
 const BOTTOM = 36;
+const WIDTH = LEFT + SIZE + 16;
+const HEIGHT = TOP + SIZE + BOTTOM;
 
 /** model.json's optional `calibration` (written by models with calibrated confidences), read loosely. */
 interface CalibrationRecord {
@@ -21,9 +23,9 @@ function percent(value: number): string {
 
 /**
  * A reliability diagram of the scored images: per confidence bin, a bar as high as the share that were
- * right, against the diagonal where that share equals the confidence.
+ * right, against the diagonal where that share equals the confidence; under its title.
  */
-function reliabilitySvg(images: readonly EvaluatedImage[]): string {
+function reliabilityChart(images: readonly EvaluatedImage[]): string {
   const bins = Array.from({ length: BINS }, () => ({ count: 0, right: 0 }));
   for (const image of images) {
     const bin = bins[Math.min(BINS - 1, Math.floor(image.confidence * BINS))];
@@ -33,8 +35,7 @@ function reliabilitySvg(images: readonly EvaluatedImage[]): string {
   const x = (v: number): number => LEFT + v * SIZE;
   const y = (v: number): number => TOP + (1 - v) * SIZE;
   const parts = [
-    `<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="${LEFT + SIZE + 16}" height="${TOP + SIZE + BOTTOM}" role="img" aria-label="reliability diagram">`,
-    `<text x="${LEFT}" y="16" font-weight="bold">Reliability (share right per confidence bin)</text>`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}">`,
     `<line x1="${x(0)}" y1="${y(0)}" x2="${x(1)}" y2="${y(1)}" stroke="#aaa" stroke-dasharray="4 3"/>`,
     `<line x1="${x(0)}" y1="${y(0)}" x2="${x(1)}" y2="${y(0)}" stroke="#888"/>`,
     `<line x1="${x(0)}" y1="${y(0)}" x2="${x(0)}" y2="${y(1)}" stroke="#888"/>`,
@@ -50,7 +51,7 @@ function reliabilitySvg(images: readonly EvaluatedImage[]): string {
     parts.push(`<text x="${x((i + 0.5) / BINS)}" y="${y(share) - 3}" text-anchor="middle" font-size="9">${bin.count}</text>`);
   });
   parts.push('</svg>');
-  return parts.join('\n');
+  return chartFigure('Reliability (share right per confidence bin)', parts.join('\n'), WIDTH);
 }
 
 /** What the review threshold does on the scored images: how many it sends to review, errors among the rest. */
@@ -86,7 +87,7 @@ export function reliabilitySection(info: ModelInfo, images: readonly EvaluatedIm
   const calibration = calibrationTable(info);
   if (!images?.length && !calibration) return '';
   const parts = ['<h2 id="reliability">Reliability and review</h2>'];
-  if (images?.length) parts.push(`<div class="charts">${reliabilitySvg(images)}</div>`, reviewTable(images, info.reviewThreshold));
+  if (images?.length) parts.push(`<div class="charts">${reliabilityChart(images)}</div>`, reviewTable(images, info.reviewThreshold));
   parts.push(calibration);
   return parts.join('\n');
 }

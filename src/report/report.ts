@@ -23,14 +23,16 @@ export async function writeModelReport(modelDir: string, labelledDir: string | u
   optional(labelledDir, (v) => checkString('labelled-dir', v));
   const info = readModelInfo(modelDir);
   if (labelledDir === undefined) {
-    const html = await modelReportHtml({ info, modelDir, metrics: info.testMetrics, scoredOn: 'the held-out test split' });
+    const html = await modelReportHtml({ info, modelDir, metrics: info.testMetrics, scoredOn: 'the held-out test split', warnings: [] });
     writeFileAtomic(options.out, html);
     return { out: options.out, warnings: [] };
   }
   const { out, ...evaluateOptions } = options;
   const result = await evaluate(modelDir, labelledDir, evaluateOptions);
   const scoredOn = `${labelledDir}${options.split === 'test' ? ' (the model\'s test images)' : ''}, ${result.scored} images`;
-  const html = await modelReportHtml({ info, modelDir, metrics: result.metrics, scoredOn, images: result.images });
+  // The page is what people share, so it carries every warning the command prints.
+  const warnings = [...result.warnings, ...result.skipped.map((s) => `skipped: ${s.reason}`)];
+  const html = await modelReportHtml({ info, modelDir, metrics: result.metrics, scoredOn, images: result.images, warnings });
   writeFileAtomic(out, html);
-  return { out, warnings: [...result.warnings, ...result.skipped.map((s) => `skipped: ${s.reason}`)] };
+  return { out, warnings };
 }

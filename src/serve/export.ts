@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { csvRow } from '../classify/csv';
+import { csvRow } from '../util/csv';
 import { fsyncDirectory } from '../util/atomic-write';
 import { WbcError } from '../util/errors';
 import { makeFolders } from '../util/folders';

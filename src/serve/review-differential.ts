@@ -1,4 +1,4 @@
-import { csvRow } from '../classify/csv';
+import { csvRow } from '../util/csv';
 import { clopperPearsonInterval } from '../trust/binomial-interval';
 import { REVIEW_BINS, isBin } from './labels';
 import type { Differential } from './api-schemas';

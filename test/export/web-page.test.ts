@@ -3,9 +3,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { chromium } from 'playwright-core';
+import sharp from 'sharp';
 import { parseCsv } from '../../src/classify/csv';
 import { loadImages } from '../../src/data/load-images';
 import { servePage } from '../../src/export/serve-page';
+import { csvField } from '../../src/util/csv';
 import { ROOT, wbc } from '../helpers/cli';
 import { makeTempDir, pixelDifferences } from '../helpers/images';
 
@@ -24,7 +26,7 @@ test('the exported page, served by wbc export --serve, classifies 50 real images
   const page = path.join(work, 'page');
   const exported = wbc(['export', modelDir, '--web', page]);
   assert.equal(exported.status, 0, exported.stderr);
-  for (const file of ['index.html', 'model.onnx', 'facts.json', 'ort/ort-wasm-simd-threaded.wasm', 'js/page/worker.js']) assert.ok(fs.existsSync(path.join(page, file)), file);
+  for (const file of ['index.html', 'model.onnx', 'facts.json', 'ort/ort-wasm-simd-threaded.wasm', 'js/export/page/worker.js']) assert.ok(fs.existsSync(path.join(page, file)), file);
 
   // The same 50 files for the CLI (a folder of links) and the page: images of the model's held-out test split.
   const split = (JSON.parse(fs.readFileSync(path.join(modelDir, 'model.json'), 'utf8')) as { split: { test: string[] } }).split;
@@ -61,12 +63,31 @@ test('the exported page, served by wbc export --serve, classifies 50 real images
     assert.equal(shown.rows.length, IMAGES);
     assert.equal(await tab.locator('#results tr').count(), IMAGES);
 
+    // Each answer has its image beside it, from the file given (an object URL), named like its row.
+    const thumbnails = tab.locator('#results tr img.thumb');
+    assert.equal(await thumbnails.count(), IMAGES);
+    const pairs = await tab.locator('#results tr').evaluateAll((trs) => (trs as HTMLTableRowElement[]).map((tr) => ({ src: tr.querySelector('img')?.getAttribute('src') ?? '', alt: tr.querySelector('img')?.alt, file: tr.cells[1].textContent })));
+    for (const pair of pairs) {
+      assert.match(pair.src, /^blob:/);
+      assert.equal(pair.alt, pair.file);
+    }
+    assert.deepEqual(pairs.map((pair) => pair.file), shown.rows.map((row) => row.file));
+    for (const index of [0, Math.floor(IMAGES / 2), IMAGES - 1]) {
+      const thumbnail = thumbnails.nth(index);
+      await thumbnail.scrollIntoViewIfNeeded();
+      await thumbnail.evaluate((image: HTMLImageElement) => image.decode()); // lazy: loads once scrolled to
+      const natural = await thumbnail.evaluate((image: HTMLImageElement) => [image.naturalWidth, image.naturalHeight]);
+      const file = files.find((f) => path.basename(f) === pairs[index].file)!;
+      const metadata = await sharp(file).metadata();
+      assert.deepEqual(natural, [metadata.width, metadata.height], `the thumbnail of ${pairs[index].file} is that file`);
+    }
+
     // The page's stored squares, made by Chromium's decoder and the page's resize, against the CLI's (native decoder).
     const storedSize = (JSON.parse(fs.readFileSync(path.join(page, 'facts.json'), 'utf8')) as { storedSize: number }).storedSize;
     const encoded = files.map((file) => fs.readFileSync(file).toString('base64'));
     // A string, not a function: TypeScript would compile a function's import() into require().
     const pagePixels = (await tab.evaluate(`(async () => {
-      const { storedPixels } = await import('${origin}/js/page/decode.js');
+      const { storedPixels } = await import('${origin}/js/export/page/decode.js');
       const squares = [];
       for (const image of ${JSON.stringify(encoded)}) {
         squares.push(Array.from(await storedPixels(new Blob([Uint8Array.from(atob(image), (c) => c.charCodeAt(0))]), ${storedSize})));
@@ -104,6 +125,32 @@ test('the exported page, served by wbc export --serve, classifies 50 real images
     const downloaded = parseCsv(fs.readFileSync(await download.path(), 'utf8'));
     assert.deepEqual(downloaded[0], cli[0]);
     assert.equal(downloaded.length, IMAGES + 1);
+
+    // The page writes its CSV with the CLI's own module, so file names get the same formula guard.
+    const awkward = ['=HYPERLINK("x")', ' +1', '\uff1dcmd', '\t@a', '-0.25', 'a,"b"', 'plain.png'];
+    const pageFields = (await tab.evaluate(`import('${origin}/js/util/csv.js').then((csv) => ${JSON.stringify(awkward)}.map(csv.csvField))`)) as string[];
+    assert.deepEqual(pageFields, awkward.map(csvField));
+
+    // A new set replaces the table, and the old images' object URLs are revoked.
+    await tab.setInputFiles('#pick', files.slice(0, 2));
+    await tab.waitForFunction(() => document.querySelectorAll('#results tr').length === 2 && document.body.dataset.state === 'done', undefined, { timeout: 60_000 });
+    assert.equal(await thumbnails.count(), 2);
+    const stillReadable = await tab.evaluate(async (urls) => {
+      const readable: string[] = [];
+      for (const url of urls) {
+        // An image, not fetch(): the page's CSP lets images, not connections, read blob: URLs.
+        const image = new Image();
+        image.src = url;
+        try {
+          await image.decode();
+          readable.push(url);
+        } catch {
+          // revoked, as it should be
+        }
+      }
+      return readable;
+    }, pairs.map((pair) => pair.src));
+    assert.deepEqual(stillReadable, [], 'the replaced images\' object URLs are revoked');
 
     // Every request stayed on the page's origin (blob: URLs are the page's own memory).
     const away = requests.filter((url) => !url.startsWith(`${origin}/`) && !url.startsWith('blob:') && !url.startsWith('data:'));

@@ -9,7 +9,7 @@ const usage = `Usage: wbc report <model-dir> [<labelled-dir>] --out report.html 
 Writes one self-contained HTML page about a model (no network requests; images inlined): its settings and
 data, training curves, per-class scores and the confusion matrix as a heatmap. With a labelled folder the
 scores come from it and each off-diagonal cell opens thumbnails of its misclassified images; without one
-the model's own test scores are shown.
+the model's own test scores are shown. Every warning printed is also at the top of the page; it prints on A4.
 
   --out FILE.html      where to write the report (required)
   --split all|test     with a labelled folder: all its images (default), or only the model's test images

@@ -1,7 +1,8 @@
 /**
  * The exported page: images are dropped or picked, classified in a Web Worker (worker.ts), and shown as a
- * table with the differential count and a CSV like `wbc classify` writes. Nothing leaves the browser.
+ * table (each image beside its answer) with the differential count and a CSV like `wbc classify` writes. Nothing leaves the browser.
  */
+import { csvRow } from '../../util/csv.js';
 import type { FromWorker, ModelFacts, PageResult } from './protocol.js';
 
 interface Row {
@@ -30,12 +31,10 @@ const download = element<HTMLButtonElement>('download');
 
 let facts: ModelFacts | undefined;
 let rows: Row[] = [];
-
-/** The same rules as the CLI's CSV (src/classify/csv.ts): formula characters guarded, RFC 4180 quoting. */
-function csvField(text: string): string {
-  const guarded = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
-  return /[",\r\n]/.test(guarded) ? `"${guarded.replace(/"/g, '""')}"` : guarded;
-}
+/** The files sent to the worker, in order: its results come back in the same order, one per file. */
+let sent: File[] = [];
+/** Object URLs of the files shown in the table, revoked when the table is replaced. */
+let thumbnails: string[] = [];
 
 function csv(classes: string[]): string {
   // The CLI's columns; the out-of-scope ones stay empty, as the CLI leaves them for a model without that score.
@@ -43,7 +42,7 @@ function csv(classes: string[]): string {
   for (const r of rows) {
     lines.push([r.file, r.prediction, r.confidence.toFixed(4), r.second, r.secondConfidence.toFixed(4), String(r.needsReview), '', '', ...r.probabilities.map((p) => p.toFixed(4))]);
   }
-  return lines.map((fields) => `${fields.map(csvField).join(',')}\n`).join('');
+  return lines.map(csvRow).join('');
 }
 
 /** Top two classes; ties go to the lower class index, as in the CLI. */
@@ -61,14 +60,30 @@ function cell(row: HTMLTableRowElement, text: string): void {
   row.insertCell().textContent = text;
 }
 
+/** The image itself beside its answer, straight from the file the user gave (it never leaves the browser). */
+function thumbnailCell(row: HTMLTableRowElement, file: File): void {
+  const url = URL.createObjectURL(file);
+  thumbnails.push(url);
+  const image = document.createElement('img');
+  image.className = 'thumb';
+  image.src = url;
+  image.alt = file.name;
+  image.loading = 'lazy'; // a long table decodes only the images scrolled to
+  row.insertCell().append(image);
+}
+
 function show(results: PageResult[], seconds: number): void {
   if (!facts) return;
   const { classes, reviewThreshold } = facts;
   const unreadable = results.filter((r) => r.probabilities === null);
-  rows = results.filter((r): r is PageResult & { probabilities: number[] } => r.probabilities !== null).map((r) => toRow(r, classes, reviewThreshold));
+  const readable = results.flatMap((r, i) => (r.probabilities === null ? [] : [{ result: { ...r, probabilities: r.probabilities }, file: sent[i] }]));
+  rows = readable.map(({ result }) => toRow(result, classes, reviewThreshold));
   tableBody.replaceChildren();
-  for (const r of rows) {
+  for (const url of thumbnails) URL.revokeObjectURL(url);
+  thumbnails = [];
+  for (const [i, r] of rows.entries()) {
     const tr = tableBody.insertRow();
+    thumbnailCell(tr, readable[i].file);
     cell(tr, r.file);
     cell(tr, r.prediction);
     cell(tr, `${(r.confidence * 100).toFixed(1)}%`);
@@ -105,17 +120,26 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
     status.textContent = `Classifying… ${message.done}/${message.total}`;
   } else if (message.kind === 'done') {
     show(message.results, message.seconds);
+    picker.disabled = false;
   } else {
     status.textContent = message.message;
     document.body.dataset.state = 'failed';
+    picker.disabled = !facts; // a classification failed: try again; the model failed to load: nothing to try
   }
 };
 
 function classify(files: FileList | null): void {
   if (!files || files.length === 0 || !facts) return;
+  // One set at a time: the results are matched to `sent` by their order.
+  if (document.body.dataset.state === 'busy') {
+    status.textContent = `Still classifying the ${sent.length} images given before; give these again when it is done.`;
+    return;
+  }
   document.body.dataset.state = 'busy';
+  picker.disabled = true;
   progress.value = 0;
-  worker.postMessage({ kind: 'classify', files: Array.from(files) });
+  sent = Array.from(files);
+  worker.postMessage({ kind: 'classify', files: sent });
 }
 
 picker.addEventListener('change', () => classify(picker.files));

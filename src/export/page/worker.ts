@@ -22,11 +22,12 @@ const scope = self as unknown as WorkerScope;
 const BATCH = 16;
 
 async function start(): Promise<void> {
+  // This script is js/export/page/worker.js (the scripts keep src/'s layout), three folders below the page's files.
   // @ts-expect-error: a browser module beside this script, not a package TypeScript can resolve.
-  const ort = (await import('../../ort/ort.wasm.bundle.min.mjs')) as Ort;
+  const ort = (await import('../../../ort/ort.wasm.bundle.min.mjs')) as Ort;
   ort.env.wasm.numThreads = 1; // threads need cross-origin isolation, which a plain static server does not give
-  const facts = (await (await fetch(new URL('../../facts.json', import.meta.url))).json()) as ModelFacts;
-  const session = await ort.InferenceSession.create(new URL('../../model.onnx', import.meta.url).href, { executionProviders: ['wasm'] });
+  const facts = (await (await fetch(new URL('../../../facts.json', import.meta.url))).json()) as ModelFacts;
+  const session = await ort.InferenceSession.create(new URL('../../../model.onnx', import.meta.url).href, { executionProviders: ['wasm'] });
   scope.postMessage({ kind: 'ready', facts });
 
   scope.onmessage = (event) => {
