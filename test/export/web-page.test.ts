@@ -2,23 +2,21 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { chromium } from 'playwright-core';
 import sharp from 'sharp';
 import { parseCsv } from '../../src/classify/csv';
 import { loadImages } from '../../src/data/load-images';
 import { servePage } from '../../src/export/serve-page';
 import { csvField } from '../../src/util/csv';
-import { ROOT, wbc } from '../helpers/cli';
+import { wbc } from '../helpers/cli';
+import { LABELLED, requireData, skipWithoutData } from '../helpers/data';
 import { makeTempDir, pixelDifferences } from '../helpers/images';
+import { launchBrowser, skipWithoutBrowser } from '../helpers/browser';
 
-const DATA = process.env.WBC_DATA ?? path.resolve(ROOT, '..', 'shared', 'data');
-const LABELLED = path.join(DATA, 'wbc');
-const CHROMIUM = '/usr/bin/chromium';
 const IMAGES = 50;
 
-const missing = !fs.existsSync(CHROMIUM) ? `no browser at ${CHROMIUM} (apt-get install -y chromium)` : !fs.existsSync(LABELLED) ? `no data at ${LABELLED}` : false;
 
-test('the exported page, served by wbc export --serve, classifies 50 real images in Chromium like wbc classify, and nothing leaves its origin', { skip: missing }, async () => {
+test('the exported page, served by wbc export --serve, classifies 50 real images in Chromium like wbc classify, and nothing leaves its origin', { skip: skipWithoutBrowser() || skipWithoutData(LABELLED) }, async () => {
+  requireData(LABELLED);
   const work = makeTempDir();
   const modelDir = path.join(work, 'model');
   const trained = wbc(['train', LABELLED, '--out', modelDir, '--max-per-class', '100', '--epochs', '15', '--width', '8', '--size', '48', '--tta', '8', '--threads', '1']);
@@ -46,7 +44,7 @@ test('the exported page, served by wbc export --serve, classifies 50 real images
   // wbc export --serve's server, which also sends the CSP as a header (a meta policy does not bind the worker).
   const server = await servePage(page, { port: 0 });
   const origin = server.url.replace(/\/$/, '');
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  const browser = await launchBrowser();
   try {
     const context = await browser.newContext({ acceptDownloads: true });
     const requests: string[] = [];

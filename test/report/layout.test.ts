@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { wbc } from '../helpers/cli';
 import { makeTempDir, touch, writeImage } from '../helpers/images';
+import { launchBrowser, skipWithoutBrowser } from '../helpers/browser';
 
-const CHROMIUM = process.env.WBC_CHROMIUM ?? '/usr/bin/chromium';
 /** The nine classes of the real data, whose long names once pushed the confusion matrix off the page. */
 const CLASSES = ['bands', 'basophils', 'blasts', 'eosinophils', 'lymphocytes', 'metamyelocytes', 'monocytes', 'myelocytes', 'neutrophils'];
 const PER_CLASS = 8;
@@ -30,8 +29,7 @@ async function overflow(page: Page): Promise<{ page: number; body: number; wides
   });
 }
 
-test('wbc report\'s page shows every warning the command printed, near the top, and fits 1366 px and an A4 page', { timeout: 180_000 }, async (t) => {
-  if (!fs.existsSync(CHROMIUM)) return t.skip(`no browser at ${CHROMIUM}`);
+test('wbc report\'s page shows every warning the command printed, near the top, and fits 1366 px and an A4 page', { skip: skipWithoutBrowser(), timeout: 180_000 }, async () => {
   const dir = makeTempDir();
   const labelled = path.join(dir, 'labelled');
   for (const [index, name] of CLASSES.entries()) {
@@ -51,7 +49,7 @@ test('wbc report\'s page shows every warning the command printed, near the top, 
   assert.ok(printed.some((warning) => /were used to train the model/.test(warning)), written.stderr);
   assert.ok(printed.some((warning) => /^skipped: .*broken\.png/.test(warning)), written.stderr);
 
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  const browser = await launchBrowser();
   try {
     const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
     await page.goto(`file://${report}`);

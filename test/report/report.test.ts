@@ -2,13 +2,12 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { chromium } from 'playwright-core';
 import { parseCsv } from '../../src/classify/csv';
 import { saveScreenshot } from '../helpers/screenshot';
 import { ROOT, wbc } from '../helpers/cli';
 import { makeLabelledFolder, makeTempDir } from '../helpers/images';
+import { launchBrowser, skipWithoutBrowser } from '../helpers/browser';
 
-const CHROMIUM = process.env.WBC_CHROMIUM ?? '/usr/bin/chromium';
 const CLASSES = ['blue', 'green', 'red'];
 
 test('wbc evaluate --predictions and wbc report on a tiny model', { timeout: 180_000 }, async () => {
@@ -67,8 +66,8 @@ test('wbc evaluate --predictions and wbc report on a tiny model', { timeout: 180
   assert.equal(missingOut.status, 1);
   assert.match(missingOut.stderr, /--out/);
 
-  if (fs.existsSync(CHROMIUM)) {
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  if (!skipWithoutBrowser()) {
+    const browser = await launchBrowser();
     try {
       const page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
       const requests: string[] = [];

@@ -2,15 +2,15 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { parseCsv } from '../../src/classify/csv';
 import { scanImageFolder } from '../../src/data/image-folder';
 import { serve } from '../../src/serve/serve';
 import { saveScreenshot } from '../helpers/screenshot';
 import { ROOT } from '../helpers/cli';
 import { makeServedFolder } from './served-folder';
+import { launchBrowser, skipWithoutBrowser } from '../helpers/browser';
 
-const CHROMIUM = process.env.WBC_CHROMIUM ?? '/usr/bin/chromium';
 const DOCS = path.join(ROOT, 'docs');
 
 interface ApiCell {
@@ -28,13 +28,13 @@ async function ciOf(page: Page, name: string): Promise<string> {
 }
 
 test('a technologist reviews a folder in the browser by keyboard and multi-select, signs off and exports', {
-  skip: !fs.existsSync(CHROMIUM) && `no Chromium at ${CHROMIUM} (apt-get install -y chromium)`,
+  skip: skipWithoutBrowser(),
   timeout: 120_000,
 }, async () => {
   const { model, images, dir } = await makeServedFolder(4);
   const exportDir = path.join(dir, 'reviewed');
   const server = await serve(model, images, { port: 0, db: path.join(dir, 'review.sqlite'), exportDir, threads: 1 });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  const browser = await launchBrowser();
   try {
     const api = async <T>(url: string, init?: RequestInit): Promise<T> => (await fetch(`${server.url}${url}`, init)).json() as Promise<T>;
     const cellsNow = async () => new Map((await api<ApiCell[]>('api/cells')).map((c) => [c.id, c]));

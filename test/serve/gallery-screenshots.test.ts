@@ -1,13 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { chromium } from 'playwright-core';
 import { serve } from '../../src/serve/serve';
 import { ROOT } from '../helpers/cli';
 import { makeTempDir } from '../helpers/images';
 import { saveScreenshot } from '../helpers/screenshot';
+import { launchBrowser } from '../helpers/browser';
 
-const CHROMIUM = process.env.WBC_CHROMIUM ?? '/usr/bin/chromium';
 const MODEL = process.env.WBC_SCREENSHOT_MODEL;
 const IMAGES = process.env.WBC_SCREENSHOT_IMAGES;
 
@@ -30,7 +29,7 @@ test('screenshots of the gallery with real cells at 1366×768 and 390×844', {
 }, async () => {
   const dir = makeTempDir();
   const server = await serve(MODEL!, IMAGES!, { port: 0, db: path.join(dir, 'review.sqlite'), exportDir: path.join(dir, 'out'), threads: 1 });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  const browser = await launchBrowser();
   try {
     const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
     const page = await context.newPage();

@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { serve, type RunningServer } from '../../src/serve/serve';
 import { makeTempDir } from '../helpers/images';
 import { makeServedFolder, type ServedFolder } from './served-folder';
+import { launchBrowser, skipWithoutBrowser } from '../helpers/browser';
 
-const CHROMIUM = process.env.WBC_CHROMIUM ?? '/usr/bin/chromium';
-const SKIP = !fs.existsSync(CHROMIUM) && `no Chromium at ${CHROMIUM} (apt-get install -y chromium)`;
+const SKIP = skipWithoutBrowser();
 
 interface ApiCell {
   id: number;
@@ -24,7 +23,7 @@ let browser: Browser;
 before(async () => {
   if (!served) return;
   folder = await served;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  browser = await launchBrowser();
 });
 
 after(async () => {
