@@ -21,8 +21,8 @@ import { setUpRuntime } from '../src/native/runtime';
 import { train } from '../src/train/train';
 import { expectedCalibrationError } from '../src/trust/ece';
 import { auroc, energyScores, KNN_BANK_LIMIT, KnnScorer, MahalanobisScorer, maxSoftmaxScores, thresholdForRate } from '../src/trust/out-of-scope';
-import { averageLogits, scoreViews, topLabel } from '../src/trust/scores';
-import { softmaxRows } from '../src/trust/temperature';
+import { averageLogits, scoreViews, topLabel } from '../src/model/scores';
+import { softmaxRows } from '../src/model/views';
 import { scoreTrusted, trustFor } from '../src/trust/trust-model';
 import { Rng } from '../src/util/rng';
 

@@ -15,8 +15,8 @@ import { loadModel, type ModelInfo } from '../src/model/model-folder';
 import { setUpRuntime } from '../src/native/runtime';
 import { expectedCalibrationError } from '../src/trust/ece';
 import { chooseGuaranteedThreshold } from '../src/trust/review-threshold';
-import { averageLogits, scoreViews, topLabel } from '../src/trust/scores';
-import { softmaxRows } from '../src/trust/temperature';
+import { averageLogits, scoreViews, topLabel } from '../src/model/scores';
+import { softmaxRows } from '../src/model/views';
 import { trustFor, trustedScores } from '../src/trust/trust-model';
 
 const { values, positionals } = parseArgs({

@@ -5,7 +5,7 @@ import { Group, fingerprint } from '../distributed/group';
 import { resolveDistributedOptions, type DistributedOptions } from '../distributed/options';
 import { openPixelCache } from '../data/pixel-cache';
 import { loadModel, type LoadedModel } from '../model/model-folder';
-import { ENGINE_CHOICES, libtorchPredictor, type EngineChoice, type Predictor } from '../model/predictor';
+import { ENGINE_CHOICES, libtorchPredictor, type EngineChoice, type Predictor } from '../runtime/predictor';
 import { checkRuntimeOptions, setUpRuntime, type Runtime, type RuntimeOptions } from '../native/runtime';
 import { checkInteger, checkNumber, checkOneOf, checkString, optional } from '../util/check';
 import { trustedScores, trustFor } from '../trust/trust-model';
@@ -72,7 +72,7 @@ function defaultEngine(runtime: Runtime): EngineChoice {
 async function openPredictor(model: LoadedModel, engine: EngineChoice, threads: number): Promise<Predictor> {
   if (engine === 'libtorch') return libtorchPredictor(model.engine);
   // Loaded only when used: runs on LibTorch alone (CUDA, bf16, --engine libtorch) skip ONNX Runtime's start-up.
-  const { onnxPredictor } = await import('../export/onnx-predictor');
+  const { onnxPredictor } = await import('../runtime/onnx-predictor');
   return onnxPredictor(model, threads);
 }
 

@@ -15,7 +15,7 @@ export const INDEX_HTML = `<!doctype html>
 <title>White blood cell classifier</title>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="style.css">
-<script type="module" src="js/page/app.js"></script>
+<script type="module" src="js/export/page/app.js"></script>
 </head>
 <body data-state="loading">
 <h1>White blood cell classifier</h1>

@@ -5,8 +5,8 @@ import { setUpRuntime } from '../native/runtime';
 import { fsyncDirectory } from '../util/atomic-write';
 import { checkString } from '../util/check';
 import { WbcError } from '../util/errors';
-import type { ExportedModelFacts } from './metadata';
-import { onnxModelBytes } from './onnx-export';
+import type { ExportedModelFacts } from '../runtime/metadata';
+import { onnxModelBytes } from '../runtime/onnx-model';
 import { INDEX_HTML, STYLE_CSS } from './page-html';
 
 /** ONNX Runtime Web's single-file WebAssembly build and its binary; nothing else of the package is needed. */
@@ -45,7 +45,7 @@ export function exportWeb(modelDir: string, folder: string): WebExportResult {
   checkString('--web', folder);
   requireReplaceable(folder);
   const scripts = path.join(__dirname, '..', '..', 'web');
-  if (!fs.existsSync(path.join(scripts, 'page', 'app.js'))) throw new WbcError(`the page's scripts are not built (${scripts}); run \`npm run build\``);
+  if (!fs.existsSync(path.join(scripts, 'export', 'page', 'app.js'))) throw new WbcError(`the page's scripts are not built (${scripts}); run \`npm run build\``);
   const ortDist = path.dirname(require.resolve('onnxruntime-web'));
   setUpRuntime({ device: 'cpu', threads: 1 });
   const { bytes, facts } = onnxModelBytes(loadModel(modelDir, { device: 'cpu', bfloat16: false }));

@@ -1,6 +1,6 @@
 import type { NativeEngine } from '../native/binding';
-import { averageLogits, scoreViews } from '../trust/scores';
-import { softmaxRows } from '../trust/temperature';
+import { averageLogits, scoreViews } from './scores';
+import { softmaxRows } from './views';
 import { WbcError } from '../util/errors';
 
 /** No answer at all is better than a NaN that a report would show as a confident class. */

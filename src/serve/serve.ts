@@ -8,7 +8,7 @@ import { WbcError } from '../util/errors';
 import { checkOutputPaths } from '../util/output-paths';
 import { buildApp } from './app';
 import { classifyInBackground, type Progress } from './background';
-import { isLoopback } from './security';
+import { isLoopback } from '../util/loopback';
 import { ReviewStore } from './store';
 
 export interface ServeOptions {

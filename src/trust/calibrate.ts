@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
+import { VIEW_COUNTS, type CalibrationInfo, type OutOfScopeInfo, type OutOfScopeMethod, type ViewCalibration } from '../model/model-schema';
+import { averageLogits, scoreViews, topLabel } from '../model/scores';
+import { softmaxRows } from '../model/views';
 import type { NativeEngine } from '../native/binding';
 import { WbcError } from '../util/errors';
 import { expectedCalibrationError } from './ece';
-import { KnnScorer, MahalanobisScorer, thresholdForRate, type OutOfScopeMethod } from './out-of-scope';
+import { KnnScorer, MahalanobisScorer, thresholdForRate } from './out-of-scope';
 import { chooseGuaranteedThreshold, DEFAULT_MAX_ACCEPTED_ERROR } from './review-threshold';
-import { averageLogits, scoreViews, topLabel } from './scores';
-import { fitTemperature, softmaxRows } from './temperature';
-import { VIEW_COUNTS, type CalibrationInfo, type OutOfScopeInfo, type ViewCalibration } from './trust-info';
+import { fitTemperature } from './temperature';
 
 export const DEFAULT_OUT_OF_SCOPE_RATE = 0.05;
 export const DEFAULT_OUT_OF_SCOPE_METHOD: OutOfScopeMethod = 'knn';

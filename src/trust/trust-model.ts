@@ -1,10 +1,10 @@
 import type { ModelInfo } from '../model/model-folder';
+import { requireFinite } from '../model/predict';
+import { averageLogits, scoreViews, type ViewScores } from '../model/scores';
+import { softmaxRows } from '../model/views';
 import type { NativeEngine } from '../native/binding';
 import { WbcError } from '../util/errors';
 import { KnnScorer, MahalanobisScorer } from './out-of-scope';
-import { requireFinite } from '../model/predict';
-import { averageLogits, scoreViews, type ViewScores } from './scores';
-import { softmaxRows } from './temperature';
 
 /** How a loaded model turns network outputs into calibrated confidences and flags, for one view count. */
 export interface Trust {
@@ -56,7 +56,7 @@ export function scoreTrusted(engine: NativeEngine, pixels: Uint8Array, indices: 
   return trustedScores(scoreViews(engine, pixels, indices, trust.views), trust);
 }
 
-/** The same from scores already computed, by whichever runtime (src/model/predictor.ts). */
+/** The same from scores already computed, by whichever runtime (src/runtime/predictor.ts). */
 export function trustedScores(scored: ViewScores, trust: Trust): TrustedScores {
   return {
     probabilities: requireFinite(softmaxRows(averageLogits(scored.logitsPerView), scored.classes, trust.temperature)),

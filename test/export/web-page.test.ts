@@ -24,7 +24,7 @@ test('the exported page, served by wbc export --serve, classifies 50 real images
   const page = path.join(work, 'page');
   const exported = wbc(['export', modelDir, '--web', page]);
   assert.equal(exported.status, 0, exported.stderr);
-  for (const file of ['index.html', 'model.onnx', 'facts.json', 'ort/ort-wasm-simd-threaded.wasm', 'js/page/worker.js']) assert.ok(fs.existsSync(path.join(page, file)), file);
+  for (const file of ['index.html', 'model.onnx', 'facts.json', 'ort/ort-wasm-simd-threaded.wasm', 'js/export/page/worker.js']) assert.ok(fs.existsSync(path.join(page, file)), file);
 
   // The same 50 files for the CLI (a folder of links) and the page: images of the model's held-out test split.
   const split = (JSON.parse(fs.readFileSync(path.join(modelDir, 'model.json'), 'utf8')) as { split: { test: string[] } }).split;
@@ -66,7 +66,7 @@ test('the exported page, served by wbc export --serve, classifies 50 real images
     const encoded = files.map((file) => fs.readFileSync(file).toString('base64'));
     // A string, not a function: TypeScript would compile a function's import() into require().
     const pagePixels = (await tab.evaluate(`(async () => {
-      const { storedPixels } = await import('${origin}/js/page/decode.js');
+      const { storedPixels } = await import('${origin}/js/export/page/decode.js');
       const squares = [];
       for (const image of ${JSON.stringify(encoded)}) {
         squares.push(Array.from(await storedPixels(new Blob([Uint8Array.from(atob(image), (c) => c.charCodeAt(0))]), ${storedSize})));

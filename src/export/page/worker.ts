@@ -2,7 +2,7 @@
  * The page's Web Worker: turns each image into the CLI's stored square (the browser's decode, then ../resize.ts),
  * then runs the exported model in ONNX Runtime Web (WebAssembly, one thread), averaging the logits of the model's test-time views.
  */
-import { averageViews, softmaxRows, viewBatch } from '../views.js';
+import { averageViews, softmaxRows, viewBatch } from '../../model/views.js';
 import { storedPixels } from './decode.js';
 import type { FromWorker, ModelFacts, PageResult, ToWorker } from './protocol.js';
 
@@ -22,11 +22,12 @@ const scope = self as unknown as WorkerScope;
 const BATCH = 16;
 
 async function start(): Promise<void> {
+  // Paths in the exported folder: this script is js/export/page/worker.js (src/export/web-export.ts).
   // @ts-expect-error: a browser module beside this script, not a package TypeScript can resolve.
-  const ort = (await import('../../ort/ort.wasm.bundle.min.mjs')) as Ort;
+  const ort = (await import('../../../ort/ort.wasm.bundle.min.mjs')) as Ort;
   ort.env.wasm.numThreads = 1; // threads need cross-origin isolation, which a plain static server does not give
-  const facts = (await (await fetch(new URL('../../facts.json', import.meta.url))).json()) as ModelFacts;
-  const session = await ort.InferenceSession.create(new URL('../../model.onnx', import.meta.url).href, { executionProviders: ['wasm'] });
+  const facts = (await (await fetch(new URL('../../../facts.json', import.meta.url))).json()) as ModelFacts;
+  const session = await ort.InferenceSession.create(new URL('../../../model.onnx', import.meta.url).href, { executionProviders: ['wasm'] });
   scope.postMessage({ kind: 'ready', facts });
 
   scope.onmessage = (event) => {

@@ -1,11 +1,11 @@
 import * as ort from 'onnxruntime-node';
-import { requireFinite } from '../model/predict';
-import type { Predictor } from '../model/predictor';
 import type { LoadedModel } from '../model/model-folder';
+import { requireFinite } from '../model/predict';
+import { viewBatch } from '../model/views';
 import { WbcError } from '../util/errors';
 import { FEATURES_NAME, INPUT_NAME, LOGITS_NAME } from './onnx-graph';
-import { onnxModelBytes } from './onnx-export';
-import { viewBatch } from './views';
+import { onnxModelBytes } from './onnx-model';
+import type { Predictor } from './predictor';
 
 /**
  * Images per ONNX Runtime call (times the views: 256 rows with 8). ONNX Runtime's arena keeps the largest

@@ -1,5 +1,5 @@
 import type { NativeEngine } from '../native/binding';
-import { scoreViews, type ViewScores } from '../trust/scores';
+import { scoreViews, type ViewScores } from '../model/scores';
 
 /** Which runtime runs the network at prediction time. */
 export type EngineChoice = 'libtorch' | 'onnx';
@@ -8,7 +8,7 @@ export const ENGINE_CHOICES: readonly EngineChoice[] = ['libtorch', 'onnx'];
 /**
  * What classification needs from a runtime, so that LibTorch and ONNX Runtime are interchangeable: for
  * stored-size RGB images (HWC bytes, one after another in `pixels`), one row per entry of `indices`, the
- * class logits of each of `views` test-time views and the plain view's pooled features (src/trust/scores.ts).
+ * class logits of each of `views` test-time views and the plain view's pooled features (src/model/scores.ts).
  */
 export interface Predictor {
   readonly engine: EngineChoice;

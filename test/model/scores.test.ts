@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { dihedralViews } from '../../src/augment/policy';
-import { averageLogits, scoreViews } from '../../src/trust/scores';
-import { softmaxRows } from '../../src/trust/temperature';
+import { averageLogits, scoreViews } from '../../src/model/scores';
+import { softmaxRows } from '../../src/model/views';
 import { randomBatch, step, tinyEngine } from '../helpers/engines';
 
 function close(a: Float32Array, b: Float32Array, tolerance = 1e-5): void {
