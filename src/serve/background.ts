@@ -1,16 +1,8 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import type { Progress } from './api-schemas';
 import type { ClassifyJob, WorkerMessage } from './classify-worker';
 import type { ReviewStore } from './store';
-
-export interface Progress {
-  state: 'classifying' | 'done' | 'failed';
-  done: number;
-  total: number;
-  error?: string;
-  skipped: number;
-  warnings: string[];
-}
 
 const DONE_KEY = 'classified_at';
 

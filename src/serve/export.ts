@@ -5,7 +5,7 @@ import { fsyncDirectory } from '../util/atomic-write';
 import { WbcError } from '../util/errors';
 import { makeFolders } from '../util/folders';
 import { isBin } from './labels';
-import type { Cell } from './store';
+import type { Cell, LabelledExport } from './api-schemas';
 
 /** The predictions CSV of `wbc classify` (out-of-scope cells empty where the model has no such check) plus the review. */
 export function reviewedPredictionsCsv(cells: readonly Cell[], classes: readonly string[]): string {
@@ -35,12 +35,6 @@ function linkOrCopy(source: string, target: string): void {
 
 /** Marks a folder as made by this export, the only kind of existing folder an export may replace. */
 const EXPORT_MARKER = '.wbc-review-export';
-
-export interface LabelledExport {
-  folder: string;
-  images: number;
-  perClass: Record<string, number>;
-}
 
 /**
  * Writes the cells reviewed as one of the classes into `folder/<class>/` (hard links where the file

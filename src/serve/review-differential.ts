@@ -1,31 +1,8 @@
 import { csvRow } from '../classify/csv';
 import { clopperPearsonInterval } from '../trust/binomial-interval';
 import { REVIEW_BINS, isBin } from './labels';
+import type { Differential } from './api-schemas';
 import type { ReviewState } from './store';
-
-export interface ReviewDifferentialRow {
-  class: string;
-  count: number;
-  /** Per 100 classified white cells. */
-  percent: number;
-  /** The exact 95% Clopper–Pearson interval of the percentage. */
-  ci_low: number;
-  ci_high: number;
-}
-
-export interface ReviewDifferential {
-  /** White cells of the model's classes: the denominator. */
-  total: number;
-  rows: ReviewDifferentialRow[];
-  /** Cells put in a bin (not a white cell of the classes), by bin: counted apart. */
-  bins: Record<string, number>;
-  /** Out-of-scope cells no one has reviewed yet: counted apart until someone does. */
-  out_of_scope_unreviewed: number;
-  reviewed: number;
-  /** Cells that need review and have not had it. */
-  needs_review_pending: number;
-  cells: number;
-}
 
 const intervals = new Map<string, { low: number; high: number }>();
 
@@ -45,7 +22,7 @@ function cachedInterval(count: number, total: number): { low: number; high: numb
  * The differential as reviewed so far: each cell counts under its reviewed label, or else its prediction;
  * bins and unreviewed out-of-scope cells are left out of the denominator and shown apart.
  */
-export function reviewDifferential(cells: readonly ReviewState[], classes: readonly string[]): ReviewDifferential {
+export function reviewDifferential(cells: readonly ReviewState[], classes: readonly string[]): Differential {
   const counts = new Map<string, number>(classes.map((name) => [name, 0]));
   const bins: Record<string, number> = Object.fromEntries(REVIEW_BINS.map((bin) => [bin, 0]));
   let outOfScope = 0;
@@ -79,7 +56,7 @@ export function reviewDifferential(cells: readonly ReviewState[], classes: reado
 }
 
 /** The same columns as the CLI's differential CSV, then one row per bin and one for unreviewed out-of-scope cells. */
-export function reviewDifferentialCsv(differential: ReviewDifferential): string {
+export function reviewDifferentialCsv(differential: Differential): string {
   return [
     csvRow(['class', 'count', 'percent', 'ci_low', 'ci_high']),
     ...differential.rows.map((row) =>

@@ -7,7 +7,8 @@ import { checkInteger, checkString, optional } from '../util/check';
 import { WbcError } from '../util/errors';
 import { checkOutputPaths } from '../util/output-paths';
 import { buildApp } from './app';
-import { classifyInBackground, type Progress } from './background';
+import type { Progress } from './api-schemas';
+import { classifyInBackground } from './background';
 import { isLoopback } from '../util/loopback';
 import { ReviewStore } from './store';
 

@@ -1,42 +1,9 @@
 import Database from 'better-sqlite3';
 import type { Prediction } from '../classify/predictions';
 import { WbcError } from '../util/errors';
-
-/** One classified image and its review, as the API shows it. */
-export interface Cell {
-  id: number;
-  file: string;
-  prediction: string;
-  confidence: number;
-  second: string;
-  second_confidence: number;
-  needs_review: boolean;
-  /** null when the model has no out-of-scope check. */
-  out_of_scope: boolean | null;
-  out_of_scope_score: number | null;
-  probabilities: number[];
-  /** The reviewed label, or null while unreviewed. */
-  label: string | null;
-  reviewed_by: string | null;
-  reviewed_at: string | null;
-}
+import type { AuditRow, Cell, SignOff } from './api-schemas';
 
 export type ReviewState = Pick<Cell, 'prediction' | 'label' | 'needs_review' | 'out_of_scope'>;
-
-export interface AuditRow {
-  id: number;
-  at: string;
-  who: string;
-  cell_id: number;
-  file: string;
-  old_label: string | null;
-  new_label: string | null;
-}
-
-export interface SignOff {
-  name: string;
-  at: string;
-}
 
 interface CellRow extends Omit<Cell, 'needs_review' | 'out_of_scope' | 'probabilities'> {
   needs_review: number;
@@ -44,7 +11,12 @@ interface CellRow extends Omit<Cell, 'needs_review' | 'out_of_scope' | 'probabil
   probabilities: string;
 }
 
-const SCHEMA = `
+/**
+ * The schema's migrations: the one at index v takes a database from version v to v + 1 (PRAGMA
+ * user_version). Version 1 is the first versioned schema; databases made before versions have exactly
+ * its tables, which IF NOT EXISTS leaves as they are.
+ */
+const MIGRATIONS: readonly string[] = [`
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS cells (
   id INTEGER PRIMARY KEY,
@@ -70,7 +42,23 @@ CREATE TABLE IF NOT EXISTS audit (
   new_label TEXT
 );
 CREATE TABLE IF NOT EXISTS sign_off (id INTEGER PRIMARY KEY CHECK (id = 1), name TEXT NOT NULL, at TEXT NOT NULL);
-`;
+`];
+
+/** The schema version this code reads and writes. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Brings a database to SCHEMA_VERSION in one transaction; refuses one made by a newer wbc, changing nothing. */
+function migrate(db: Database.Database): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > SCHEMA_VERSION) {
+    throw new Error(`its schema version ${version} is newer than this wbc knows (${SCHEMA_VERSION}); open it with a newer wbc`);
+  }
+  if (version === SCHEMA_VERSION) return;
+  db.transaction(() => {
+    for (const migration of MIGRATIONS.slice(version)) db.exec(migration);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  }).immediate();
+}
 
 /** The optional out-of-scope fields that models with an out-of-scope check add to a prediction. */
 interface MaybeOutOfScope {
@@ -95,15 +83,18 @@ export class ReviewStore {
   private readonly db: Database.Database;
 
   constructor(file: string) {
+    let db: Database.Database | undefined;
     try {
-      this.db = new Database(file);
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = FULL');
-      this.db.pragma('foreign_keys = ON');
-      this.db.exec(SCHEMA);
+      db = new Database(file);
+      migrate(db);
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+      db.pragma('foreign_keys = ON');
     } catch (error) {
+      db?.close();
       throw new WbcError(`cannot open the review database ${file}: ${(error as Error).message}`);
     }
+    this.db = db;
   }
 
   close(): void {

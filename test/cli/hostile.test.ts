@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, test } from 'node:test';
-import { assertCleanFailure, hasStackTrace, startWbc, wbc, type CliResult } from '../helpers/cli';
+import { assertCleanFailure, hasStackTrace, startWbc, wbc, wbcWithoutPermissionOverride, type CliResult } from '../helpers/cli';
 import { makeLabelledFolder, makeTempDir, touch } from '../helpers/images';
 
 // One item of issue 8's "Why" per test: a careless or hostile use, and the safe outcome asserted.
@@ -109,9 +109,7 @@ describe('hostile use: no data lost, no silent garbage, refusals before work, no
       const readOnly = path.join(work, 'read-only');
       fs.mkdirSync(readOnly);
       fs.chmodSync(readOnly, 0o555);
-      const asRoot = process.getuid?.() === 0;
-      // root may write anywhere, so the folder only refuses an unprivileged user.
-      if (!asRoot) assertRefusedBeforeWork(wbc(['classify', model, red, '--out', path.join(readOnly, 'x.csv')]), /cannot write in/);
+      assertRefusedBeforeWork(wbcWithoutPermissionOverride(['classify', model, red, '--out', path.join(readOnly, 'x.csv')]), /cannot write in/);
       const out = path.join(work, 'smoothing');
       assertRefusedBeforeWork(wbc(['train', data, '--out', out, ...QUICK, '--label-smoothing', '5']), /--label-smoothing must be a number at least 0 and below 1, got 5/);
       assertRefusedBeforeWork(wbc(['train', data, '--out', out, ...QUICK, '--lr', '1e300']), /--lr must be a number/);

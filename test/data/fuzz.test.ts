@@ -21,7 +21,7 @@ async function decodedNatively(file: string, storedSize: number): Promise<boolea
   return true;
 }
 
-// A few seconds' worth in every test run; `node dist/bench/fuzz.js --cases N` runs as many as wanted.
+// A few seconds' worth in every test run; `node dist/research/fuzz.js --cases N` runs as many as wanted.
 const CASES = 1500;
 
 test(`the image loader decodes or refuses ${CASES} mutated JPEG, PNG and TIFF files, never crashing or hanging`, async () => {

@@ -7,7 +7,7 @@ import { decodeImage } from '../../src/data/decode';
 import { loadImages } from '../../src/data/load-images';
 import { native } from '../../src/native/binding';
 import { WbcError } from '../../src/util/errors';
-import { ROOT } from '../helpers/cli';
+import { LABELLED, requireData, skipWithoutData } from '../helpers/data';
 import { makeTempDir, pixelDifferences, rawImage, touch, withExifOrientation, withinNativeTolerance, writeImage } from '../helpers/images';
 
 /** A textured picture: a smooth wave, hard edges and a ramp, so that any resampling difference shows. */
@@ -90,9 +90,9 @@ describe('native JPEG decoding', () => {
     assert.ok(pixelDifferences(pixels.subarray(0, 40 * 40 * 3), pixels.subarray(40 * 40 * 3)).mean > 10);
   });
 
-  it('matches sharp on 50 real blood-cell images', async (t) => {
-    const root = path.join(process.env.WBC_DATA ?? path.resolve(ROOT, '..', 'shared', 'data'), 'wbc');
-    if (!fs.existsSync(root)) return t.skip(`no data at ${root}`);
+  it('matches sharp on 50 real blood-cell images', { skip: skipWithoutData(LABELLED) }, async () => {
+    requireData(LABELLED);
+    const root = LABELLED;
     const all = fs.readdirSync(root).sort().flatMap((label) => {
       const folder = path.join(root, label);
       return fs.statSync(folder).isDirectory() ? fs.readdirSync(folder).sort().map((name) => path.join(folder, name)) : [];

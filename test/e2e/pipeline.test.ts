@@ -3,21 +3,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { parseCsv } from '../../src/classify/csv';
-import { ROOT, hasStackTrace, wbc } from '../helpers/cli';
+import { hasStackTrace, wbc } from '../helpers/cli';
+import { DATA, LABELLED, UNLABELLED, requireData, skipWithoutData } from '../helpers/data';
 import { makeTempDir } from '../helpers/images';
 
-// The shared data lives beside the repository (../shared/data), never inside it.
-const DATA = process.env.WBC_DATA ?? path.resolve(ROOT, '..', 'shared', 'data');
-const LABELLED = path.join(DATA, 'wbc');
-const UNLABELLED = path.join(DATA, 'classify-images');
 const CLASSES = ['bands', 'basophils', 'blasts', 'eosinophils', 'lymphocytes', 'metamyelocytes', 'monocytes', 'myelocytes', 'neutrophils'];
 
-// CI sets WBC_REQUIRE_DATA=1 (.ci/run), so that missing data fails the run there instead of skipping this test.
-const REQUIRED = process.env.WBC_REQUIRE_DATA === '1';
-const MISSING = !fs.existsSync(LABELLED) || !fs.existsSync(UNLABELLED);
-
-test('train, evaluate, classify and info on a subset of the real data', { skip: MISSING && !REQUIRED && `no data at ${DATA} (set WBC_REQUIRE_DATA=1 to fail instead)` }, () => {
-  assert.ok(!MISSING, `WBC_REQUIRE_DATA=1, but the data is missing: ${LABELLED} and ${UNLABELLED} are needed (or set WBC_DATA)`);
+test('train, evaluate, classify and info on a subset of the real data', { skip: skipWithoutData(LABELLED, UNLABELLED) }, () => {
+  requireData(LABELLED, UNLABELLED);
   const work = makeTempDir();
   const model = path.join(work, 'model');
 

@@ -15,12 +15,10 @@ import { libtorchPredictor, type Predictor } from '../../src/runtime/predictor';
 import { averageLogits } from '../../src/model/scores';
 import { softmaxRows } from '../../src/model/views';
 import { setUpRuntime } from '../../src/native/runtime';
-import { ROOT, wbc } from '../helpers/cli';
+import { wbc } from '../helpers/cli';
+import { LABELLED, UNLABELLED, requireData, skipWithoutData } from '../helpers/data';
 import { makeTempDir } from '../helpers/images';
 
-const DATA = process.env.WBC_DATA ?? path.resolve(ROOT, '..', 'shared', 'data');
-const LABELLED = path.join(DATA, 'wbc');
-const UNLABELLED = path.join(DATA, 'classify-images');
 const PER_CLASS = 34; // about 300 images
 
 function maxDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -29,7 +27,8 @@ function maxDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return worst;
 }
 
-test('on real images, the exported model matches LibTorch, and the default engine (onnx) agrees with --engine libtorch', { skip: !fs.existsSync(LABELLED) && `no data at ${LABELLED}` }, async () => {
+test('on real images, the exported model matches LibTorch, and the default engine (onnx) agrees with --engine libtorch', { skip: skipWithoutData(LABELLED, UNLABELLED) }, async () => {
+  requireData(LABELLED, UNLABELLED);
   const work = makeTempDir();
   const modelDir = path.join(work, 'model');
   const trained = wbc(['train', LABELLED, '--out', modelDir, '--max-per-class', '40', '--epochs', '3', '--width', '8', '--size', '48', '--tta', '4', '--threads', '1']);

@@ -5,11 +5,9 @@ import { test } from 'node:test';
 import sharp from 'sharp';
 import { decodeImage } from '../../src/data/decode';
 import { jpegLoadShrink, storedSquare } from '../../src/export/resize';
-import { ROOT } from '../helpers/cli';
+import { LABELLED, requireData, skipWithoutData } from '../helpers/data';
 import { makeTempDir, pixelDifferences, writeImage } from '../helpers/images';
 
-const DATA = process.env.WBC_DATA ?? path.resolve(ROOT, '..', 'shared', 'data');
-const LABELLED = path.join(DATA, 'wbc');
 
 /** The full-size decode a browser hands the page (sharp's, without its resize). */
 async function fullDecode(file: string): Promise<{ data: Buffer; width: number; height: number; channels: number }> {
@@ -54,7 +52,8 @@ test('without the JPEG shrink-on-load the pixels are sharp\'s, byte for byte (li
   }
 });
 
-test('on real JPEGs the page\'s pixels are within a level or two of the CLI\'s (only the DCT shrink-on-load is approximated)', { skip: !fs.existsSync(LABELLED) && `no data at ${LABELLED}` }, async () => {
+test('on real JPEGs the page\'s pixels are within a level or two of the CLI\'s (only the DCT shrink-on-load is approximated)', { skip: skipWithoutData(LABELLED) }, async () => {
+  requireData(LABELLED);
   // Every 200th photo of each class: the pool's sizes and chroma subsamplings (4:4:4 and 4:2:0) both occur.
   const files = fs.readdirSync(LABELLED).sort().flatMap((folder) => fs.readdirSync(path.join(LABELLED, folder)).sort().filter((_, i) => i % 200 === 0).map((f) => path.join(LABELLED, folder, f)));
   for (const size of [64, 86]) {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { withoutPermissionOverride } from './unprivileged';
 
 /** The repository root, from dist/test/helpers. */
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -20,6 +21,12 @@ function environment(env: Record<string, string>): NodeJS.ProcessEnv {
 /** Runs the `wbc` command as a user would, with its own cache folder. */
 export function wbc(args: string[], env: Record<string, string> = {}, cwd?: string): CliResult {
   const result = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: environment(env), cwd, timeout: 10 * 60 * 1000 });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** `wbc` as a user without root's power over file modes (see withoutPermissionOverride). */
+export function wbcWithoutPermissionOverride(args: string[]): CliResult {
+  const result = spawnSync(...withoutPermissionOverride(process.execPath, [BIN, ...args]), { encoding: 'utf8', env: environment({}), timeout: 10 * 60 * 1000 });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 

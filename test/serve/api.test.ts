@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { parseCsv } from '../../src/classify/csv';
-import type { Cell } from '../../src/serve/store';
+import type { Cell } from '../../src/serve/api-schemas';
 import { CLASSES, apiFixture } from './fixture';
 
 const LOCAL = { host: '127.0.0.1:8080' };

@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Prediction } from '../../src/classify/predictions';
-import { buildApp, type AppContext } from '../../src/serve/app';
+import { buildApp } from '../../src/serve/app';
+import type { AppContext } from '../../src/serve/context';
 import { ReviewStore } from '../../src/serve/store';
 import { makeTempDir, writeSolid } from '../helpers/images';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { BODY_LIMIT_BYTES } from '../../src/serve/app';
+import { BODY_LIMIT_BYTES } from '../../src/serve/api-schemas';
 import { apiFixture, prediction } from './fixture';
 
 const LOCAL = { host: '127.0.0.1:8080' };

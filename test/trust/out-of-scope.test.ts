@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { auroc, energyScores, invertSymmetric, KnnScorer, MahalanobisScorer, maxSoftmaxScores, thresholdForRate } from '../../src/trust/out-of-scope';
+import { invertSymmetric, KnnScorer, MahalanobisScorer, thresholdForRate } from '../../src/trust/out-of-scope';
 import { Rng } from '../../src/util/rng';
 
 const SIZE = 8;
@@ -34,7 +34,8 @@ test('both feature scores rank far-away features above near ones', () => {
   const far = cluster(rng, axis(5), 50, 0.5);
   for (const scorer of [KnnScorer.fit(train, SIZE, { k: 5 }), MahalanobisScorer.fit(train, labels, 2, SIZE)]) {
     const name = scorer.constructor.name;
-    assert.equal(auroc(scorer.score(far), scorer.score(near)), 1, name);
+    // Every far cell scores above every near one.
+    assert.ok(Math.min(...scorer.score(far)) > Math.max(...scorer.score(near)), name);
   }
 });
 
@@ -63,19 +64,9 @@ test('invertSymmetric inverts a positive-definite matrix', () => {
   }
 });
 
-test('energy and max-softmax scores are higher for flat outputs than for peaked ones', () => {
-  const logits = Float32Array.from([10, 0, 0, 0.1, 0, 0.05]);
-  const energy = energyScores(logits, 3);
-  assert.ok(energy[1] > energy[0]);
-  const softmax = maxSoftmaxScores(Float32Array.from([0.98, 0.01, 0.01, 0.4, 0.3, 0.3]), 3);
-  assert.ok(softmax[1] > softmax[0]);
-});
-
 test('the threshold flags the asked-for share of in-scope scores', () => {
   const scores = Array.from({ length: 100 }, (_, i) => i + 1);
   const threshold = thresholdForRate(scores, 0.05);
   assert.equal(threshold, 95);
   assert.equal(scores.filter((s) => s > threshold).length, 5);
-  assert.equal(auroc([3, 4], [1, 2]), 1);
-  assert.equal(auroc([1, 2], [1, 2]), 0.5);
 });

@@ -1,56 +1,10 @@
-/** The JSON API the page uses: the same one documented for scripts and a LIMS. */
-export interface Cell {
-  id: number;
-  file: string;
-  prediction: string;
-  confidence: number;
-  needs_review: boolean;
-  out_of_scope: boolean | null;
-  probabilities: number[];
-  label: string | null;
-  reviewed_by: string | null;
-  reviewed_at: string | null;
-}
+import type { Answers, Bodies, Differential, Route } from '../api-schemas.js';
 
-export interface Info {
-  title: string;
-  classes: string[];
-  bins: string[];
-  sign_off: SignOff | null;
-}
+/** The JSON API the page uses: the one documented for scripts and a LIMS (docs/api.md), with its types. */
+export type { Cell, Info, SignOff } from '../api-schemas.js';
 
-export interface SignOff {
-  name: string;
-  at: string;
-}
-
-export interface Progress {
-  state: 'classifying' | 'done' | 'failed';
-  done: number;
-  total: number;
-  error?: string;
-}
-
-export interface DifferentialRow {
-  class: string;
-  count: number;
-  percent: number;
-  ci_low: number;
-  ci_high: number;
-}
-
-export interface Differential {
-  total: number;
-  rows: DifferentialRow[];
-  bins: Record<string, number>;
-  out_of_scope_unreviewed: number;
-  reviewed: number;
-  needs_review_pending: number;
-  cells: number;
-}
-
-/** A request to the API; a non-2xx answer throws its `error` text. The token, if any, travels as a cookie. */
-export async function api<T>(method: string, url: string, body?: unknown): Promise<T> {
+/** A request; a non-2xx answer throws its `error` text. The token, if any, travels as a cookie. */
+async function request(method: string, url: string, body: unknown): Promise<unknown> {
   const response = await fetch(url, {
     method,
     credentials: 'same-origin',
@@ -59,7 +13,16 @@ export async function api<T>(method: string, url: string, body?: unknown): Promi
   });
   const data = await response.json().catch(() => ({}));
   if (!response.ok) throw new Error((data as { error?: string }).error ?? `${response.status} ${response.statusText}`);
-  return data as T;
+  return data;
+}
+
+/**
+ * A request to a route of the API ("METHOD /url"), its body and answer typed by the route's schemas
+ * (NoInfer: the route alone decides R; inferring R back from where the answer goes is needlessly deep).
+ */
+export function api<R extends Route>(route: R, ...[body]: Bodies[R] extends undefined ? [] : [Bodies[R]]): Promise<NoInfer<Answers[R]>> {
+  const [method, url] = route.split(' ');
+  return request(method, url, body) as Promise<Answers[R]>;
 }
 
 /** An element with text and classes; never HTML from data. */

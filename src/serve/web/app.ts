@@ -1,4 +1,4 @@
-import { api, differentialTable, element, percent, type Cell, type Differential, type Info, type Progress, type SignOff } from './api.js';
+import { api, differentialTable, element, percent, type Cell, type Info, type SignOff } from './api.js';
 
 /** The gallery page: a needs-review queue, then one group per predicted class, most uncertain first. */
 
@@ -40,7 +40,7 @@ async function waitForClassification(): Promise<void> {
   const bar = byId<HTMLProgressElement>('progress-bar');
   const text = byId('progress-text');
   for (;;) {
-    const progress = await api<Progress>('GET', '/api/progress');
+    const progress = await api('GET /api/progress');
     bar.max = Math.max(progress.total, 1);
     bar.value = progress.done;
     if (progress.state === 'failed') {
@@ -180,7 +180,7 @@ function clearSelection(): void {
 }
 
 async function refreshDifferential(): Promise<void> {
-  const differential = await api<Differential>('GET', '/api/differential');
+  const differential = await api('GET /api/differential');
   const holder = byId('differential');
   holder.replaceChildren(differentialTable(differential));
   holder.append(element('p', `${differential.reviewed} of ${differential.cells} reviewed; ${differential.needs_review_pending} flagged cells still to review`, 'summary'));
@@ -188,7 +188,7 @@ async function refreshDifferential(): Promise<void> {
 
 /** Sends one label for many cells; the page shows it only once the server has committed it. */
 async function setLabel(ids: number[], label: string | null): Promise<void> {
-  const answer = await api<{ cells: Cell[] }>('PUT', '/api/cells', { ids, label, reviewer: reviewer() || undefined });
+  const answer = await api('PUT /api/cells', { ids, label, reviewer: reviewer() || undefined });
   for (const cell of answer.cells) {
     cells.set(cell.id, cell);
     renderTile(cell);
@@ -283,13 +283,13 @@ async function signOff(): Promise<void> {
     return say('Type your name first.', true);
   }
   if (!window.confirm(`Sign off this differential as ${name}? It can no longer change afterwards.`)) return;
-  showSignOff(await api<SignOff>('POST', '/api/sign-off', { name }));
+  showSignOff(await api('POST /api/sign-off', { name }));
   say('Signed off. The report opens in a new tab.');
   window.open('/report', '_blank');
 }
 
 async function exportFolder(): Promise<void> {
-  const result = await api<{ folder: string; images: number }>('POST', '/api/export/labelled-folder', {});
+  const result = await api('POST /api/export/labelled-folder', {});
   say(`Exported ${result.images} reviewed images to ${result.folder}`);
 }
 
@@ -299,7 +299,7 @@ async function start(): Promise<void> {
   name.addEventListener('change', () => localStorage.setItem(REVIEWER_KEY, name.value.trim()));
   byId('sign-off').addEventListener('click', () => void run(signOff));
   byId('export-folder').addEventListener('click', () => void run(exportFolder));
-  info = await api<Info>('GET', '/api/info');
+  info = await api('GET /api/info');
   document.title = `${info.title} · WBC review`;
   byId('title').textContent = info.title;
   byId('keys').textContent = `Keys: arrows move · ${info.classes.map((c, i) => `${i + 1} ${c}`).join(' · ')} · `
@@ -307,7 +307,7 @@ async function start(): Promise<void> {
     + 'Space or Ctrl-click select · Shift+arrows extend · Esc deselect · z undo';
   showSignOff(info.sign_off);
   await waitForClassification();
-  for (const cell of await api<Cell[]>('GET', '/api/cells')) cells.set(cell.id, cell);
+  for (const cell of await api('GET /api/cells')) cells.set(cell.id, cell);
   renderGallery();
   await refreshDifferential();
   document.addEventListener('keydown', (event) => void onKey(event));

@@ -1,11 +1,11 @@
-import { api, differentialTable, element, type Differential, type Info } from './api.js';
+import { api, differentialTable, element } from './api.js';
 
 /** The printable report of a review: the differential with its intervals, who signed it off and when. */
 async function start(): Promise<void> {
   const [info, differential, audit] = await Promise.all([
-    api<Info>('GET', '/api/info'),
-    api<Differential>('GET', '/api/differential'),
-    api<unknown[]>('GET', '/api/audit'),
+    api('GET /api/info'),
+    api('GET /api/differential'),
+    api('GET /api/audit'),
   ]);
   const main = document.getElementById('report')!;
   document.title = `Differential · ${info.title}`;

@@ -3,7 +3,7 @@
  * loadImages, which must decode or refuse each one. A crash is an exception other than a WbcError,
  * a case that hangs, or the process dying; the input that caused it is kept for a regression test.
  *
- *   node dist/bench/fuzz.js --cases N [--seed S] [--out DIR] [--timeout MS]
+ *   node dist/research/fuzz.js --cases N [--seed S] [--out DIR] [--timeout MS]
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -21,7 +21,7 @@ async function main(): Promise<number> {
   const seed = Number(values.seed);
   const timeoutMs = Number(values.timeout);
   if (!(Number.isInteger(cases) && cases > 0 && Number.isInteger(seed) && timeoutMs > 0)) {
-    process.stderr.write('usage: node dist/bench/fuzz.js --cases N [--seed S] [--out DIR] [--timeout MS]\n');
+    process.stderr.write('usage: node dist/research/fuzz.js --cases N [--seed S] [--out DIR] [--timeout MS]\n');
     return 2;
   }
   const out = path.resolve(values.out ?? fs.mkdtempSync(path.join(os.tmpdir(), 'wbc-fuzz-')));

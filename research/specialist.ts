@@ -1,5 +1,5 @@
 /**
- * `node dist/bench/specialist.js <main-model> <specialist-model> [--data DIR]`: would a second-stage
+ * `node dist/research/specialist.js <main-model> <specialist-model> [--data DIR]`: would a second-stage
  * specialist for a hard group of classes (issue 12) beat the main model on its own test split?
  *
  * The specialist is a `wbc train` model of a folder holding only the group's class folders (links to
@@ -12,7 +12,7 @@
  */
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { LABELLED_DATA } from './fixture';
+import { LABELLED_DATA } from '../bench/fixture';
 import { loadImages } from '../src/data/load-images';
 import { PixelCache, defaultCacheDir } from '../src/data/pixel-cache';
 import { computeMetrics } from '../src/evaluate/metrics';

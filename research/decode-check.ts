@@ -1,13 +1,13 @@
 /**
- * `node dist/bench/decode-check.js [FOLDER] [STORED_SIZE]`: decodes every image of a labelled folder (default
+ * `node dist/research/decode-check.js [FOLDER] [STORED_SIZE]`: decodes every image of a labelled folder (default
  * the shared data, 86 px) with the addon's JPEG decoder and with sharp (decodeImage), and prints how many
  * the native decoder declined and how many of the rest differ from sharp's pixels, as name=value lines.
  */
 import { decodeImage } from '../src/data/decode';
 import { scanImageFolder } from '../src/data/image-folder';
 import { native } from '../src/native/binding';
-import { LABELLED_DATA } from './fixture';
-import { figure, note } from './report';
+import { LABELLED_DATA } from '../bench/fixture';
+import { figure, note } from '../bench/report';
 
 async function main(): Promise<void> {
   const folder = process.argv[2] ?? LABELLED_DATA;

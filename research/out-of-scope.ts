@@ -1,7 +1,7 @@
 /**
- * `node dist/bench/out-of-scope.js [--max-per-class N --epochs N --width N --size N --classes a,b,...]`:
+ * `node dist/research/out-of-scope.js [--max-per-class N --epochs N --width N --size N --classes a,b,...]`:
  * leave-one-class-out measurement of the out-of-scope scores, calibration and the review flag
- * (bench/RESULTS.md, "Trustworthy answers"). For each left-out class it trains a model on the other
+ * (research/RESULTS.md, "Trustworthy answers"). For each left-out class it trains a model on the other
  * classes with FAST settings (not the defaults), then scores the left-out class's images as unseen
  * cells against the held-out test split of the others. Thresholds come from the validation split
  * (the calibration images), as in `wbc train`. Prints one JSON line per run and a Markdown summary.
@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { LABELLED_DATA } from './fixture';
+import { LABELLED_DATA } from '../bench/fixture';
 import { dihedralViews } from '../src/augment/policy';
 import { scanImageFolder } from '../src/data/image-folder';
 import { loadImages } from '../src/data/load-images';
@@ -20,11 +20,12 @@ import { loadModel, newEngine, type ModelInfo } from '../src/model/model-folder'
 import { setUpRuntime } from '../src/native/runtime';
 import { train } from '../src/train/train';
 import { expectedCalibrationError } from '../src/trust/ece';
-import { auroc, energyScores, KNN_BANK_LIMIT, KnnScorer, MahalanobisScorer, maxSoftmaxScores, thresholdForRate } from '../src/trust/out-of-scope';
+import { KNN_BANK_LIMIT, KnnScorer, MahalanobisScorer, thresholdForRate } from '../src/trust/out-of-scope';
 import { averageLogits, scoreViews, topLabel } from '../src/model/scores';
 import { softmaxRows } from '../src/model/views';
 import { scoreTrusted, trustFor } from '../src/trust/trust-model';
 import { Rng } from '../src/util/rng';
+import { auroc, energyScores, maxSoftmaxScores } from './out-of-scope-baselines';
 
 const { values } = parseArgs({
   options: {

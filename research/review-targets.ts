@@ -1,6 +1,6 @@
 /**
- * `node dist/bench/review-targets.js <model-dir> [--data DIR] [--targets 0.015,0.02,...]`: a trained model's
- * calibration and review on its own test split (bench/RESULTS.md, "The default model's calibration and
+ * `node dist/research/review-targets.js <model-dir> [--data DIR] [--targets 0.015,0.02,...]`: a trained model's
+ * calibration and review on its own test split (research/RESULTS.md, "The default model's calibration and
  * review"). ECE before and after its temperature; then, for each --max-accepted-error, the review threshold
  * that training would choose on the model's validation images (the same function; the weights do not depend
  * on the target), applied to the test images: share flagged (low confidence or out of scope), accuracy of the rest.
@@ -8,7 +8,7 @@
  */
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { LABELLED_DATA } from './fixture';
+import { LABELLED_DATA } from '../bench/fixture';
 import { loadImages } from '../src/data/load-images';
 import { PixelCache, defaultCacheDir } from '../src/data/pixel-cache';
 import { loadModel, type ModelInfo } from '../src/model/model-folder';

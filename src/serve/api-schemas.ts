@@ -1,0 +1,235 @@
+/**
+ * The review server's JSON API as a contract: every route's parameters, body and answers, declared once.
+ * The server validates requests and serializes answers with these schemas, serves them as OpenAPI at
+ * GET /api/openapi.json (rendered into docs/api.md), and the page takes its types from here (type-only
+ * imports: the browser never loads this file).
+ */
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+
+const nullable = <T extends TSchema>(schema: T, description?: string) =>
+  Type.Union([schema, Type.Null()], description === undefined ? {} : { description });
+
+const Time = Type.String({ description: 'ISO 8601 time (UTC)' });
+
+export const Cell = Type.Object({
+  id: Type.Integer({ minimum: 1 }),
+  file: Type.String({ description: 'path relative to the opened folder' }),
+  prediction: Type.String(),
+  confidence: Type.Number({ minimum: 0, maximum: 1 }),
+  second: Type.String({ description: 'the second most likely class' }),
+  second_confidence: Type.Number({ minimum: 0, maximum: 1 }),
+  needs_review: Type.Boolean(),
+  out_of_scope: nullable(Type.Boolean(), 'null when the model has no out-of-scope check'),
+  out_of_scope_score: nullable(Type.Number(), 'null when the model has no out-of-scope check'),
+  probabilities: Type.Array(Type.Number({ minimum: 0, maximum: 1 }), { description: 'one per class, in the order of GET /api/info' }),
+  label: nullable(Type.String(), 'the reviewed label (a class or a bin), null while unreviewed'),
+  reviewed_by: nullable(Type.String()),
+  reviewed_at: nullable(Time),
+}, { title: 'Cell', description: 'one classified image and its review', additionalProperties: false });
+export type Cell = Static<typeof Cell>;
+
+export const SignOff = Type.Object({ name: Type.String(), at: Time }, { title: 'SignOff', description: 'who signed the review off, and when', additionalProperties: false });
+export type SignOff = Static<typeof SignOff>;
+
+export const Info = Type.Object({
+  title: Type.String({ description: 'the opened folder\'s name' }),
+  classes: Type.Array(Type.String(), { description: 'the model\'s classes: the labels numbered 1 to 9 on the page' }),
+  bins: Type.Array(Type.String(), { description: 'labels for what is not a white cell of the classes, counted apart' }),
+  sign_off: nullable(SignOff, 'null until the review is signed off'),
+}, { title: 'Info', description: 'the review\'s title, labels and sign-off', additionalProperties: false });
+export type Info = Static<typeof Info>;
+
+export const Progress = Type.Object({
+  state: Type.Union([Type.Literal('classifying'), Type.Literal('done'), Type.Literal('failed')]),
+  done: Type.Integer({ minimum: 0, description: 'images classified so far' }),
+  total: Type.Integer({ minimum: 0, description: 'images to classify (0 until the folder is scanned)' }),
+  error: Type.Optional(Type.String({ description: 'why the classification failed (state "failed" only)' })),
+  skipped: Type.Integer({ minimum: 0, description: 'files that could not be read as images' }),
+  warnings: Type.Array(Type.String()),
+}, { title: 'Progress', description: 'the classification of the folder, in the background', additionalProperties: false });
+export type Progress = Static<typeof Progress>;
+
+export const DifferentialRow = Type.Object({
+  class: Type.String(),
+  count: Type.Integer({ minimum: 0 }),
+  percent: Type.Number({ description: 'per 100 classified white cells' }),
+  ci_low: Type.Number({ description: 'exact 95% Clopper-Pearson interval of the percentage' }),
+  ci_high: Type.Number(),
+}, { title: 'DifferentialRow', additionalProperties: false });
+
+export const Differential = Type.Object({
+  total: Type.Integer({ minimum: 0, description: 'white cells of the model\'s classes: the denominator' }),
+  rows: Type.Array(DifferentialRow),
+  bins: Type.Record(Type.String(), Type.Integer({ minimum: 0 }), { description: 'cells put in a bin, by bin: counted apart' }),
+  out_of_scope_unreviewed: Type.Integer({ minimum: 0, description: 'out-of-scope cells not reviewed yet: counted apart' }),
+  reviewed: Type.Integer({ minimum: 0 }),
+  needs_review_pending: Type.Integer({ minimum: 0, description: 'cells that need review and have not had it' }),
+  cells: Type.Integer({ minimum: 0 }),
+}, {
+  title: 'Differential',
+  description: 'each cell counts under its reviewed label, or else its prediction',
+  additionalProperties: false,
+});
+export type Differential = Static<typeof Differential>;
+
+export const AuditRow = Type.Object({
+  id: Type.Integer({ minimum: 1 }),
+  at: Time,
+  who: Type.String(),
+  cell_id: Type.Integer({ minimum: 1 }),
+  file: Type.String(),
+  old_label: nullable(Type.String()),
+  new_label: nullable(Type.String()),
+}, { title: 'AuditRow', description: 'one change of one cell\'s label', additionalProperties: false });
+export type AuditRow = Static<typeof AuditRow>;
+
+export const LabelledExport = Type.Object({
+  folder: Type.String(),
+  images: Type.Integer({ minimum: 1 }),
+  perClass: Type.Record(Type.String(), Type.Integer({ minimum: 1 }), { description: 'images per class' }),
+}, { title: 'LabelledExport', description: 'what the export wrote', additionalProperties: false });
+export type LabelledExport = Static<typeof LabelledExport>;
+
+export const OpenApiDocument = Type.Object({
+  openapi: Type.String(),
+  info: Type.Object({ title: Type.String(), version: Type.String() }, { additionalProperties: true }),
+  paths: Type.Record(Type.String(), Type.Any()),
+}, { description: 'an OpenAPI 3.1 document', additionalProperties: true });
+export type OpenApiDocument = Static<typeof OpenApiDocument>;
+
+export const ErrorAnswer = Type.Object({ error: Type.String({ description: 'one line' }) }, { title: 'Error', additionalProperties: false });
+
+/** Bodies are small: a label, a name, or a list of ids. */
+export const BODY_LIMIT_BYTES = 64 * 1024;
+const MAX_BATCH = 5000;
+
+const Label = nullable(Type.String({ minLength: 1, maxLength: 100 }), 'one of GET /api/info\'s classes or bins; null makes the cell unreviewed');
+const Reviewer = Type.String({ minLength: 1, maxLength: 100 });
+const IdParams = Type.Object({ id: Type.String({ pattern: '^[1-9][0-9]{0,9}$', description: 'a cell id' }) });
+
+type ErrorCode = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 500;
+
+/** What status codes mean where a route does not say more. */
+const ERRORS: Record<Exclude<ErrorCode, 409>, string> = {
+  400: 'the request does not match its schema',
+  401: 'a server bound beyond loopback: the token is missing or wrong',
+  403: 'a server bound to loopback: the Host header is not a loopback name',
+  404: 'no such cell',
+  413: `the body is over ${BODY_LIMIT_BYTES / 1024} KiB`,
+  415: 'the body is not JSON',
+  500: 'an unexpected failure',
+};
+
+/** The error answers of a route: the security checks' and a failure's, plus those named (with their meaning here). */
+function errors(own: Partial<Record<ErrorCode, string>> = {}) {
+  const codes: Partial<Record<ErrorCode, string>> = { 401: ERRORS[401], 403: ERRORS[403], ...own, 500: ERRORS[500] };
+  return Object.fromEntries(Object.entries(codes).map(([code, description]) =>
+    [code, Type.Object(ErrorAnswer.properties, { title: 'Error', description, additionalProperties: false })])) as
+    Record<ErrorCode, typeof ErrorAnswer>;
+}
+
+/** The error answers of a route with a JSON body. */
+const bodyErrors = (own: Partial<Record<ErrorCode, string>> = {}) =>
+  errors({ 400: ERRORS[400], 413: ERRORS[413], 415: ERRORS[415], ...own });
+
+/** An answer that is not JSON (the server sends bytes or text), of the given media types. */
+function file(description: string, ...types: string[]) {
+  const schema = Type.Unsafe<string | Uint8Array>(Type.String());
+  return { description, content: Object.fromEntries(types.map((type) => [type, { schema }])) };
+}
+
+const SIGNED_OFF = 'the review is signed off; it can no longer change';
+
+/** Every route the server answers, by "METHOD /url", with its schemas. */
+export const API = {
+  'GET /': {
+    summary: 'The review page',
+    querystring: Type.Object({ token: Type.Optional(Type.String({ description: 'the token, once: kept as an HttpOnly cookie' })) }),
+    response: {
+      200: file('the page', 'text/html'),
+      303: Type.Null({ description: 'with the right ?token=: sets the token cookie and redirects to /' }),
+      ...errors(),
+    },
+  },
+  'GET /report': { summary: 'The printable report', response: { 200: file('the page', 'text/html'), ...errors() } },
+  'GET /style.css': { summary: 'The pages\' style', response: { 200: file('the style sheet', 'text/css'), ...errors() } },
+  'GET /app.js': { summary: 'The review page\'s script', response: { 200: file('an ES module', 'text/javascript'), ...errors() } },
+  'GET /api.js': { summary: 'The pages\' shared script', response: { 200: file('an ES module', 'text/javascript'), ...errors() } },
+  'GET /report.js': { summary: 'The report\'s script', response: { 200: file('an ES module', 'text/javascript'), ...errors() } },
+  'GET /api/openapi.json': {
+    summary: 'This API as an OpenAPI document',
+    response: {
+      200: OpenApiDocument,
+      ...errors(),
+    },
+  },
+  'GET /api/info': { summary: 'The review\'s title, labels and sign-off', response: { 200: Info, ...errors() } },
+  'GET /api/progress': { summary: 'The classification\'s progress', response: { 200: Progress, ...errors() } },
+  'GET /api/cells': {
+    summary: 'Every cell, in id order',
+    response: { 200: Type.Array(Cell, { description: 'empty until the classification is done' }), ...errors() },
+  },
+  'GET /api/cells/:id': {
+    summary: 'One cell',
+    params: IdParams,
+    response: { 200: Cell, ...errors({ 400: 'the id is not a cell id', 404: ERRORS[404] }) },
+  },
+  'GET /api/cells/:id/image': {
+    summary: 'One cell\'s image (TIFF is sent as PNG)',
+    params: IdParams,
+    response: { 200: file('the image', 'image/jpeg', 'image/png'), ...errors({ 400: 'the id is not a cell id', 404: 'no such cell, or its file is gone or not inside the folder' }) },
+  },
+  'PUT /api/cells/:id': {
+    summary: 'Label one cell; answers once the change and its audit row are on disk',
+    params: IdParams,
+    body: Type.Object({ label: Label, reviewer: Type.Optional(Reviewer) }, { additionalProperties: false }),
+    response: { 200: Cell, ...bodyErrors({ 400: 'an unknown label, or the request does not match its schema', 404: ERRORS[404], 409: SIGNED_OFF }) },
+  },
+  'PUT /api/cells': {
+    summary: 'Label many cells in one change; all or nothing',
+    body: Type.Object({
+      ids: Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1, maxItems: MAX_BATCH, uniqueItems: true }),
+      label: Label,
+      reviewer: Type.Optional(Reviewer),
+    }, { additionalProperties: false }),
+    response: {
+      200: Type.Object({
+        changed: Type.Integer({ minimum: 0, description: 'cells whose label changed' }),
+        cells: Type.Array(Cell, { description: 'every cell named, in the order named' }),
+      }, { title: 'Relabelled', description: 'the cells as they are now', additionalProperties: false }),
+      ...bodyErrors({ 400: 'an unknown label, or the request does not match its schema', 404: 'an id is not a cell (nothing changed)', 409: SIGNED_OFF }),
+    },
+  },
+  'GET /api/differential': { summary: 'The differential as reviewed so far', response: { 200: Differential, ...errors() } },
+  'GET /api/audit': { summary: 'Every label change, oldest first', response: { 200: Type.Array(AuditRow, { description: 'the audit trail' }), ...errors() } },
+  'GET /api/sign-off': { summary: 'Who signed the review off, and when', response: { 200: nullable(SignOff, 'null until signed off'), ...errors() } },
+  'POST /api/sign-off': {
+    summary: 'Sign the review off: it can no longer change',
+    body: Type.Object({ name: Reviewer }, { additionalProperties: false }),
+    response: { 200: SignOff, ...bodyErrors({ 409: 'the classification has not finished, or the review is already signed off' }) },
+  },
+  'GET /api/export/predictions.csv': {
+    summary: 'The predictions CSV of wbc classify plus reviewed_label, reviewed_by and reviewed_at',
+    response: { 200: file('an attachment', 'text/csv'), ...errors() },
+  },
+  'GET /api/export/differential.csv': {
+    summary: 'The differential CSV of wbc classify, plus one row per bin and one for unreviewed out-of-scope cells',
+    response: { 200: file('an attachment', 'text/csv'), ...errors() },
+  },
+  'POST /api/export/labelled-folder': {
+    summary: 'Write the cells reviewed as a class into the export folder, one sub-folder per class: a folder wbc train accepts',
+    body: Type.Object({}, { additionalProperties: false }),
+    response: {
+      200: LabelledExport,
+      ...bodyErrors({ 409: 'no cell is reviewed as a class yet, the export folder is not an earlier export, or an image left the folder' }),
+    },
+  },
+} as const;
+
+export type Route = keyof typeof API;
+type Json<T> = T extends TSchema ? Static<T> : never;
+
+/** The JSON answer of each route when it succeeds. */
+export type Answers = { [R in Route]: Json<(typeof API)[R]['response'][200]> };
+/** The JSON body of each route (undefined: none). */
+export type Bodies = { [R in Route]: (typeof API)[R] extends { body: infer B } ? Json<B> : undefined };

@@ -1,0 +1,21 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { API } from '../api-schemas';
+import type { AppContext } from '../context';
+import { reviewDifferential } from '../review-differential';
+import { fail } from './fail';
+
+/** What the report shows: the differential, the audit trail and the sign-off, which freezes the review. */
+export function reportRoutes(context: AppContext): FastifyPluginAsyncTypebox {
+  const { store } = context;
+  return async (app) => {
+    app.get('/api/differential', { schema: API['GET /api/differential'] }, async () =>
+      reviewDifferential(store.reviewStates(), context.classes));
+    app.get('/api/audit', { schema: API['GET /api/audit'] }, async () => store.audit());
+    app.get('/api/sign-off', { schema: API['GET /api/sign-off'] }, async () => store.signOff() ?? null);
+    app.post('/api/sign-off', { schema: API['POST /api/sign-off'] }, async (request, reply) => {
+      if (context.progress.state !== 'done') return fail(reply, 409, 'classification has not finished');
+      if (store.signOff()) return fail(reply, 409, 'the review is already signed off');
+      return store.signOffAs(request.body.name.trim() || 'unnamed');
+    });
+  };
+}
