@@ -5,8 +5,10 @@
 export { train, TRAIN_DEFAULTS, type TrainOptions, type TrainResult, type FollowerResult } from './train/train';
 export { groupFromConventions, type DistributedOptions, type GroupFlags } from './distributed/options';
 export type { TrainingEvent } from './train/events';
-export { evaluate, type EvaluateOptions, type EvaluateResult } from './evaluate/evaluate';
-export { classify, type ClassifyOptions, type ClassifyResult } from './classify/classify';
+export { evaluate, type EvaluateOptions, type EvaluateResult } from './classifier/evaluate';
+export { classify, type ClassifyOptions, type ClassifyResult } from './classifier/classify';
+export { openClassifier, type Classifier, type ClassifierOptions, type ClassifyImagesOptions, type ImagesClassified } from './classifier/open-classifier';
+export type { EvaluateFolderOptions } from './classifier/evaluate-folder';
 export { readModelInfo, type ModelInfo } from './model/model-folder';
 export type { EngineChoice } from './runtime/predictor';
 export { exportOnnx, type OnnxExportResult } from './export/onnx-export';

@@ -1,10 +1,10 @@
-import * as ort from 'onnxruntime-node';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import type { LoadedModel } from '../model/model-folder';
 import { requireFinite } from '../model/predict';
-import { viewBatch } from '../model/views';
-import { WbcError } from '../util/errors';
-import { FEATURES_NAME, INPUT_NAME, LOGITS_NAME } from './onnx-graph';
+import { messageOf, WbcError } from '../util/errors';
 import { onnxModelBytes } from './onnx-model';
+import type { OnnxReply, OnnxRequest, OnnxWorkerData } from './onnx-worker';
 import type { Predictor } from './predictor';
 
 /**
@@ -14,46 +14,67 @@ import type { Predictor } from './predictor';
  */
 const CHUNK = 32;
 
-function messageOf(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split('\n')[0];
+interface SessionThread {
+  run(request: OnnxRequest): Promise<{ logits: Float32Array; features: Float32Array }>;
+  close(): Promise<void>;
 }
 
-/** Runs `bytes` (an exported model) in ONNX Runtime on the CPU with `threads` threads. */
-export async function onnxSession(bytes: Uint8Array, threads: number): Promise<ort.InferenceSession> {
-  try {
-    return await ort.InferenceSession.create(bytes, {
-      executionProviders: ['cpu'],
-      intraOpNumThreads: threads,
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      graphOptimizationLevel: 'all',
-    });
-  } catch (error) {
-    throw new WbcError(`ONNX Runtime cannot load the model: ${messageOf(error)}`);
+/**
+ * Opens the session in a worker thread (src/runtime/onnx-worker.ts) and returns once it is open. Requests
+ * run one at a time, in order; the thread keeps the process alive only while one is in flight.
+ */
+async function startSessionThread(bytes: Uint8Array, threads: number): Promise<SessionThread> {
+  const worker = new Worker(path.join(__dirname, 'onnx-worker.js'), { workerData: { bytes, threads } satisfies OnnxWorkerData });
+  const nextReply = (): Promise<OnnxReply> => new Promise((resolve, reject) => {
+    const stop = (): void => {
+      worker.off('message', onMessage).off('error', onError).off('exit', onExit);
+    };
+    const onMessage = (reply: OnnxReply): void => { stop(); resolve(reply); };
+    const onError = (error: Error): void => { stop(); reject(new WbcError(`ONNX Runtime's thread failed: ${messageOf(error)}`)); };
+    const onExit = (code: number): void => { stop(); reject(new WbcError(`ONNX Runtime's thread stopped (exit code ${code})`)); };
+    worker.on('message', onMessage).on('error', onError).on('exit', onExit);
+  });
+  const opened = await nextReply();
+  if (opened.type === 'failed') {
+    await worker.terminate();
+    throw new WbcError(opened.message);
   }
+  worker.unref();
+  let queue: Promise<unknown> = Promise.resolve();
+  const runNow = async (request: OnnxRequest) => {
+    worker.ref();
+    try {
+      worker.postMessage(request);
+      const reply = await nextReply();
+      if (reply.type !== 'scored') throw new WbcError(reply.type === 'failed' ? reply.message : 'ONNX Runtime\'s thread answered out of turn');
+      return reply;
+    } finally {
+      worker.unref();
+    }
+  };
+  return {
+    run(request) {
+      const result = queue.then(() => runNow(request));
+      queue = result.catch(() => undefined);
+      return result;
+    },
+    close: async () => {
+      await worker.terminate();
+    },
+  };
 }
 
-/** Runs one batch of stored-size images; returns the named outputs' rows. */
-export async function runImages(session: ort.InferenceSession, images: Uint8Array, count: number, storedSize: number, outputs: string[]): Promise<Record<string, Float32Array>> {
-  const input = new ort.Tensor('uint8', images, [count, storedSize, storedSize, 3]);
-  try {
-    const result = await session.run({ [INPUT_NAME]: input }, outputs);
-    return Object.fromEntries(outputs.map((name) => [name, result[name].data as Float32Array]));
-  } catch (error) {
-    throw new WbcError(`prediction failed in ONNX Runtime: ${messageOf(error)}`);
-  } finally {
-    input.dispose();
-  }
-}
-
-/** The loaded model, exported in memory and run through ONNX Runtime: the same answers as the file `wbc export` writes. */
+/**
+ * The loaded model, exported in memory and run through ONNX Runtime in a thread of its own: the same
+ * answers as the file `wbc export` writes, without holding the event loop.
+ */
 export async function onnxPredictor(model: LoadedModel, threads: number): Promise<Predictor> {
   const { bytes } = onnxModelBytes(model);
-  const session = await onnxSession(bytes, threads);
-  const size = model.info.input.storedSize;
+  const session = await startSessionThread(bytes, threads);
+  const storedSize = model.info.input.storedSize;
   const classes = model.info.classes.length;
   const featureSize = model.info.network.widths[model.info.network.widths.length - 1];
-  const imageBytes = size * size * 3;
+  const imageBytes = storedSize * storedSize * 3;
   return {
     engine: 'onnx',
     async scoreViews(pixels, indices, views) {
@@ -68,14 +89,14 @@ export async function onnxPredictor(model: LoadedModel, threads: number): Promis
           if (!Number.isInteger(index) || index < 0 || (index + 1) * imageBytes > pixels.length) throw new WbcError(`image index ${index} is outside the pixel buffer`);
           images.set(pixels.subarray(index * imageBytes, (index + 1) * imageBytes), i * imageBytes);
         }
-        const out = await runImages(session, viewBatch(images, count, size, views), views * count, size, [LOGITS_NAME, FEATURES_NAME]);
-        const logits = requireFinite(out[LOGITS_NAME]);
+        const out = await session.run({ images, count, storedSize, views, featureSize });
+        const logits = requireFinite(out.logits);
         // View-major rows: view v's logits for this chunk are contiguous; the plain view (0) comes first.
         for (let v = 0; v < views; v += 1) logitsPerView[v].set(logits.subarray(v * count * classes, (v + 1) * count * classes), start * classes);
-        features.set(out[FEATURES_NAME].subarray(0, count * featureSize), start * featureSize);
+        features.set(out.features, start * featureSize);
       }
       return { classes, featureSize, logitsPerView, features };
     },
-    close: () => session.release(),
+    close: () => session.close(),
   };
 }

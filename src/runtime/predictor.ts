@@ -1,5 +1,7 @@
-import type { NativeEngine } from '../native/binding';
+import type { LoadedModel } from '../model/model-folder';
 import { scoreViews, type ViewScores } from '../model/scores';
+import type { NativeEngine } from '../native/binding';
+import type { Runtime } from '../native/runtime';
 
 /** Which runtime runs the network at prediction time. */
 export type EngineChoice = 'libtorch' | 'onnx';
@@ -19,7 +21,20 @@ export interface Predictor {
 export function libtorchPredictor(engine: NativeEngine): Predictor {
   return {
     engine: 'libtorch',
-    scoreViews: async (pixels, indices, views) => scoreViews(engine, pixels, indices, views),
+    scoreViews: (pixels, indices, views) => scoreViews(engine, pixels, indices, views),
     close: async () => undefined,
   };
+}
+
+/** ONNX Runtime where it was measured faster (fp32 on the CPU, bench/RESULTS.md); LibTorch on CUDA or with bf16. */
+export function defaultEngine(runtime: Runtime): EngineChoice {
+  return runtime.device === 'cpu' && runtime.precision === 'fp32' ? 'onnx' : 'libtorch';
+}
+
+/** The loaded model under `engine`; ONNX Runtime builds its graph and opens its session here, once. */
+export async function openPredictor(model: LoadedModel, engine: EngineChoice, threads: number): Promise<Predictor> {
+  if (engine === 'libtorch') return libtorchPredictor(model.engine);
+  // Loaded only when used: runs on LibTorch alone (CUDA, bf16, --engine libtorch) skip ONNX Runtime's start-up.
+  const { onnxPredictor } = await import('./onnx-predictor');
+  return onnxPredictor(model, threads);
 }

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { exportedFacts, factsToMetadata, metadataToFacts } from '../../src/runtime/metadata';
 import { exportOnnx } from '../../src/export/onnx-export';
 import { LOGITS_NAME, PROBABILITIES_NAME, networkGraph } from '../../src/runtime/onnx-graph';
-import { onnxSession, runImages } from '../../src/runtime/onnx-predictor';
+import { onnxSession, runImages } from '../../src/runtime/onnx-session';
 import { encodeModel, readModelHeader } from '../../src/runtime/onnx-proto';
 import { saveModel, type ModelInfo } from '../../src/model/model-folder';
 import { TINY_INPUT, TINY_NETWORK, randomBatch, step, tinyEngine } from '../helpers/engines';

@@ -1,4 +1,4 @@
-import { classify } from '../../classify/classify';
+import { classify } from '../../classifier/classify';
 import { GROUP_USAGE, groupFromConventions } from '../../distributed/options';
 import { predictionsCsv } from '../../classify/csv';
 import { differentialCsv, formatDifferential } from '../../classify/differential';
