@@ -28,3 +28,16 @@ export async function measureClassify(modelDir: string, imageDir: string, count:
   figure(`classify_${count}_wall_s`, run.seconds);
   figure(`classify_${count}_img_per_s`, count / run.seconds);
 }
+
+/**
+ * Peak memory and speed of `wbc evaluate` on the whole labelled folder (about 10,000 images): it decodes
+ * and scores in chunks, so its memory should not grow with the folder (issue 21: under 1 GB).
+ */
+export async function measureEvaluate(modelDir: string, cacheDir: string): Promise<void> {
+  note('wbc evaluate on the whole labelled folder');
+  const run = await runMeasured(process.execPath, [WBC, 'evaluate', modelDir, LABELLED_DATA, '--cache-dir', cacheDir]);
+  if (run.code !== 0) throw new Error(`wbc evaluate failed with code ${run.code}`);
+  figure('evaluate_images_scored', Number(/Scored (\d+) images/.exec(run.stdout)?.[1] ?? NaN));
+  figure('evaluate_peak_rss_mb', run.peakRssMb);
+  figure('evaluate_wall_s', run.seconds);
+}

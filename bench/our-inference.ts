@@ -1,6 +1,7 @@
 import { loadImages } from '../src/data/load-images';
 import { newEngine } from '../src/model/model-folder';
-import { predictProbabilities } from '../src/model/predict';
+import { probabilitiesOf } from '../src/model/predict';
+import { libtorchPredictor } from '../src/runtime/predictor';
 import { native, type NativeEngine } from '../src/native/binding';
 import type { Runtime } from '../src/native/runtime';
 import type { Pool } from './fixture';
@@ -13,7 +14,7 @@ export interface InferenceSample {
 
 /**
  * Prediction as `wbc classify` does it, on a freshly initialised network of the default shape
- * (the weights' values do not change the work): predictProbabilities over the engine's 256-image
+ * (the weights' values do not change the work): LibTorch's scoreViews and probabilitiesOf over the engine's 256-image
  * chunks, optionally after decoding the JPEGs with loadImages (native libjpeg-turbo) at its default concurrency.
  */
 export class OurInference {
@@ -23,10 +24,10 @@ export class OurInference {
     this.engine = newEngine(pool.network, pool.input, { device: runtime.device, bfloat16: runtime.bfloat16, seed: 1 });
   }
 
-  cached(count: number, views: number): InferenceSample {
+  async cached(count: number, views: number): Promise<InferenceSample> {
     const indices = Int32Array.from({ length: count }, (_, i) => i);
     const started = performance.now();
-    predictProbabilities(this.engine, this.pool.pixels, indices, views);
+    probabilitiesOf(await libtorchPredictor(this.engine).scoreViews(this.pool.pixels, indices, views));
     return { imagesPerSecond: (count * 1000) / (performance.now() - started) };
   }
 
@@ -34,7 +35,7 @@ export class OurInference {
     const started = performance.now();
     const loaded = await loadImages(files, this.pool.input.storedSize);
     const decoded = performance.now();
-    predictProbabilities(this.engine, loaded.pixels, Int32Array.from(loaded.loaded.keys()), views);
+    probabilitiesOf(await libtorchPredictor(this.engine).scoreViews(loaded.pixels, Int32Array.from(loaded.loaded.keys()), views));
     const wall = performance.now() - started;
     return { imagesPerSecond: (files.length * 1000) / wall, decodeShare: (decoded - started) / wall };
   }

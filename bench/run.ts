@@ -3,10 +3,11 @@
  * PyTorch eager on this machine, printed as name=value lines (bench/RESULTS.md explains them).
  *   quick (default, a few minutes): training and inference throughput against PyTorch, decode speed
  *          against PIL (decode_ratio_vs_pil),
- *          peak memory of classifying 10,000 images with a quickly trained model
+ *          peak memory of classifying 10,000 images with a quickly trained model, and of evaluating it on
+ *          the whole labelled folder
  *   --full: quick, then one default `wbc train` on the full pool for time to 90% and its peak memory,
- *          and the classify measurement with that model
- *   time-to-accuracy: only the full training run and the classify measurement
+ *          and the classify and evaluate measurements with that model
+ *   time-to-accuracy: only the full training run and the classify and evaluate measurements
  *   decode: only decoding against PIL, alone and followed by prediction (under a minute)
  *   --smoke: the quick sections with tiny repeats, to check that the bench runs (figures mean nothing)
  */
@@ -21,7 +22,7 @@ import { compareTraining } from './compare-training';
 import { benchmarkDecoding } from './decode';
 import { dispose, exportPool, linkedImageFolder, loadPool, type Pool } from './fixture';
 import { describeLoad, describeMachine } from './machine';
-import { measureClassify, trainQuickModel } from './memory';
+import { measureClassify, measureEvaluate, trainQuickModel } from './memory';
 import { OurInference } from './our-inference';
 import { OurTraining } from './our-training';
 import { PyTorchWorker, ensurePyTorch, pytorchMallocEnv } from './pytorch';
@@ -144,6 +145,7 @@ async function main(): Promise<void> {
       else await timeToAccuracy(model, cacheDir);
       const images = linkedImageFolder(pool, plan.classifyCount, 'classify-images');
       await measureClassify(model, images, plan.classifyCount, path.join(pool.scratch, 'predictions.csv'));
+      if (mode !== 'smoke') await measureEvaluate(model, cacheDir);
     }
   } finally {
     dispose(pool);

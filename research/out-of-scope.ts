@@ -21,9 +21,10 @@ import { setUpRuntime } from '../src/native/runtime';
 import { train } from '../src/train/train';
 import { expectedCalibrationError } from '../src/trust/ece';
 import { KNN_BANK_LIMIT, KnnScorer, MahalanobisScorer, thresholdForRate } from '../src/trust/out-of-scope';
-import { averageLogits, scoreViews, topLabel } from '../src/trust/scores';
-import { softmaxRows } from '../src/trust/temperature';
-import { scoreTrusted, trustFor } from '../src/trust/trust-model';
+import { averageLogits, scoreViews, topLabel, type ViewScores } from '../src/model/scores';
+import { softmaxRows } from '../src/model/views';
+import { libtorchPredictor } from '../src/runtime/predictor';
+import { trustedScores, trustFor } from '../src/trust/trust-model';
 import { Rng } from '../src/util/rng';
 import { auroc, energyScores, maxSoftmaxScores } from './out-of-scope-baselines';
 
@@ -114,12 +115,13 @@ async function leaveOut(leftOut: string) {
     'relative Mahalanobis': MahalanobisScorer.fit(trainFeatures, trainLabels, classes, size),
   };
   const temperature = info.calibration!.byViews[String(views)].temperature;
-  const scored = Object.fromEntries((['validation', 'test', 'unseen'] as const).map((name) => {
-    const set = sets[name];
-    return [name, scoreViews(engine, set.pixels, set.indices, views)];
-  })) as Record<'validation' | 'test' | 'unseen', ReturnType<typeof scoreViews>>;
+  const scored = {
+    validation: await scoreViews(engine, sets.validation.pixels, sets.validation.indices, views),
+    test: await scoreViews(engine, sets.test.pixels, sets.test.indices, views),
+    unseen: await scoreViews(engine, sets.unseen.pixels, sets.unseen.indices, views),
+  };
   const scores: Scores = {};
-  const each = (fn: (s: ReturnType<typeof scoreViews>) => Float32Array) => ({ validation: fn(scored.validation), test: fn(scored.test), unseen: fn(scored.unseen) });
+  const each = (fn: (s: ViewScores) => Float32Array) => ({ validation: fn(scored.validation), test: fn(scored.test), unseen: fn(scored.unseen) });
   for (const [name, scorer] of Object.entries(scorers)) scores[name] = each((s) => scorer.score(s.features));
   scores['energy'] = each((s) => energyScores(averageLogits(s.logitsPerView), classes));
   scores['max-softmax'] = each((s) => maxSoftmaxScores(softmaxRows(averageLogits(s.logitsPerView), classes, temperature), classes));
@@ -151,7 +153,7 @@ async function leaveOut(leftOut: string) {
     for (const view of dihedralViews(test.indices.length, views)) engine.predict(test.pixels, test.indices, view);
     timing.old.push(Number(process.hrtime.bigint() - t) / 1e9);
     t = process.hrtime.bigint();
-    scoreTrusted(engine, test.pixels, test.indices, trust);
+    trustedScores(await libtorchPredictor(engine).scoreViews(test.pixels, test.indices, trust.views), trust);
     timing.new.push(Number(process.hrtime.bigint() - t) / 1e9);
   }
   const best = (xs: number[]) => Math.min(...xs);
@@ -173,7 +175,7 @@ async function leaveOut(leftOut: string) {
  * Classify's extra cost with the default model's shapes (width 16, 64 px, 8 views, a full 4,096-image
  * k-NN bank of 128 features), on untrained weights and random pixels (the work does not depend on the values).
  */
-function defaultShapeCost(): void {
+async function defaultShapeCost(): Promise<void> {
   const images = 256;
   const input = { inputSize: 64, storedSize: storedSizeFor(64, 0.75), mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] };
   const engine = newEngine(networkSpec(16, 9), input, { device: 'cpu', bfloat16: setUpRuntime({}).bfloat16, seed: 1 });
@@ -191,7 +193,7 @@ function defaultShapeCost(): void {
     for (const view of dihedralViews(images, 8)) engine.predict(pixels, indices, view).forEach((p, i) => { sum[i] += p / 8; });
     old.push(Number(process.hrtime.bigint() - t) / 1e9);
     t = process.hrtime.bigint();
-    scoreTrusted(engine, pixels, indices, trust);
+    trustedScores(await libtorchPredictor(engine).scoreViews(pixels, indices, trust.views), trust);
     now.push(Number(process.hrtime.bigint() - t) / 1e9);
   }
   const oldBest = Math.min(...old);

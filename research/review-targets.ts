@@ -15,8 +15,8 @@ import { loadModel, type ModelInfo } from '../src/model/model-folder';
 import { setUpRuntime } from '../src/native/runtime';
 import { expectedCalibrationError } from '../src/trust/ece';
 import { chooseGuaranteedThreshold } from '../src/trust/review-threshold';
-import { averageLogits, scoreViews, topLabel } from '../src/trust/scores';
-import { softmaxRows } from '../src/trust/temperature';
+import { averageLogits, scoreViews, topLabel } from '../src/model/scores';
+import { softmaxRows } from '../src/model/views';
 import { trustFor, trustedScores } from '../src/trust/trust-model';
 
 const { values, positionals } = parseArgs({
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
 
   const score = async (files: string[]) => {
     const loaded = await loadImages(files.map((file) => path.join(values.data!, file)), info.input.storedSize, { cache });
-    const views = scoreViews(engine, loaded.pixels, Int32Array.from(loaded.loaded.keys()), trust.views);
+    const views = await scoreViews(engine, loaded.pixels, Int32Array.from(loaded.loaded.keys()), trust.views);
     const truth = Int32Array.from(loaded.loaded, (i) => info.classes.indexOf(files[i].split(/[\\/]/)[0]));
     const trusted = trustedScores(views, trust);
     return { truth, logits: averageLogits(views.logitsPerView), ...topLabel(trusted.probabilities, classes, truth), outOfScope: trusted.outOfScopeScores! };

@@ -16,10 +16,9 @@ import { LABELLED_DATA } from '../bench/fixture';
 import { loadImages } from '../src/data/load-images';
 import { PixelCache, defaultCacheDir } from '../src/data/pixel-cache';
 import { computeMetrics } from '../src/evaluate/metrics';
-import { loadModel, type LoadedModel, type ModelInfo } from '../src/model/model-folder';
+import { openClassifier, type Classifier } from '../src/classifier/open-classifier';
+import type { ModelInfo } from '../src/model/model-folder';
 import { argmaxRows } from '../src/model/predict';
-import { setUpRuntime } from '../src/native/runtime';
-import { scoreTrusted, trustFor } from '../src/trust/trust-model';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -28,16 +27,14 @@ const { values, positionals } = parseArgs({
   },
 });
 
-const runtime = setUpRuntime({});
 const cache = new PixelCache(defaultCacheDir());
 
-/** Calibrated probabilities of `files` (paths relative to the data folder) by a loaded model. */
-async function probabilitiesOf(model: LoadedModel, files: string[]): Promise<{ info: ModelInfo; probabilities: Float32Array }> {
-  const { info, engine, outOfScopeBytes } = model;
+/** Calibrated probabilities of `files` (paths relative to the data folder) by an open model (LibTorch, its own views). */
+async function probabilitiesOf(classifier: Classifier, files: string[]): Promise<{ info: ModelInfo; probabilities: Float32Array }> {
+  const { info } = classifier;
   const loaded = await loadImages(files.map((file) => path.join(values.data!, file)), info.input.storedSize, { cache });
   if (loaded.loaded.length !== files.length) throw new Error(`${files.length - loaded.loaded.length} test images could not be read`);
-  const trust = trustFor(info, outOfScopeBytes, info.testTimeViews);
-  return { info, probabilities: scoreTrusted(engine, loaded.pixels, Int32Array.from(loaded.loaded.keys()), trust).probabilities };
+  return { info, probabilities: (await classifier.score(loaded.pixels, Int32Array.from(loaded.loaded.keys()))).probabilities };
 }
 
 function report(name: string, classes: string[], truth: Int32Array, probabilities: Float32Array, group: string[]): void {
@@ -49,10 +46,12 @@ function report(name: string, classes: string[], truth: Int32Array, probabilitie
 async function main(): Promise<void> {
   const [mainDir, specialistDir] = positionals;
   if (!mainDir || !specialistDir) throw new Error('usage: specialist <main-model> <specialist-model> [--data DIR]');
-  const mainModel = loadModel(mainDir, runtime);
+  const mainModel = await openClassifier(mainDir, { engine: 'libtorch' });
+  const specialistModel = await openClassifier(specialistDir, { engine: 'libtorch' });
   const test = mainModel.info.split!.test;
   const main = await probabilitiesOf(mainModel, test);
-  const specialist = await probabilitiesOf(loadModel(specialistDir, runtime), test);
+  const specialist = await probabilitiesOf(specialistModel, test);
+  await Promise.all([mainModel.close(), specialistModel.close()]);
   const classes = main.info.classes;
   const group = specialist.info.classes;
   const columns = group.map((c) => classes.indexOf(c));

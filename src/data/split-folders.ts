@@ -4,9 +4,8 @@ import { checkBoolean, checkString, optional } from '../util/check';
 import { messageOf, WbcError } from '../util/errors';
 import { isSameOrInside, makeFolders, realPathOf } from '../util/folders';
 import { cleanUpOnInterrupt, isProcessRunning } from '../util/interrupt';
-import { TRAIN_DEFAULTS } from '../train/options';
 import { scanImageFolder, type ImageFolder } from './image-folder';
-import { pathInClass, stableSplit } from './split';
+import { pathInClass, SPLIT_DEFAULTS, stableSplit } from './split';
 
 function isNonEmptyFolder(dir: string): boolean {
   let stats: fs.Stats;
@@ -146,9 +145,9 @@ export async function splitFolder(dataDir: string, options: SplitFolderOptions):
   optional(options.force, (v) => checkBoolean('--force', v));
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw new WbcError('onProgress must be a function');
   const settings = {
-    testFraction: options.testFraction ?? TRAIN_DEFAULTS.testFraction,
-    validationFraction: options.validationFraction ?? TRAIN_DEFAULTS.validationFraction,
-    seed: options.seed ?? TRAIN_DEFAULTS.seed,
+    testFraction: options.testFraction ?? SPLIT_DEFAULTS.testFraction,
+    validationFraction: options.validationFraction ?? SPLIT_DEFAULTS.validationFraction,
+    seed: options.seed ?? SPLIT_DEFAULTS.seed,
     groupBy: options.groupBy,
   };
   const folder = scanImageFolder(dataDir);

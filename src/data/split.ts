@@ -23,6 +23,9 @@ export interface SplitSettings {
   groupBy?: string;
 }
 
+/** The split `wbc train` and `wbc split` make unless told otherwise (so that both draw the same one). */
+export const SPLIT_DEFAULTS = { testFraction: 0.2, validationFraction: 0.1, seed: 1 };
+
 /** Indices into the folder's images, ascending, on each side. */
 export interface Sides {
   train: number[];

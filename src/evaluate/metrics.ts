@@ -1,22 +1,8 @@
+import type { ClassMetrics, Metrics } from '../model/model-schema';
 import { WbcError } from '../util/errors';
 
-export interface ClassMetrics {
-  precision: number;
-  recall: number;
-  f1: number;
-  support: number;
-}
-
-export interface Metrics {
-  accuracy: number;
-  balancedAccuracy: number;
-  macroF1: number;
-  classes: string[];
-  /** rows = true class, columns = predicted class */
-  confusionMatrix: number[][];
-  /** keyed by class name */
-  perClass: Record<string, ClassMetrics>;
-}
+/** Declared beside model.json's schema, which stores a model's test metrics. */
+export type { ClassMetrics, Metrics };
 
 /** `numerator / denominator`, or 0 when the denominator is 0 (sklearn's zero_division=0). */
 function ratio(numerator: number, denominator: number): number {

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
-import { isLoopback } from '../serve/security';
+import { isLoopback } from '../util/loopback';
 import { checkInteger, checkString, optional } from '../util/check';
 import { WbcError } from '../util/errors';
 import { CONTENT_SECURITY_POLICY } from './page-html';

@@ -5,8 +5,8 @@ import { setUpRuntime } from '../native/runtime';
 import { fsyncDirectory } from '../util/atomic-write';
 import { checkString } from '../util/check';
 import { WbcError } from '../util/errors';
-import type { ExportedModelFacts } from './metadata';
-import { onnxModelBytes } from './onnx-export';
+import type { ExportedModelFacts } from '../runtime/metadata';
+import { onnxModelBytes } from '../runtime/onnx-model';
 import { INDEX_HTML, STYLE_CSS } from './page-html';
 
 /** ONNX Runtime Web's single-file WebAssembly build and its binary; nothing else of the package is needed. */

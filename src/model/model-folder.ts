@@ -1,18 +1,16 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { AugmentPolicy } from '../augment/policy';
-import type { Metrics } from '../evaluate/metrics';
-import type { CalibrationInfo, OutOfScopeInfo } from '../trust/trust-info';
 import { native, nativeMessage, type InputSpec, type NativeEngine, type NetworkSpec } from '../native/binding';
 import type { Precision } from '../native/runtime';
 import { replaceFileAtomic, writeFileAtomic } from '../util/atomic-write';
 import { WbcError } from '../util/errors';
 import { makeFolders } from '../util/folders';
 import { readRegularFile } from '../util/safe-read';
-import { validateModelInfo } from './model-schema';
+import { MODEL_FORMAT, validateModelInfo, type ModelInfo } from './model-schema';
 
-const FORMAT = 'wbc-classifier-model';
+export type { Balance, EpochRecord, ModelInfo, SplitManifest, TrainedModelInfo } from './model-schema';
+
 const INFO_FILE = 'model.json';
 const WEIGHTS_FILE = 'weights.pt';
 /** The model format this build writes; it reads this one and version 1. */
@@ -21,89 +19,10 @@ const VERSION = 2;
 const MAX_WEIGHTS_BYTES = 1024 ** 3;
 const MAX_INFO_BYTES = 256 * 1024 ** 2;
 
-export type Balance = 'weights' | 'sampler' | 'none' | 'smote';
-
-export interface EpochRecord {
-  epoch: number;
-  loss: number;
-  trainAccuracy: number;
-  validationAccuracy: number;
-  learningRate: number;
-  seconds: number;
-}
-
-/** The images a model was trained, validated and tested on, as paths relative to the data folder. */
-export interface SplitManifest {
-  /** How the sides were drawn (SPLIT_METHOD in src/data/split.ts); absent in models made before stable splits. */
-  method?: string;
-  seed: number;
-  testFraction: number;
-  validationFraction: number;
-  train: string[];
-  validation: string[];
-  test: string[];
-  /** The --group-by expression the split kept groups whole by; null for none (absent in older models). */
-  groupBy?: string | null;
-  /** Short content hashes (src/data/content-hash.ts) parallel to train, validation and test (absent in older models). */
-  contentHashes?: { train: string[]; validation: string[]; test: string[] };
-}
-
-/**
- * Everything about a model except its weights: what `model.json` holds. What prediction needs is
- * required; the record of how the model was made is optional, since a damaged or hand-edited file may lack it.
- */
-export interface ModelInfo {
-  format: typeof FORMAT;
-  /** 1: models from before weightsSha256 was required. */
-  version: 1 | 2;
-  createdAt?: string;
-  classes: string[];
-  network: NetworkSpec;
-  input: InputSpec;
-  /** Flips and quarter turns averaged at prediction time (1, 2, 4 or 8). */
-  testTimeViews: number;
-  /** Predictions less confident than this are marked for review. */
-  reviewThreshold: number;
-  /** `root`, the training folder's absolute path, is only in models made before model folders stopped naming local paths. */
-  data?: { root?: string; imagesPerClass: Record<string, number>; skipped: { path: string; reason: string }[] };
-  split?: SplitManifest;
-  training?: {
-    epochs: number;
-    /** The epoch whose weights were kept (see EpochSelector). */
-    keptEpoch: number;
-    batchSize: number;
-    learningRate: number;
-    weightDecay: number;
-    labelSmoothing: number;
-    balance: Balance;
-    augment: AugmentPolicy;
-    /** The arithmetic it was trained in (absent in models from before the choice existed, which record `bfloat16`). */
-    precision?: Precision;
-    bfloat16?: boolean;
-    threads: number;
-    /** Processes that trained it together, data-parallel (src/distributed); absent when one did. */
-    worldSize?: number;
-    seconds: number;
-    libtorch: string;
-    history: EpochRecord[];
-  };
-  /** Scores on the held-out test split. */
-  testMetrics?: Metrics;
-  /** SHA-256 of weights.pt, so that a reader never pairs this description with other weights (absent in version 1). */
-  weightsSha256?: string;
-  /** Temperatures and review thresholds per test-time view count (absent in models from before calibration). */
-  calibration?: CalibrationInfo;
-  /** The out-of-scope score, its threshold and its statistics file with that file's SHA-256 (absent in older models). */
-  outOfScope?: OutOfScopeInfo;
-}
-
 /** The arithmetic a model was trained in, also for models that recorded it as `bfloat16`. */
 export function trainingPrecision(training: NonNullable<ModelInfo['training']>): Precision {
   return training.precision ?? (training.bfloat16 ? 'bf16' : 'fp32');
 }
-
-/** What training writes: every part of the record present. */
-export type TrainedModelInfo = ModelInfo & Required<Pick<ModelInfo, 'createdAt' | 'data' | 'split' | 'training' | 'testMetrics'>>;
 
 export interface LoadedModel {
   info: ModelInfo;
@@ -143,7 +62,7 @@ export function saveModel(dir: string, info: Omit<ModelInfo, 'version' | 'format
   } catch (error) {
     throw new WbcError(`cannot write ${weights}: ${nativeMessage(error)}`);
   }
-  writeFileAtomic(path.join(dir, INFO_FILE), `${JSON.stringify({ ...info, format: FORMAT, version: VERSION, weightsSha256 }, null, 2)}\n`);
+  writeFileAtomic(path.join(dir, INFO_FILE), `${JSON.stringify({ ...info, format: MODEL_FORMAT, version: VERSION, weightsSha256 }, null, 2)}\n`);
 }
 
 /** SHA-256 of the folder's model.json, or null when it holds no finished model: tells one model from another. */
@@ -166,7 +85,7 @@ export function readModelInfo(dir: string): ModelInfo {
   }
   const format = (raw as Partial<ModelInfo> | null)?.format;
   const version = (raw as Partial<ModelInfo> | null)?.version;
-  if (format !== FORMAT) throw new WbcError(`${file} is not a wbc-classifier model description`);
+  if (format !== MODEL_FORMAT) throw new WbcError(`${file} is not a wbc-classifier model description`);
   if (typeof version === 'number' && version > VERSION) {
     throw new WbcError(`${file} is a model of format version ${version}, newer than this wbc-classifier reads (${VERSION}); update wbc-classifier`);
   }

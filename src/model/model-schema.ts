@@ -1,6 +1,170 @@
+import type { AugmentPolicy } from '../augment/policy';
+import type { InputSpec, NetworkSpec } from '../native/binding';
+import type { Precision } from '../native/runtime';
 import { WbcError } from '../util/errors';
 import { boolean, integer, list, number, object, oneOf, optional, record, text, type Check } from '../util/schema';
-import type { ModelInfo } from './model-folder';
+
+/**
+ * What `model.json` holds, each type declared once here beside the checks that read it from disk
+ * (`object<T>` makes the compiler hold every check to its field's type).
+ */
+export const MODEL_FORMAT = 'wbc-classifier-model';
+
+export type Balance = 'weights' | 'sampler' | 'none' | 'smote';
+
+export interface EpochRecord {
+  epoch: number;
+  loss: number;
+  trainAccuracy: number;
+  validationAccuracy: number;
+  learningRate: number;
+  seconds: number;
+}
+
+/** The images a model was trained, validated and tested on, as paths relative to the data folder. */
+export interface SplitManifest {
+  /** How the sides were drawn (SPLIT_METHOD in src/data/split.ts); absent in models made before stable splits. */
+  method?: string;
+  seed: number;
+  testFraction: number;
+  validationFraction: number;
+  train: string[];
+  validation: string[];
+  test: string[];
+  /** The --group-by expression the split kept groups whole by; null for none (absent in older models). */
+  groupBy?: string | null;
+  /** Short content hashes (src/data/content-hash.ts) parallel to train, validation and test (absent in older models). */
+  contentHashes?: { train: string[]; validation: string[]; test: string[] };
+}
+
+/**
+ * Everything about a model except its weights: what `model.json` holds. What prediction needs is
+ * required; the record of how the model was made is optional, since a damaged or hand-edited file may lack it.
+ */
+export interface ModelInfo {
+  format: typeof MODEL_FORMAT;
+  /** 1: models from before weightsSha256 was required. */
+  version: 1 | 2;
+  createdAt?: string;
+  classes: string[];
+  network: NetworkSpec;
+  input: InputSpec;
+  /** Flips and quarter turns averaged at prediction time (1, 2, 4 or 8). */
+  testTimeViews: number;
+  /** Predictions less confident than this are marked for review. */
+  reviewThreshold: number;
+  /** `root`, the training folder's absolute path, is only in models made before model folders stopped naming local paths. */
+  data?: { root?: string; imagesPerClass: Record<string, number>; skipped: { path: string; reason: string }[] };
+  split?: SplitManifest;
+  training?: {
+    epochs: number;
+    /** The epoch whose weights were kept (see EpochSelector). */
+    keptEpoch: number;
+    batchSize: number;
+    learningRate: number;
+    weightDecay: number;
+    labelSmoothing: number;
+    balance: Balance;
+    augment: AugmentPolicy;
+    /** The arithmetic it was trained in (absent in models from before the choice existed, which record `bfloat16`). */
+    precision?: Precision;
+    bfloat16?: boolean;
+    threads: number;
+    /** Processes that trained it together, data-parallel (src/distributed); absent when one did. */
+    worldSize?: number;
+    seconds: number;
+    libtorch: string;
+    history: EpochRecord[];
+  };
+  /** Scores on the held-out test split. */
+  testMetrics?: Metrics;
+  /** SHA-256 of weights.pt, so that a reader never pairs this description with other weights (absent in version 1). */
+  weightsSha256?: string;
+  /** Temperatures and review thresholds per test-time view count (absent in models from before calibration). */
+  calibration?: CalibrationInfo;
+  /** The out-of-scope score, its threshold and its statistics file with that file's SHA-256 (absent in older models). */
+  outOfScope?: OutOfScopeInfo;
+}
+
+/** What training writes: every part of the record present. */
+export type TrainedModelInfo = ModelInfo & Required<Pick<ModelInfo, 'createdAt' | 'data' | 'split' | 'training' | 'testMetrics'>>;
+
+export interface ClassMetrics {
+  precision: number;
+  recall: number;
+  f1: number;
+  support: number;
+}
+
+/** Scores on held-out images of a model's classes (src/evaluate/metrics.ts computes them). */
+export interface Metrics {
+  accuracy: number;
+  balancedAccuracy: number;
+  macroF1: number;
+  classes: string[];
+  /** rows = true class, columns = predicted class */
+  confusionMatrix: number[][];
+  /** keyed by class name */
+  perClass: Record<string, ClassMetrics>;
+}
+
+/** How out-of-scope images are scored from the network's features (src/trust/out-of-scope.ts). */
+export type OutOfScopeMethod = 'knn' | 'mahalanobis';
+
+export interface ReviewChoice {
+  /** Predictions less confident than this need review; 1 means every prediction does. */
+  threshold: number;
+  /** Whether the calibration images support the target at this threshold. */
+  supported: boolean;
+  maxAcceptedError: number;
+  /** Calibration predictions at or above the threshold, and how many of them were wrong. */
+  accepted: number;
+  errors: number;
+  /** One-sided 95% Clopper–Pearson upper bound of the error rate among the accepted. */
+  errorUpperBound: number;
+  calibrationImages: number;
+}
+
+/** The test-time view counts a model may be asked for; calibration fits each. */
+export const VIEW_COUNTS = [1, 2, 4, 8] as const;
+
+/** What calibration fitted for one count of test-time views. */
+export interface ViewCalibration {
+  /** Logits averaged over the views are divided by this before the softmax. */
+  temperature: number;
+  review: ReviewChoice;
+  /** Expected calibration error (15 bins, top label) on the calibration images, before and after. */
+  eceBefore: number;
+  eceAfter: number;
+}
+
+/** model.json's `calibration`: how confidences were calibrated and the review threshold chosen. */
+export interface CalibrationInfo {
+  /** Calibration images: the validation split. */
+  images: number;
+  /** The review target: the highest error among accepted predictions allowed by the 95% upper bound. */
+  maxAcceptedError: number;
+  /** Keyed by view count ('1', '2', '4', '8'). */
+  byViews: Record<string, ViewCalibration>;
+}
+
+/** model.json's `outOfScope`: the out-of-scope score and its threshold; its statistics are in `file`. */
+export interface OutOfScopeInfo {
+  method: OutOfScopeMethod;
+  /** In the model folder: little-endian float32 rows (the k-NN bank, or Mahalanobis means and precisions). */
+  file: string;
+  /** SHA-256 of `file`, checked on load like weightsSha256. */
+  sha256: string;
+  featureSize: number;
+  /** k-NN only: neighbours counted. */
+  neighbours?: number;
+  /** Scores above this are out of scope. */
+  threshold: number;
+  /** The share of in-scope calibration images the threshold flags (--out-of-scope-rate). */
+  rate: number;
+  calibrationImages: number;
+}
+
 
 /** Names that are safe as folder names on every system, as class names become folders (`wbc split`). */
 const CLASS_NAME = /^(?!\.{1,2}$)[^/\\\u0000-\u001f\u007f]{1,200}$/;

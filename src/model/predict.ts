@@ -1,7 +1,6 @@
-import type { NativeEngine } from '../native/binding';
-import { averageLogits, scoreViews } from '../trust/scores';
-import { softmaxRows } from '../trust/temperature';
 import { WbcError } from '../util/errors';
+import { averageLogits, type ViewScores } from './scores';
+import { softmaxRows } from './views';
 
 /** No answer at all is better than a NaN that a report would show as a confident class. */
 export function requireFinite(probabilities: Float32Array): Float32Array {
@@ -12,12 +11,10 @@ export function requireFinite(probabilities: Float32Array): Float32Array {
 }
 
 /**
- * Class probabilities for the images at `indices` of `pixels` under `views` test-time views (flips
- * and quarter turns): the views' logits are averaged, then softmax(average / temperature); row-major,
- * one row of class probabilities per index.
+ * Class probabilities from scored views: the views' logits are averaged, then softmax(average /
+ * temperature); row-major, one row of class probabilities per image.
  */
-export function predictProbabilities(engine: NativeEngine, pixels: Uint8Array, indices: Int32Array, views: number, temperature = 1): Float32Array {
-  const scored = scoreViews(engine, pixels, indices, views);
+export function probabilitiesOf(scored: ViewScores, temperature = 1): Float32Array {
   return requireFinite(softmaxRows(averageLogits(scored.logitsPerView), scored.classes, temperature));
 }
 

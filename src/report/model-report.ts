@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import type { EvaluatedImage } from '../evaluate/evaluate';
+import type { EvaluatedImage } from '../evaluate/evaluated-csv';
 import type { Metrics } from '../evaluate/metrics';
 import { trainingPrecision, type ModelInfo } from '../model/model-folder';
 import { escapeMarkup } from '../util/markup';

@@ -1,4 +1,4 @@
-import type { EvaluatedImage } from '../evaluate/evaluate';
+import type { EvaluatedImage } from '../evaluate/evaluated-csv';
 import type { ModelInfo } from '../model/model-folder';
 import { clopperPearsonInterval } from '../trust/binomial-interval';
 import { escapeMarkup } from '../util/markup';

@@ -1,4 +1,4 @@
-import { evaluate, type EvaluateOptions } from '../evaluate/evaluate';
+import { evaluate, type EvaluateOptions } from '../classifier/evaluate';
 import { readModelInfo } from '../model/model-folder';
 import { writeFileAtomic } from '../util/atomic-write';
 import { checkString, optional } from '../util/check';

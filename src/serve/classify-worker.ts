@@ -1,9 +1,11 @@
 /**
- * Runs `classify()` in a worker thread, so that LibTorch and image decoding never hold the server's
- * event loop. Posts `progress` messages, then one `done` (the predictions) or `failed` (one line).
+ * Classifies the served folder in a worker thread, so that LibTorch and image decoding never hold the
+ * server's event loop. Posts `progress` messages, then one `done` (the predictions) or `failed` (one line).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { classify } from '../classify/classify';
+import { openClassifier } from '../classifier/open-classifier';
+import type { Prediction } from '../classify/predictions';
+import { scanImages } from '../data/image-folder';
 import type { PrecisionChoice } from '../native/runtime';
 import { messageOf } from '../util/errors';
 
@@ -16,17 +18,24 @@ export interface ClassifyJob {
 
 export type WorkerMessage =
   | { type: 'progress'; done: number; total: number }
-  | { type: 'done'; predictions: Awaited<ReturnType<typeof classify>>['predictions']; skipped: { path: string; reason: string }[]; warnings: string[] }
+  | { type: 'done'; predictions: Prediction[]; skipped: { path: string; reason: string }[]; warnings: string[] }
   | { type: 'failed'; message: string };
 
 const job = workerData as ClassifyJob;
 const post = (message: WorkerMessage): void => parentPort!.postMessage(message);
 
-classify(job.modelDir, job.imageDir, {
-  threads: job.threads,
-  precision: job.precision,
-  onProgress: (done, total) => post({ type: 'progress', done, total }),
-}).then(
-  (result) => post({ type: 'done', predictions: result.predictions, skipped: result.skipped, warnings: result.warnings }),
-  (error) => post({ type: 'failed', message: messageOf(error) }),
-);
+async function classifyFolder(): Promise<WorkerMessage> {
+  const classifier = await openClassifier(job.modelDir, { threads: job.threads, precision: job.precision });
+  try {
+    const folder = scanImages(job.imageDir);
+    const result = await classifier.classify(folder.files, {
+      root: job.imageDir,
+      onProgress: (done, total) => post({ type: 'progress', done, total }),
+    });
+    return { type: 'done', predictions: result.predictions, skipped: result.skipped, warnings: [...folder.warnings, ...classifier.warnings, ...result.warnings] };
+  } finally {
+    await classifier.close();
+  }
+}
+
+classifyFolder().then(post, (error) => post({ type: 'failed', message: messageOf(error) }));

@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isLoopback } from '../util/loopback';
 
 /** The page's own files only: no inline script or style, nothing from elsewhere, no framing. */
 export const CONTENT_SECURITY_POLICY = [
@@ -12,12 +13,6 @@ export const CONTENT_SECURITY_POLICY = [
   "form-action 'none'",
   "frame-ancestors 'none'",
 ].join('; ');
-
-const LOOPBACK_HOSTS = ['127.0.0.1', '::1', 'localhost'];
-
-export function isLoopback(host: string): boolean {
-  return LOOPBACK_HOSTS.includes(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
 
 /**
  * The token cookie's name: one per port, so that one browser keeps the tokens of several servers on a host

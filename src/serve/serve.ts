@@ -10,8 +10,8 @@ import { readRegularFile } from '../util/safe-read';
 import { buildApp } from './app';
 import type { Progress } from './api-schemas';
 import { classifyInBackground } from './background';
+import { isLoopback } from '../util/loopback';
 import { openableUrls } from './listen-address';
-import { isLoopback } from './security';
 import { ReviewStore } from './store';
 
 export interface ServeOptions {

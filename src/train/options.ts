@@ -1,4 +1,5 @@
 import type { AugmentPolicy } from '../augment/policy';
+import { SPLIT_DEFAULTS } from '../data/split';
 import { resolveDistributedOptions, type DistributedOptions } from '../distributed/options';
 import type { Balance } from '../model/model-folder';
 import { checkRuntimeOptions, type DeviceChoice, type PrecisionChoice } from '../native/runtime';
@@ -67,9 +68,9 @@ export const TRAIN_DEFAULTS = {
   width: 16,
   inputSize: 64,
   crop: 0.75,
-  testFraction: 0.2,
-  validationFraction: 0.1,
-  seed: 1,
+  testFraction: SPLIT_DEFAULTS.testFraction,
+  validationFraction: SPLIT_DEFAULTS.validationFraction,
+  seed: SPLIT_DEFAULTS.seed,
   balance: 'weights' as Balance,
   learningRate: 3e-3,
   weightDecay: 5e-4,

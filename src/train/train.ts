@@ -7,9 +7,10 @@ import { Group, fingerprint } from '../distributed/group';
 import { computeMetrics } from '../evaluate/metrics';
 import { networkSpec } from '../model/architecture';
 import { newEngine, saveModel, type TrainedModelInfo } from '../model/model-folder';
-import { argmaxRows, predictProbabilities } from '../model/predict';
+import { argmaxRows, probabilitiesOf } from '../model/predict';
 import { native, type NativeEngine } from '../native/binding';
 import { setUpRuntime, type Precision, type Runtime } from '../native/runtime';
+import { libtorchPredictor } from '../runtime/predictor';
 import { calibrateModel } from '../trust/calibrate';
 import { removeLeftoverTemporaries } from '../util/atomic-write';
 import { WbcError } from '../util/errors';
@@ -179,12 +180,12 @@ async function trainIntoLockedFolder(
     refitHeadOnBalancedFeatures(engine, data, settings.seed);
   }
 
-  const trust = calibrateModel({
+  const trust = await calibrateModel({
     engine, pixels: data.pixels, trainSlots: data.trainSlots, trainLabels: labelsAt(data, data.trainSlots), validationSlots: data.validationSlots,
     validationLabels: labelsAt(data, data.validationSlots), classes: data.classes.length, maxAcceptedError: settings.maxAcceptedError,
     outOfScopeRate: settings.outOfScopeRate, seed: settings.seed,
   });
-  const info = { ...describeTrainedModel(engine, data, settings, runtime, last, plan, started, trust.calibration.byViews[String(settings.testTimeViews)].review.threshold), calibration: trust.calibration, outOfScope: trust.outOfScope };
+  const info = { ...await describeTrainedModel(engine, data, settings, runtime, last, plan, started, trust.calibration.byViews[String(settings.testTimeViews)].review.threshold), calibration: trust.calibration, outOfScope: trust.outOfScope };
   saveModel(settings.out, info, engine, trust.files);
   // Only now is the model complete; until here a kill leaves the checkpoint to resume from.
   checkpoints.remove();
@@ -204,12 +205,12 @@ function trainingEngine(settings: TrainSettings, data: TrainingData, runtime: Ru
 }
 
 /** The test scores and the record of how the model was made. */
-function describeTrainedModel(
+async function describeTrainedModel(
   engine: NativeEngine, data: TrainingData, settings: TrainSettings, runtime: Runtime, last: Checkpoint, plan: OutFolderPlan, started: number, reviewThreshold: number,
-): Omit<TrainedModelInfo, 'format' | 'version'> {
+): Promise<Omit<TrainedModelInfo, 'format' | 'version'>> {
   const classes = data.classes;
   const views = settings.testTimeViews;
-  const testPredicted = argmaxRows(predictProbabilities(engine, data.pixels, data.testSlots, views), classes.length);
+  const testPredicted = argmaxRows(probabilitiesOf(await libtorchPredictor(engine).scoreViews(data.pixels, data.testSlots, views)), classes.length);
   return {
     createdAt: new Date().toISOString(),
     classes,

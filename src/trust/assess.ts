@@ -1,7 +1,7 @@
 import { clopperPearsonUpper } from './clopper-pearson';
 import { expectedCalibrationError, reliabilityBins, type ReliabilityBin } from './ece';
 import { GUARANTEE_CONFIDENCE } from './review-threshold';
-import { topLabel } from './scores';
+import { topLabel } from '../model/scores';
 
 /** How the review flag performed on labelled images. */
 export interface ReviewOutcome {

@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
+import { VIEW_COUNTS, type CalibrationInfo, type OutOfScopeInfo, type OutOfScopeMethod, type ViewCalibration } from '../model/model-schema';
+import { averageLogits, scoreViews, topLabel } from '../model/scores';
+import { softmaxRows } from '../model/views';
 import type { NativeEngine } from '../native/binding';
 import { WbcError } from '../util/errors';
 import { expectedCalibrationError } from './ece';
-import { KnnScorer, MahalanobisScorer, thresholdForRate, type OutOfScopeMethod } from './out-of-scope';
+import { KnnScorer, MahalanobisScorer, thresholdForRate } from './out-of-scope';
 import { chooseGuaranteedThreshold, DEFAULT_MAX_ACCEPTED_ERROR } from './review-threshold';
-import { averageLogits, scoreViews, topLabel } from './scores';
-import { fitTemperature, softmaxRows } from './temperature';
-import { VIEW_COUNTS, type CalibrationInfo, type OutOfScopeInfo, type ViewCalibration } from './trust-info';
+import { fitTemperature } from './temperature';
 
 export const DEFAULT_OUT_OF_SCOPE_RATE = 0.05;
 export const DEFAULT_OUT_OF_SCOPE_METHOD: OutOfScopeMethod = 'knn';
@@ -51,7 +52,7 @@ function fitScorer(method: OutOfScopeMethod, features: Float32Array, labels: Int
  * (validation) images; then, for each test-time view count, a temperature and a review threshold
  * fitted on the calibration images that pass the out-of-scope check.
  */
-export function calibrateModel(input: CalibrateInput): Calibrated {
+export async function calibrateModel(input: CalibrateInput): Promise<Calibrated> {
   const { engine, pixels, classes } = input;
   const maxAcceptedError = input.maxAcceptedError ?? DEFAULT_MAX_ACCEPTED_ERROR;
   const rate = input.outOfScopeRate ?? DEFAULT_OUT_OF_SCOPE_RATE;
@@ -59,7 +60,7 @@ export function calibrateModel(input: CalibrateInput): Calibrated {
   const size = engine.featureSize();
 
   const scorer = fitScorer(method, engine.features(pixels, input.trainSlots, null), input.trainLabels, classes, size, input.seed);
-  const scored = scoreViews(engine, pixels, input.validationSlots, Math.max(...VIEW_COUNTS));
+  const scored = await scoreViews(engine, pixels, input.validationSlots, Math.max(...VIEW_COUNTS));
   const outOfScopeScores = scorer.score(scored.features);
   const threshold = thresholdForRate(outOfScopeScores, rate);
   const inScope = Array.from(outOfScopeScores.keys()).filter((i) => !(outOfScopeScores[i] > threshold));

@@ -5,7 +5,6 @@ import { Rng } from '../util/rng';
  * Scores of how unlike the training cells an image is (higher = more unlike), from the pooled
  * features the classifier head reads (`size` per image) or from its logits.
  */
-export type OutOfScopeMethod = 'knn' | 'mahalanobis';
 
 /** Neighbours counted by the k-NN score: the distance to the k-th nearest training image. */
 export const KNN_NEIGHBOURS = 10;

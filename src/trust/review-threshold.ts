@@ -1,3 +1,4 @@
+import type { ReviewChoice } from '../model/model-schema';
 import { WbcError } from '../util/errors';
 import { clopperPearsonUpper, upperBoundAtMost } from './clopper-pearson';
 
@@ -10,20 +11,6 @@ export const DEFAULT_MAX_ACCEPTED_ERROR = 0.02;
 export const GUARANTEE_CONFIDENCE = 0.95;
 /** Review every prediction: what is left when the calibration images cannot support the target. */
 export const REVIEW_EVERYTHING = 1;
-
-export interface ReviewChoice {
-  /** Predictions less confident than this need review; 1 means every prediction does. */
-  threshold: number;
-  /** Whether the calibration images support the target at this threshold. */
-  supported: boolean;
-  maxAcceptedError: number;
-  /** Calibration predictions at or above the threshold, and how many of them were wrong. */
-  accepted: number;
-  errors: number;
-  /** One-sided 95% Clopper–Pearson upper bound of the error rate among the accepted. */
-  errorUpperBound: number;
-  calibrationImages: number;
-}
 
 /** Rounds down to 4 decimals (as the CSV prints confidences), so that the threshold still accepts the prediction it came from. */
 function roundDown(value: number): number {

@@ -1,26 +1,5 @@
 import { WbcError } from '../util/errors';
 
-/**
- * Row-wise softmax of logits / temperature (row-major, `classes` per row). Temperature scaling
- * (Guo et al. 2017) divides every logit by one scalar: it changes how sure the model says it is,
- * never which class it picks.
- */
-export function softmaxRows(logits: Float32Array, classes: number, temperature = 1): Float32Array {
-  const out = new Float32Array(logits.length);
-  for (let row = 0; row < logits.length; row += classes) {
-    let max = -Infinity;
-    for (let c = 0; c < classes; c += 1) max = Math.max(max, logits[row + c] / temperature);
-    let sum = 0;
-    for (let c = 0; c < classes; c += 1) {
-      const e = Math.exp(logits[row + c] / temperature - max);
-      out[row + c] = e;
-      sum += e;
-    }
-    for (let c = 0; c < classes; c += 1) out[row + c] /= sum;
-  }
-  return out;
-}
-
 /** Mean negative log-likelihood of the true labels under softmax(logits · inverseTemperature). */
 export function meanNll(logits: Float32Array, labels: ArrayLike<number>, classes: number, inverseTemperature: number): number {
   let total = 0;

@@ -1,10 +1,8 @@
 import type { ModelInfo } from '../model/model-folder';
-import type { NativeEngine } from '../native/binding';
+import { probabilitiesOf } from '../model/predict';
+import type { ViewScores } from '../model/scores';
 import { WbcError } from '../util/errors';
 import { KnnScorer, MahalanobisScorer } from './out-of-scope';
-import { requireFinite } from '../model/predict';
-import { averageLogits, scoreViews, type ViewScores } from './scores';
-import { softmaxRows } from './temperature';
 
 /** How a loaded model turns network outputs into calibrated confidences and flags, for one view count. */
 export interface Trust {
@@ -51,15 +49,10 @@ export interface TrustedScores {
   outOfScopeScores: Float32Array | null;
 }
 
-/** Scores images: views' logits averaged, softmax(average / temperature), and the plain view's out-of-scope score. */
-export function scoreTrusted(engine: NativeEngine, pixels: Uint8Array, indices: Int32Array, trust: Trust): TrustedScores {
-  return trustedScores(scoreViews(engine, pixels, indices, trust.views), trust);
-}
-
-/** The same from scores already computed, by whichever runtime (src/model/predictor.ts). */
+/** Calibrated scores from a runtime's scored views (src/runtime/predictor.ts): softmax(average logits / temperature), and the plain view's out-of-scope score. */
 export function trustedScores(scored: ViewScores, trust: Trust): TrustedScores {
   return {
-    probabilities: requireFinite(softmaxRows(averageLogits(scored.logitsPerView), scored.classes, trust.temperature)),
+    probabilities: probabilitiesOf(scored, trust.temperature),
     outOfScopeScores: trust.outOfScope ? trust.outOfScope.score(scored.features) : null,
   };
 }

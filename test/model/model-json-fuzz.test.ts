@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, test } from 'node:test';
-import { classify } from '../../src/classify/classify';
+import { classify } from '../../src/classifier/classify';
 import { describeModel } from '../../src/cli/commands/info';
 import { readModelInfo } from '../../src/model/model-folder';
 import { train } from '../../src/train/train';

@@ -3,7 +3,8 @@ import * as assert from 'node:assert/strict';
 import { clopperPearsonUpper } from '../../src/trust/clopper-pearson';
 import { expectedCalibrationError, reliabilityBins } from '../../src/trust/ece';
 import { chooseGuaranteedThreshold, fewestImagesFor, REVIEW_EVERYTHING } from '../../src/trust/review-threshold';
-import { fitTemperature, softmaxRows } from '../../src/trust/temperature';
+import { softmaxRows } from '../../src/model/views';
+import { fitTemperature } from '../../src/trust/temperature';
 import { Rng } from '../../src/util/rng';
 import { WbcError } from '../../src/util/errors';
 

@@ -1,9 +1,9 @@
-import { classify } from '../../classify/classify';
+import { classify } from '../../classifier/classify';
 import { GROUP_USAGE, groupFromConventions } from '../../distributed/options';
 import { predictionsCsv } from '../../classify/csv';
 import { differentialCsv, formatDifferential } from '../../classify/differential';
 import { differentialsByFolder, perFolderDifferentialCsv } from '../../classify/per-folder';
-import type { EngineChoice } from '../../model/predictor';
+import type { EngineChoice } from '../../runtime/predictor';
 import { writeFileAtomic } from '../../util/atomic-write';
 import { WbcError } from '../../util/errors';
 import { checkOutputPaths } from '../../util/output-paths';

@@ -1,5 +1,5 @@
 import { CONFUSION_EXTENSIONS, writeConfusionMatrixImage } from '../../evaluate/confusion-image';
-import { evaluate } from '../../evaluate/evaluate';
+import { evaluate } from '../../classifier/evaluate';
 import { evaluatedImagesCsv } from '../../evaluate/evaluated-csv';
 import { formatMetrics } from '../../evaluate/report';
 import { writeReliabilityImage } from '../../trust/reliability-image';

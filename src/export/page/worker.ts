@@ -2,7 +2,7 @@
  * The page's Web Worker: turns each image into the CLI's stored square (the browser's decode, then ../resize.ts),
  * then runs the exported model in ONNX Runtime Web (WebAssembly, one thread), averaging the logits of the model's test-time views.
  */
-import { averageViews, softmaxRows, viewBatch } from '../views.js';
+import { averageViews, softmaxRows, viewBatch } from '../../model/views.js';
 import { storedPixels } from './decode.js';
 import type { FromWorker, ModelFacts, PageResult, ToWorker } from './protocol.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MessageWriter, encodeVarint, intField, readFields, textField } from '../../src/export/protobuf';
+import { MessageWriter, encodeVarint, intField, readFields, textField } from '../../src/runtime/protobuf';
 
 test('varints follow the wire format: 1 -> 01, 300 -> ac 02, -1 -> ten bytes', () => {
   assert.deepEqual(Array.from(encodeVarint(1n)), [0x01]);

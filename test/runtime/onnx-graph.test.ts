@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { dihedralViews, identityAugmentation } from '../../src/augment/policy';
-import { networkGraph } from '../../src/export/onnx-graph';
-import { FEATURES_NAME, LOGITS_NAME, PROBABILITIES_NAME } from '../../src/export/onnx-graph';
-import { onnxModelBytes } from '../../src/export/onnx-export';
-import { onnxPredictor, onnxSession, runImages } from '../../src/export/onnx-predictor';
-import { viewBatch } from '../../src/export/views';
+import { networkGraph } from '../../src/runtime/onnx-graph';
+import { FEATURES_NAME, LOGITS_NAME, PROBABILITIES_NAME } from '../../src/runtime/onnx-graph';
+import { onnxModelBytes } from '../../src/runtime/onnx-model';
+import { onnxPredictor } from '../../src/runtime/onnx-predictor';
+import { onnxSession, runImages } from '../../src/runtime/onnx-session';
+import { viewBatch } from '../../src/model/views';
 import { networkSpec } from '../../src/model/architecture';
 import { newEngine, type ModelInfo } from '../../src/model/model-folder';
-import { libtorchPredictor } from '../../src/model/predictor';
+import { libtorchPredictor } from '../../src/runtime/predictor';
 import type { InputSpec, NativeEngine } from '../../src/native/binding';
 import { Rng } from '../../src/util/rng';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { averageViews, softmaxRows, viewBatch, writeView } from '../../src/export/views';
+import { averageViews, softmaxRows, viewBatch, writeView } from '../../src/model/views';
 
 /** A size×size image whose pixel (row, column) holds (row, column, 7). */
 function coordinates(size: number): Uint8Array {

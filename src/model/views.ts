@@ -2,7 +2,8 @@
  * Test-time views of square RGB images in HWC byte order, the same flips and quarter turns as the
  * LibTorch engine (src/native/addon/batch.cc, plainView): view bit 0 flips left-right, bit 1 flips
  * top-bottom, and bit 2 swaps rows and columns. On the whole stored image these commute with the
- * centre crop, since its margins are equal. No imports: the web page compiles this file too.
+ * centre crop, since its margins are equal. Also how averaged logits become probabilities, one softmax
+ * for every runtime and the browser page. No imports: the web page compiles this file too.
  */
 
 /** Writes view `view` of the `size`×`size` image at `source[sourceOffset]` to `target[targetOffset]`. */
@@ -56,18 +57,23 @@ export function averageViews(rows: Float32Array, count: number, classes: number,
   return average;
 }
 
-/** softmax(row / temperature) of each `classes`-wide row: how averaged logits become probabilities. */
-export function softmaxRows(logits: Float32Array, classes: number, temperature: number): Float32Array {
+/**
+ * Row-wise softmax of logits / temperature (row-major, `classes` per row). Temperature scaling
+ * (Guo et al. 2017) divides every logit by one scalar: it changes how sure the model says it is,
+ * never which class it picks.
+ */
+export function softmaxRows(logits: Float32Array, classes: number, temperature = 1): Float32Array {
   const out = new Float32Array(logits.length);
-  for (let start = 0; start < logits.length; start += classes) {
-    let top = -Infinity;
-    for (let c = 0; c < classes; c += 1) top = Math.max(top, logits[start + c] / temperature);
-    let total = 0;
+  for (let row = 0; row < logits.length; row += classes) {
+    let max = -Infinity;
+    for (let c = 0; c < classes; c += 1) max = Math.max(max, logits[row + c] / temperature);
+    let sum = 0;
     for (let c = 0; c < classes; c += 1) {
-      out[start + c] = Math.exp(logits[start + c] / temperature - top);
-      total += out[start + c];
+      const e = Math.exp(logits[row + c] / temperature - max);
+      out[row + c] = e;
+      sum += e;
     }
-    for (let c = 0; c < classes; c += 1) out[start + c] /= total;
+    for (let c = 0; c < classes; c += 1) out[row + c] /= sum;
   }
   return out;
 }

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { dihedralViews } from '../../src/augment/policy';
-import { averageLogits, scoreViews } from '../../src/trust/scores';
-import { softmaxRows } from '../../src/trust/temperature';
+import { averageLogits, scoreViews } from '../../src/model/scores';
+import { softmaxRows } from '../../src/model/views';
 import { randomBatch, step, tinyEngine } from '../helpers/engines';
 
 function close(a: Float32Array, b: Float32Array, tolerance = 1e-5): void {
@@ -10,11 +10,11 @@ function close(a: Float32Array, b: Float32Array, tolerance = 1e-5): void {
   for (let i = 0; i < a.length; i += 1) assert.ok(Math.abs(a[i] - b[i]) < tolerance, `${i}: ${a[i]} vs ${b[i]}`);
 }
 
-test('logitsAndFeatures gives, from one pass, the logits behind predict and the features of features()', () => {
+test('logitsAndFeatures gives, from one pass, the logits behind predict and the features of features()', async () => {
   const engine = tinyEngine(5);
   const batch = randomBatch(6, 2);
   step(engine, batch); // moves batch-norm statistics and weights away from their initial values
-  const scored = scoreViews(engine, batch.pixels, batch.indices, 4);
+  const scored = await scoreViews(engine, batch.pixels, batch.indices, 4);
   assert.equal(scored.classes, 3);
   assert.equal(scored.logitsPerView.length, 4);
   close(softmaxRows(scored.logitsPerView[0], 3), engine.predict(batch.pixels, batch.indices, null));

@@ -1,0 +1,27 @@
+import type { EvaluatedImage } from '../evaluate/evaluated-csv';
+import { checkRuntimeOptions, type RuntimeOptions } from '../native/runtime';
+import { checkOneOf, optional } from '../util/check';
+import { checkEvaluateFolderOptions, type EvaluateFolderOptions, type EvaluateResult } from './evaluate-folder';
+import { openClassifier } from './open-classifier';
+
+export type { EvaluatedImage, EvaluateResult };
+
+export interface EvaluateOptions extends RuntimeOptions, EvaluateFolderOptions {
+  testTimeViews?: number;
+}
+
+/** Scores a model on a labelled image folder, with LibTorch (the engine its test metrics were measured with). */
+export async function evaluate(modelDir: string, dataDir: string, options: EvaluateOptions = {}): Promise<EvaluateResult> {
+  optional(options.testTimeViews, (v) => checkOneOf('--tta', v, [1, 2, 4, 8]));
+  checkEvaluateFolderOptions(options);
+  checkRuntimeOptions(options);
+  const classifier = await openClassifier(modelDir, {
+    engine: 'libtorch', views: options.testTimeViews, device: options.device, threads: options.threads, precision: options.precision,
+  });
+  try {
+    const result = await classifier.evaluate(dataDir, { split: options.split, cacheDir: options.cacheDir, chunkSize: options.chunkSize, onProgress: options.onProgress });
+    return { ...result, warnings: [...classifier.warnings, ...result.warnings] };
+  } finally {
+    await classifier.close();
+  }
+}

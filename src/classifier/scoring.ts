@@ -1,0 +1,19 @@
+import type { ModelInfo } from '../model/model-folder';
+import type { Trust, TrustedScores } from '../trust/trust-model';
+
+/** A loaded model ready to score decoded images, under one runtime and one set of trust settings. */
+export interface Scoring {
+  readonly info: ModelInfo;
+  readonly trust: Trust;
+  /**
+   * Calibrated probabilities and out-of-scope scores of the stored-size images at `indices` of `pixels`:
+   * the one way a batch is scored (the runtime's view logits, then src/trust/trust-model.ts).
+   */
+  score(pixels: Uint8Array, indices: Int32Array): Promise<TrustedScores>;
+}
+
+/**
+ * Images decoded and scored at once: bounds memory whatever the folder's size. A multiple of LibTorch's
+ * own evaluation batch (256), so that chunking does not change which images share a batch.
+ */
+export const DEFAULT_CHUNK_SIZE = 1024;
