@@ -17,7 +17,7 @@ export interface InferencePlan {
 export async function compareCachedInference(ours: OurInference, theirs: PyTorchWorker | undefined, plan: InferencePlan): Promise<void> {
   note(`${plan.name}: ${plan.repeats} repeats of ${plan.count} cached images × ${plan.views} view(s) per side`);
   const command = plan.sameOps ? 'predict_resampled' : 'predict';
-  ours.cached(Math.min(plan.count, 512), plan.views);
+  await ours.cached(Math.min(plan.count, 512), plan.views);
   if (theirs) await theirs.send(`${command} ${Math.min(plan.count, 512)} ${plan.views}`);
   const ourRates: number[] = [];
   const theirRates: number[] = [];
@@ -30,7 +30,7 @@ export async function compareCachedInference(ours: OurInference, theirs: PyTorch
   };
   for (let repeat = 0; repeat < plan.repeats; repeat += 1) {
     if (repeat % 2 === 1) await runTheirs();
-    ourRates.push(ours.cached(plan.count, plan.views).imagesPerSecond);
+    ourRates.push((await ours.cached(plan.count, plan.views)).imagesPerSecond);
     if (repeat % 2 === 0) await runTheirs();
   }
   spread(`${plan.name}_img_per_s_ours`, ourRates);

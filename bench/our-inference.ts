@@ -23,10 +23,10 @@ export class OurInference {
     this.engine = newEngine(pool.network, pool.input, { device: runtime.device, bfloat16: runtime.bfloat16, seed: 1 });
   }
 
-  cached(count: number, views: number): InferenceSample {
+  async cached(count: number, views: number): Promise<InferenceSample> {
     const indices = Int32Array.from({ length: count }, (_, i) => i);
     const started = performance.now();
-    predictProbabilities(this.engine, this.pool.pixels, indices, views);
+    await predictProbabilities(this.engine, this.pool.pixels, indices, views);
     return { imagesPerSecond: (count * 1000) / (performance.now() - started) };
   }
 
@@ -34,7 +34,7 @@ export class OurInference {
     const started = performance.now();
     const loaded = await loadImages(files, this.pool.input.storedSize);
     const decoded = performance.now();
-    predictProbabilities(this.engine, loaded.pixels, Int32Array.from(loaded.loaded.keys()), views);
+    await predictProbabilities(this.engine, loaded.pixels, Int32Array.from(loaded.loaded.keys()), views);
     const wall = performance.now() - started;
     return { imagesPerSecond: (files.length * 1000) / wall, decodeShare: (decoded - started) / wall };
   }

@@ -105,7 +105,7 @@ async function leaveOut(leftOut: string) {
     test: await pixelsOf(absolute(trained.split.test), info.input.storedSize),
     unseen: await pixelsOf(unseenFiles, info.input.storedSize),
   };
-  const trainFeatures = engine.features(sets.train.pixels, sets.train.indices, null);
+  const trainFeatures = await engine.features(sets.train.pixels, sets.train.indices, null);
   const trainLabels = Int32Array.from(sets.train.kept, (i) => labelOf(trained.split.train[i]));
   const scorers = {
     'k-NN (k=10)': KnnScorer.fit(trainFeatures, size, { k: 10 }),
@@ -113,12 +113,10 @@ async function leaveOut(leftOut: string) {
     'relative Mahalanobis': MahalanobisScorer.fit(trainFeatures, trainLabels, classes, size),
   };
   const temperature = info.calibration!.byViews[String(views)].temperature;
-  const scored = Object.fromEntries((['validation', 'test', 'unseen'] as const).map((name) => {
-    const set = sets[name];
-    return [name, scoreViews(engine, set.pixels, set.indices, views)];
-  })) as Record<'validation' | 'test' | 'unseen', ReturnType<typeof scoreViews>>;
+  const scored = {} as Record<'validation' | 'test' | 'unseen', Awaited<ReturnType<typeof scoreViews>>>;
+  for (const name of ['validation', 'test', 'unseen'] as const) scored[name] = await scoreViews(engine, sets[name].pixels, sets[name].indices, views);
   const scores: Scores = {};
-  const each = (fn: (s: ReturnType<typeof scoreViews>) => Float32Array) => ({ validation: fn(scored.validation), test: fn(scored.test), unseen: fn(scored.unseen) });
+  const each = (fn: (s: Awaited<ReturnType<typeof scoreViews>>) => Float32Array) => ({ validation: fn(scored.validation), test: fn(scored.test), unseen: fn(scored.unseen) });
   for (const [name, scorer] of Object.entries(scorers)) scores[name] = each((s) => scorer.score(s.features));
   scores['energy'] = each((s) => energyScores(averageLogits(s.logitsPerView), classes));
   scores['max-softmax'] = each((s) => maxSoftmaxScores(softmaxRows(averageLogits(s.logitsPerView), classes, temperature), classes));
@@ -147,10 +145,10 @@ async function leaveOut(leftOut: string) {
   for (let repeat = 0; repeat < 3; repeat += 1) {
     let t = process.hrtime.bigint();
     const { test } = sets;
-    for (const view of dihedralViews(test.indices.length, views)) engine.predict(test.pixels, test.indices, view);
+    for (const view of dihedralViews(test.indices.length, views)) await engine.predict(test.pixels, test.indices, view);
     timing.old.push(Number(process.hrtime.bigint() - t) / 1e9);
     t = process.hrtime.bigint();
-    scoreTrusted(engine, test.pixels, test.indices, trust);
+    await scoreTrusted(engine, test.pixels, test.indices, trust);
     timing.new.push(Number(process.hrtime.bigint() - t) / 1e9);
   }
   const best = (xs: number[]) => Math.min(...xs);
@@ -172,7 +170,7 @@ async function leaveOut(leftOut: string) {
  * Classify's extra cost with the default model's shapes (width 16, 64 px, 8 views, a full 4,096-image
  * k-NN bank of 128 features), on untrained weights and random pixels (the work does not depend on the values).
  */
-function defaultShapeCost(): void {
+async function defaultShapeCost(): Promise<void> {
   const images = 256;
   const input = { inputSize: 64, storedSize: storedSizeFor(64, 0.75), mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] };
   const engine = newEngine(networkSpec(16, 9), input, { device: 'cpu', bfloat16: setUpRuntime({}).bfloat16, seed: 1 });
@@ -187,10 +185,10 @@ function defaultShapeCost(): void {
   for (let repeat = 0; repeat < 3; repeat += 1) {
     let t = process.hrtime.bigint();
     const sum = new Float32Array(images * 9);
-    for (const view of dihedralViews(images, 8)) engine.predict(pixels, indices, view).forEach((p, i) => { sum[i] += p / 8; });
+    for (const view of dihedralViews(images, 8)) (await engine.predict(pixels, indices, view)).forEach((p, i) => { sum[i] += p / 8; });
     old.push(Number(process.hrtime.bigint() - t) / 1e9);
     t = process.hrtime.bigint();
-    scoreTrusted(engine, pixels, indices, trust);
+    await scoreTrusted(engine, pixels, indices, trust);
     now.push(Number(process.hrtime.bigint() - t) / 1e9);
   }
   const oldBest = Math.min(...old);

@@ -37,7 +37,7 @@ async function probabilitiesOf(model: LoadedModel, files: string[]): Promise<{ i
   const loaded = await loadImages(files.map((file) => path.join(values.data!, file)), info.input.storedSize, { cache });
   if (loaded.loaded.length !== files.length) throw new Error(`${files.length - loaded.loaded.length} test images could not be read`);
   const trust = trustFor(info, outOfScopeBytes, info.testTimeViews);
-  return { info, probabilities: scoreTrusted(engine, loaded.pixels, Int32Array.from(loaded.loaded.keys()), trust).probabilities };
+  return { info, probabilities: (await scoreTrusted(engine, loaded.pixels, Int32Array.from(loaded.loaded.keys()), trust)).probabilities };
 }
 
 function report(name: string, classes: string[], truth: Int32Array, probabilities: Float32Array, group: string[]): void {

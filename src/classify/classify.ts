@@ -80,7 +80,7 @@ async function openPredictor(model: LoadedModel, engine: EngineChoice, threads: 
 /** Classifies every image in a folder of unlabelled images and its sub-folders; each prediction's `file` is relative to imageDir. */
 export async function classify(modelDir: string, imageDir: string, options: ClassifyOptions = {}): Promise<ClassifyResult> {
   checkClassifyOptions(options);
-  const group = options.distributed ? Group.join(options.distributed) : undefined;
+  const group = options.distributed ? await Group.join(options.distributed) : undefined;
   let prepared;
   try {
     prepared = prepareClassification(modelDir, imageDir, options);

@@ -28,12 +28,12 @@ export class Group {
 
   private constructor(private readonly native: NativeProcessGroup, readonly rank: number, readonly worldSize: number) {}
 
-  /** Joins the group; blocks until every rank has joined, or throws naming the ones that did not. */
-  static join(options: DistributedOptions): Group {
+  /** Joins the group; resolves once every rank has joined, or rejects naming the ones that did not. */
+  static async join(options: DistributedOptions): Promise<Group> {
     const settings = resolveDistributedOptions(options);
     const addon = native();
     try {
-      const group = new addon.ProcessGroup({
+      const group = await addon.createProcessGroup({
         rank: settings.rank, worldSize: settings.worldSize, host: settings.masterAddress, port: settings.masterPort,
         timeoutSeconds: settings.timeoutSeconds, interface: settings.networkInterface,
       });

@@ -83,7 +83,7 @@ export async function evaluate(modelDir: string, dataDir: string, options: Evalu
   const slots = Int32Array.from(loaded.loaded.keys());
   const trust = trustFor(info, model.outOfScopeBytes, options.testTimeViews ?? info.testTimeViews);
   if (trust.note) warnings.push(trust.note);
-  const { probabilities, outOfScopeScores } = scoreTrusted(engine, loaded.pixels, slots, trust);
+  const { probabilities, outOfScopeScores } = await scoreTrusted(engine, loaded.pixels, slots, trust);
   const truth = loaded.loaded.map((imageIndex) => toModelLabel[images[imageIndex].label]);
   const predicted = argmaxRows(probabilities, info.classes.length);
   const metrics = computeMetrics(info.classes, truth, predicted);

@@ -16,8 +16,8 @@ export function requireFinite(probabilities: Float32Array): Float32Array {
  * and quarter turns): the views' logits are averaged, then softmax(average / temperature); row-major,
  * one row of class probabilities per index.
  */
-export function predictProbabilities(engine: NativeEngine, pixels: Uint8Array, indices: Int32Array, views: number, temperature = 1): Float32Array {
-  const scored = scoreViews(engine, pixels, indices, views);
+export async function predictProbabilities(engine: NativeEngine, pixels: Uint8Array, indices: Int32Array, views: number, temperature = 1): Promise<Float32Array> {
+  const scored = await scoreViews(engine, pixels, indices, views);
   return requireFinite(softmaxRows(averageLogits(scored.logitsPerView), scored.classes, temperature));
 }
 

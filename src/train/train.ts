@@ -66,7 +66,7 @@ export async function train(dataDir: string, options: TrainOptions): Promise<Tra
   const settings = resolveTrainSettings(options);
   const emit = settings.onEvent ?? (() => {});
   const started = Date.now();
-  const group = settings.distributed ? Group.join(settings.distributed) : undefined;
+  const group = settings.distributed ? await Group.join(settings.distributed) : undefined;
   if (group && !group.isLeader) return trainAsFollower(dataDir, settings, group, emit, started);
   try {
     return await trainIntoFolder(dataDir, settings, emit, started, group);
@@ -121,7 +121,7 @@ async function trainAsFollower(dataDir: string, settings: TrainSettings, group: 
   const resumeFrom = group.broadcast<Checkpoint | null>(undefined, 'the resumed state') ?? undefined;
   if (resumeFrom) engine.load(group.broadcastBytes(undefined, 'the resumed state'), true);
   engine.joinGroup(group.handle);
-  trainEpochs({
+  await trainEpochs({
     engine, pixels: data.pixels, trainSlots: data.trainSlots, slotLabels: data.slotLabels, validationSlots: data.validationSlots,
     classCount: data.classes.length, settings, emit, resumeFrom, started, group,
   });
@@ -163,10 +163,10 @@ async function trainIntoLockedFolder(
   let last: Checkpoint;
   try {
     // This rank saves a checkpoint every epoch, so there is one.
-    last = trainEpochs({
+    last = (await trainEpochs({
       engine, pixels: data.pixels, trainSlots: data.trainSlots, slotLabels: data.slotLabels, validationSlots: data.validationSlots,
       classCount: data.classes.length, settings, emit, checkpoints, fixed: { run, replacesModel: plan.replacesModel }, resumeFrom: plan.resumeFrom, started, group,
-    }) as Checkpoint;
+    })) as Checkpoint;
   } catch (error) {
     // Resuming would only diverge again; the checkpoint would just make the corrected rerun be refused.
     if (error instanceof TrainingDiverged) checkpoints.remove();
@@ -175,15 +175,15 @@ async function trainIntoLockedFolder(
   checkpoints.loadKept(engine, last);
   if (settings.balance === 'smote') {
     emit({ type: 'note', text: 'refitting the classifier head on SMOTE-balanced features' });
-    refitHeadOnBalancedFeatures(engine, data, settings.seed);
+    await refitHeadOnBalancedFeatures(engine, data, settings.seed);
   }
 
-  const trust = calibrateModel({
+  const trust = await calibrateModel({
     engine, pixels: data.pixels, trainSlots: data.trainSlots, trainLabels: labelsAt(data, data.trainSlots), validationSlots: data.validationSlots,
     validationLabels: labelsAt(data, data.validationSlots), classes: data.classes.length, maxAcceptedError: settings.maxAcceptedError,
     outOfScopeRate: settings.outOfScopeRate, seed: settings.seed,
   });
-  const info = { ...describeTrainedModel(engine, data, settings, runtime, last, plan, started, trust.calibration.byViews[String(settings.testTimeViews)].review.threshold), calibration: trust.calibration, outOfScope: trust.outOfScope };
+  const info = { ...(await describeTrainedModel(engine, data, settings, runtime, last, plan, started, trust.calibration.byViews[String(settings.testTimeViews)].review.threshold)), calibration: trust.calibration, outOfScope: trust.outOfScope };
   saveModel(settings.out, info, engine, trust.files);
   // Only now is the model complete; until here a kill leaves the checkpoint to resume from.
   checkpoints.remove();
@@ -203,12 +203,12 @@ function trainingEngine(settings: TrainSettings, data: TrainingData, runtime: Ru
 }
 
 /** The test scores and the record of how the model was made. */
-function describeTrainedModel(
+async function describeTrainedModel(
   engine: NativeEngine, data: TrainingData, settings: TrainSettings, runtime: Runtime, last: Checkpoint, plan: OutFolderPlan, started: number, reviewThreshold: number,
-): Omit<TrainedModelInfo, 'format' | 'version'> {
+): Promise<Omit<TrainedModelInfo, 'format' | 'version'>> {
   const classes = data.classes;
   const views = settings.testTimeViews;
-  const testPredicted = argmaxRows(predictProbabilities(engine, data.pixels, data.testSlots, views), classes.length);
+  const testPredicted = argmaxRows(await predictProbabilities(engine, data.pixels, data.testSlots, views), classes.length);
   return {
     createdAt: new Date().toISOString(),
     classes,
@@ -247,8 +247,8 @@ function describeTrainedModel(
 }
 
 /** --balance smote: the network learns features from the data as it is; its last layer is then refit on SMOTE-balanced features. */
-function refitHeadOnBalancedFeatures(engine: NativeEngine, data: TrainingData, seed: number): void {
-  const features = engine.features(data.pixels, data.trainSlots, null);
+async function refitHeadOnBalancedFeatures(engine: NativeEngine, data: TrainingData, seed: number): Promise<void> {
+  const features = await engine.features(data.pixels, data.trainSlots, null);
   const rng = new Rng(seed);
   const balanced = smoteOversample({ features, labels: labelsAt(data, data.trainSlots), size: engine.featureSize() }, data.classes.length, rng);
   const head = fitLinearHead(balanced, data.classes.length, rng);

@@ -51,15 +51,15 @@ function fitScorer(method: OutOfScopeMethod, features: Float32Array, labels: Int
  * (validation) images; then, for each test-time view count, a temperature and a review threshold
  * fitted on the calibration images that pass the out-of-scope check.
  */
-export function calibrateModel(input: CalibrateInput): Calibrated {
+export async function calibrateModel(input: CalibrateInput): Promise<Calibrated> {
   const { engine, pixels, classes } = input;
   const maxAcceptedError = input.maxAcceptedError ?? DEFAULT_MAX_ACCEPTED_ERROR;
   const rate = input.outOfScopeRate ?? DEFAULT_OUT_OF_SCOPE_RATE;
   const method = input.method ?? DEFAULT_OUT_OF_SCOPE_METHOD;
   const size = engine.featureSize();
 
-  const scorer = fitScorer(method, engine.features(pixels, input.trainSlots, null), input.trainLabels, classes, size, input.seed);
-  const scored = scoreViews(engine, pixels, input.validationSlots, Math.max(...VIEW_COUNTS));
+  const scorer = fitScorer(method, await engine.features(pixels, input.trainSlots, null), input.trainLabels, classes, size, input.seed);
+  const scored = await scoreViews(engine, pixels, input.validationSlots, Math.max(...VIEW_COUNTS));
   const outOfScopeScores = scorer.score(scored.features);
   const threshold = thresholdForRate(outOfScopeScores, rate);
   const inScope = Array.from(outOfScopeScores.keys()).filter((i) => !(outOfScopeScores[i] > threshold));

@@ -16,17 +16,17 @@ export interface ViewScores {
  * Scores images under the first `views` test-time views (the plain crop, then flips and quarter
  * turns), one forward pass per view; the plain view's pass also gives the features.
  */
-export function scoreViews(engine: NativeEngine, pixels: Uint8Array, indices: Int32Array, views: number): ViewScores {
+export async function scoreViews(engine: NativeEngine, pixels: Uint8Array, indices: Int32Array, views: number): Promise<ViewScores> {
   const featureSize = engine.featureSize();
   const n = indices.length;
   const logitsPerView: Float32Array[] = [];
   let features = new Float32Array(0);
   let classes = 0;
   const augments = views === 1 ? [null] : dihedralViews(n, views);
-  augments.forEach((augment, view) => {
+  for (const [view, augment] of augments.entries()) {
     let rows: Float32Array;
     try {
-      rows = engine.logitsAndFeatures(pixels, indices, augment);
+      rows = await engine.logitsAndFeatures(pixels, indices, augment);
     } catch (error) {
       throw new WbcError(`prediction failed: ${nativeMessage(error)}`);
     }
@@ -39,7 +39,7 @@ export function scoreViews(engine: NativeEngine, pixels: Uint8Array, indices: In
       if (view === 0) features.set(rows.subarray(i * rowSize + classes, (i + 1) * rowSize), i * featureSize);
     }
     logitsPerView.push(logits);
-  });
+  }
   return { classes, featureSize, logitsPerView, features };
 }
 

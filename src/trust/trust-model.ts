@@ -52,8 +52,8 @@ export interface TrustedScores {
 }
 
 /** Scores images: views' logits averaged, softmax(average / temperature), and the plain view's out-of-scope score. */
-export function scoreTrusted(engine: NativeEngine, pixels: Uint8Array, indices: Int32Array, trust: Trust): TrustedScores {
-  return trustedScores(scoreViews(engine, pixels, indices, trust.views), trust);
+export async function scoreTrusted(engine: NativeEngine, pixels: Uint8Array, indices: Int32Array, trust: Trust): Promise<TrustedScores> {
+  return trustedScores(await scoreViews(engine, pixels, indices, trust.views), trust);
 }
 
 /** The same from scores already computed, by whichever runtime (src/model/predictor.ts). */
