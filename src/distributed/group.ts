@@ -19,7 +19,7 @@ function ranksText(ranks: number[]): string {
 type StartState = { hashes: Record<string, string> } | { error: string };
 
 /**
- * This process's membership of a group (c10d TCPStore + Gloo, src/native/addon/process-group.cc). Every
+ * This process's membership of a group (c10d TCPStore + Gloo, src/native/addon/group-link.cc). Every
  * exchange is collective: all ranks call the same methods in the same order, and a rank that is gone or
  * does not answer within the timeout ends the others with a one-line WbcError that names it.
  */

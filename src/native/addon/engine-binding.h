@@ -17,8 +17,7 @@ class Engine : public Napi::ObjectWrap<Engine> {
   explicit Engine(const Napi::CallbackInfo& info);
 
  private:
-  // An engine runs one call at a time: while a promise of it is pending, every other call is refused
-  // with a one-line error (awaiting each call is all a caller needs to do).
+  // Runs a call's work off the JavaScript thread, and marks the engine busy until it settles.
   friend class EngineWorker;
 
   // configureTraining({ weightDecay, labelSmoothing, classWeights: Float32Array }): a fresh AdamW optimiser.
@@ -49,6 +48,8 @@ class Engine : public Napi::ObjectWrap<Engine> {
   // joinGroup(processGroup): from now on training steps and recalibrations are data-parallel over the group
   void JoinGroup(const Napi::CallbackInfo& info);
 
+  // An engine runs one call at a time: while a promise of it is pending, every other call is refused
+  // with a one-line error (awaiting each call is all a caller needs to do).
   // A synchronous method, called through withOneLineErrors and refused while a call is in flight.
   template <auto Method>
   Napi::Value checkedMethod(const Napi::CallbackInfo& info);
