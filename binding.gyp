@@ -6,7 +6,8 @@
         "src/native/addon/addon.cc",
         "src/native/addon/network.cc",
         "src/native/addon/batch.cc",
-        "src/native/addon/engine.cc",
+        "src/native/addon/engine-binding.cc",
+        "src/native/addon/engine-core.cc",
         "src/native/addon/args.cc",
         "src/native/addon/batch-args.cc",
         "src/native/addon/errors.cc",
@@ -15,6 +16,7 @@
         "src/native/addon/jpeg-batch.cc",
         "src/native/addon/jpeg-decode.cc",
         "src/native/addon/reduce.cc",
+        "src/native/addon/group-link.cc",
         "src/native/addon/process-group.cc",
         "src/native/addon/sync-batch-norm.cc"
       ],

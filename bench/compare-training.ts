@@ -16,7 +16,7 @@ export interface TrainingPlan {
 export async function compareTraining(ours: OurTraining, theirs: PyTorchWorker | undefined, plan: TrainingPlan): Promise<void> {
   const batch = TRAIN_DEFAULTS.batchSize;
   note(`training: ${plan.repeats} repeats of ${plan.steps} steps of ${batch} images per side, after ${plan.warmupSteps} warm-up steps`);
-  ours.train(plan.warmupSteps);
+  await ours.train(plan.warmupSteps);
   if (theirs) await theirs.send(`train ${plan.warmupSteps}`);
 
   const ourRates: number[] = [];
@@ -31,7 +31,7 @@ export async function compareTraining(ours: OurTraining, theirs: PyTorchWorker |
   };
   for (let repeat = 0; repeat < plan.repeats; repeat += 1) {
     if (repeat % 2 === 1) await runTheirs();
-    const sample = ours.train(plan.steps);
+    const sample = await ours.train(plan.steps);
     ourRates.push(sample.imagesPerSecond);
     stepShares.push(sample.stepShare);
     if (repeat % 2 === 0) await runTheirs();

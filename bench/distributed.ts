@@ -32,12 +32,12 @@ interface AllreduceFigures {
   smallCollectiveMs: number;
 }
 
-function joinIfGroup(worldSize: number, rank: number, host: string, port: number): Group | undefined {
-  return worldSize > 1 ? Group.join({ worldSize, rank, masterAddress: host, masterPort: port, timeoutSeconds: 120 }) : undefined;
+async function joinIfGroup(worldSize: number, rank: number, host: string, port: number): Promise<Group | undefined> {
+  return worldSize > 1 ? await Group.join({ worldSize, rank, masterAddress: host, masterPort: port, timeoutSeconds: 120 }) : undefined;
 }
 
 /** A worker: `steps` timed training steps (after 3 untimed) of its share of every global batch. */
-function trainWorker(worldSize: number, rank: number, host: string, port: number, threads: number, steps: number): TrainFigures {
+async function trainWorker(worldSize: number, rank: number, host: string, port: number, threads: number, steps: number): Promise<TrainFigures> {
   native().setThreads(threads);
   const { width, inputSize, crop, batchSize } = TRAIN_DEFAULTS;
   const storedSize = storedSizeFor(inputSize, crop);
@@ -45,33 +45,33 @@ function trainWorker(worldSize: number, rank: number, host: string, port: number
   const pixels = Uint8Array.from({ length: POOL * storedSize * storedSize * 3 }, () => rng.int(256));
   const engine = newEngine(networkSpec(width, CLASSES), { inputSize, storedSize, mean: [128, 128, 128], std: [64, 64, 64] }, { device: 'cpu', bfloat16: false, seed: 1 });
   engine.configureTraining({ weightDecay: TRAIN_DEFAULTS.weightDecay, labelSmoothing: TRAIN_DEFAULTS.labelSmoothing, classWeights: new Float32Array(CLASSES).fill(1) });
-  const group = joinIfGroup(worldSize, rank, host, port);
+  const group = await joinIfGroup(worldSize, rank, host, port);
   if (group) engine.joinGroup(group.handle);
   const fields = native().augmentFields;
-  const step = () => {
+  const step = async () => {
     const indices = Int32Array.from({ length: batchSize }, () => rng.int(POOL));
     const augment = sampleAugmentation(DEFAULT_AUGMENT_POLICY, batchSize, rng);
     const labels = Int32Array.from(indices, (slot) => slot % CLASSES);
-    if (!group) return engine.trainStep(pixels, indices, labels, augment, 1e-3);
+    if (!group) return await engine.trainStep(pixels, indices, labels, augment, 1e-3);
     const { start, end } = group.share(batchSize);
-    return engine.trainStep(pixels, indices.subarray(start, end), labels.subarray(start, end), augment.subarray(start * fields, end * fields), 1e-3, start, batchSize);
+    return await engine.trainStep(pixels, indices.subarray(start, end), labels.subarray(start, end), augment.subarray(start * fields, end * fields), 1e-3, start, batchSize);
   };
-  for (let i = 0; i < 3; i += 1) step();
+  for (let i = 0; i < 3; i += 1) await step();
   const communicationBefore = group?.handle.communicationSeconds ?? 0;
   const started = performance.now();
-  for (let i = 0; i < steps; i += 1) step();
+  for (let i = 0; i < steps; i += 1) await step();
   const seconds = (performance.now() - started) / 1000;
   return { imagesPerSecond: (steps * batchSize) / seconds, communicationSecondsPerStep: ((group?.handle.communicationSeconds ?? 0) - communicationBefore) / steps };
 }
 
 /** A worker: the gradient all-reduce alone (one flat buffer of the default network's parameter count), and a small collective. */
-function allreduceWorker(rank: number, host: string, port: number, repeats: number): AllreduceFigures {
+async function allreduceWorker(rank: number, host: string, port: number, repeats: number): Promise<AllreduceFigures> {
   native().setThreads(1);
   const { width, inputSize, crop } = TRAIN_DEFAULTS;
   const engine = newEngine(networkSpec(width, CLASSES), { inputSize, storedSize: storedSizeFor(inputSize, crop), mean: [0, 0, 0], std: [1, 1, 1] }, { device: 'cpu', bfloat16: false, seed: 1 });
   // Gradients of every parameter, plus the three totals the step sums with them.
   const floats = Object.entries(engine.parameters()).filter(([name]) => !/running_|num_batches/.test(name)).reduce((sum, [, { data }]) => sum + data.length, 0) + 3;
-  const group = joinIfGroup(2, rank, host, port)!;
+  const group = (await joinIfGroup(2, rank, host, port))!;
   const time = (values: Float32Array) => {
     for (let i = 0; i < 3; i += 1) group.handle.allreduceSum(values);
     group.handle.barrier();
@@ -191,7 +191,7 @@ if (process.argv[2] === '--worker') {
   const out = kind === 'train'
     ? trainWorker(Number(rest[0]), Number(rest[1]), rest[2], Number(rest[3]), Number(rest[4]), Number(rest[5]))
     : allreduceWorker(Number(rest[0]), rest[1], Number(rest[2]), Number(rest[3]));
-  process.stdout.write(JSON.stringify(out));
+  void out.then((figures) => process.stdout.write(JSON.stringify(figures)));
 } else if (require.main === module) {
   main(process.argv.slice(2)).catch((error: Error) => {
     process.stderr.write(`bench/distributed: ${error.message}\n`);

@@ -43,7 +43,7 @@ export class OurTraining {
     return indices;
   }
 
-  train(steps: number): TrainSample {
+  async train(steps: number): Promise<TrainSample> {
     const totalSteps = 40 * Math.ceil(this.samples.length / TRAIN_DEFAULTS.batchSize);
     let inStep = 0;
     let images = 0;
@@ -55,7 +55,7 @@ export class OurTraining {
       const labels = Int32Array.from(indices, (slot) => this.pool.labels[slot]);
       const augment = sampleAugmentation(DEFAULT_AUGMENT_POLICY, indices.length, this.rng);
       const stepStarted = performance.now();
-      this.engine.trainStep(this.pool.pixels, indices, labels, augment, learningRate);
+      await this.engine.trainStep(this.pool.pixels, indices, labels, augment, learningRate);
       inStep += performance.now() - stepStarted;
       images += indices.length;
     }

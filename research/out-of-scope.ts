@@ -107,7 +107,7 @@ async function leaveOut(leftOut: string) {
     test: await pixelsOf(absolute(trained.split.test), info.input.storedSize),
     unseen: await pixelsOf(unseenFiles, info.input.storedSize),
   };
-  const trainFeatures = engine.features(sets.train.pixels, sets.train.indices, null);
+  const trainFeatures = await engine.features(sets.train.pixels, sets.train.indices, null);
   const trainLabels = Int32Array.from(sets.train.kept, (i) => labelOf(trained.split.train[i]));
   const scorers = {
     'k-NN (k=10)': KnnScorer.fit(trainFeatures, size, { k: 10 }),
@@ -150,7 +150,7 @@ async function leaveOut(leftOut: string) {
   for (let repeat = 0; repeat < 3; repeat += 1) {
     let t = process.hrtime.bigint();
     const { test } = sets;
-    for (const view of dihedralViews(test.indices.length, views)) engine.predict(test.pixels, test.indices, view);
+    for (const view of dihedralViews(test.indices.length, views)) await engine.predict(test.pixels, test.indices, view);
     timing.old.push(Number(process.hrtime.bigint() - t) / 1e9);
     t = process.hrtime.bigint();
     trustedScores(await libtorchPredictor(engine).scoreViews(test.pixels, test.indices, trust.views), trust);
@@ -190,7 +190,7 @@ async function defaultShapeCost(): Promise<void> {
   for (let repeat = 0; repeat < 3; repeat += 1) {
     let t = process.hrtime.bigint();
     const sum = new Float32Array(images * 9);
-    for (const view of dihedralViews(images, 8)) engine.predict(pixels, indices, view).forEach((p, i) => { sum[i] += p / 8; });
+    for (const view of dihedralViews(images, 8)) (await engine.predict(pixels, indices, view)).forEach((p, i) => { sum[i] += p / 8; });
     old.push(Number(process.hrtime.bigint() - t) / 1e9);
     t = process.hrtime.bigint();
     trustedScores(await libtorchPredictor(engine).scoreViews(pixels, indices, trust.views), trust);

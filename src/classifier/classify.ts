@@ -61,7 +61,7 @@ function checkClassifyOptions(options: ClassifyOptions): void {
 /** Classifies every image in a folder of unlabelled images and its sub-folders; each prediction's `file` is relative to imageDir. */
 export async function classify(modelDir: string, imageDir: string, options: ClassifyOptions = {}): Promise<ClassifyResult> {
   checkClassifyOptions(options);
-  const group = options.distributed ? Group.join(options.distributed) : undefined;
+  const group = options.distributed ? await Group.join(options.distributed) : undefined;
   let prepared;
   try {
     prepared = await prepareClassification(modelDir, imageDir, options);

@@ -19,7 +19,7 @@ function ranksText(ranks: number[]): string {
 type StartState = { hashes: Record<string, string> } | { error: string };
 
 /**
- * This process's membership of a group (c10d TCPStore + Gloo, src/native/addon/process-group.cc). Every
+ * This process's membership of a group (c10d TCPStore + Gloo, src/native/addon/group-link.cc). Every
  * exchange is collective: all ranks call the same methods in the same order, and a rank that is gone or
  * does not answer within the timeout ends the others with a one-line WbcError that names it.
  */
@@ -28,12 +28,12 @@ export class Group {
 
   private constructor(private readonly native: NativeProcessGroup, readonly rank: number, readonly worldSize: number) {}
 
-  /** Joins the group; blocks until every rank has joined, or throws naming the ones that did not. */
-  static join(options: DistributedOptions): Group {
+  /** Joins the group; resolves once every rank has joined, or rejects naming the ones that did not. */
+  static async join(options: DistributedOptions): Promise<Group> {
     const settings = resolveDistributedOptions(options);
     const addon = native();
     try {
-      const group = new addon.ProcessGroup({
+      const group = await addon.createProcessGroup({
         rank: settings.rank, worldSize: settings.worldSize, host: settings.masterAddress, port: settings.masterPort,
         timeoutSeconds: settings.timeoutSeconds, interface: settings.networkInterface,
       });

@@ -27,7 +27,6 @@ export async function scoreViews(engine: NativeEngine, pixels: Uint8Array, indic
   for (const [view, augment] of augments.entries()) {
     let rows: Float32Array;
     try {
-      // Awaited: the addon's prediction becomes asynchronous (an AsyncWorker) without a change here.
       rows = await engine.logitsAndFeatures(pixels, indices, augment);
     } catch (error) {
       throw new WbcError(`prediction failed: ${nativeMessage(error)}`);

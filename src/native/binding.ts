@@ -26,21 +26,26 @@ export interface EngineOptions {
   seed: number;
 }
 
+/**
+ * The heavy calls (trainStep, predict, features, logitsAndFeatures, recalibrateNormalization) run off the
+ * JavaScript thread and return promises; a bad argument rejects with the same one-line message. An engine
+ * runs one call at a time: any call made while one of its promises is pending is refused (await each call).
+ */
 export interface NativeEngine {
   configureTraining(options: { weightDecay: number; labelSmoothing: number; classWeights: Float32Array }): void;
   /**
    * In a process group (joinGroup), this rank's images are rows shareOffset.. of a global batch of globalSize
    * images, both required; loss and correct are then the whole global batch's.
    */
-  trainStep(pixels: Uint8Array, indices: Int32Array, labels: Int32Array, augment: Float32Array, learningRate: number, shareOffset?: number, globalSize?: number): { loss: number; correct: number };
-  predict(pixels: Uint8Array, indices: Int32Array, augment: Float32Array | null): Float32Array;
+  trainStep(pixels: Uint8Array, indices: Int32Array, labels: Int32Array, augment: Float32Array, learningRate: number, shareOffset?: number, globalSize?: number): Promise<{ loss: number; correct: number }>;
+  predict(pixels: Uint8Array, indices: Int32Array, augment: Float32Array | null): Promise<Float32Array>;
   /** Recomputes batch-norm statistics as exact averages over these images (plain centre crops); in a group every rank passes the same images and computes a share. */
-  recalibrateNormalization(pixels: Uint8Array, indices: Int32Array): void;
+  recalibrateNormalization(pixels: Uint8Array, indices: Int32Array): Promise<void>;
   /** The pooled features the linear head reads, featureSize() per image. */
-  features(pixels: Uint8Array, indices: Int32Array, augment: Float32Array | null): Float32Array;
+  features(pixels: Uint8Array, indices: Int32Array, augment: Float32Array | null): Promise<Float32Array>;
   featureSize(): number;
   /** One forward pass: each row the class logits, then the pooled features (classes + featureSize() per image). */
-  logitsAndFeatures(pixels: Uint8Array, indices: Int32Array, augment: Float32Array | null): Float32Array;
+  logitsAndFeatures(pixels: Uint8Array, indices: Int32Array, augment: Float32Array | null): Promise<Float32Array>;
   /** Replaces the linear head: weight is classes × featureSize, row-major. */
   setHead(weight: Float32Array, bias: Float32Array): void;
   /** withOptimizer: also the optimiser's and the CPU random generator's state, so that a resumed run continues exactly. */
@@ -78,8 +83,8 @@ export interface ProcessGroupOptions {
 
 export interface NativeAddon {
   Engine: new (options: EngineOptions) => NativeEngine;
-  /** Joins a group: blocks until all ranks have joined (or throws one line naming the missing ones). */
-  ProcessGroup: new (options: ProcessGroupOptions) => NativeProcessGroup;
+  /** Joins a group off the JavaScript thread: resolves once all ranks have joined (or rejects with one line naming the missing ones). */
+  createProcessGroup(options: ProcessGroupOptions): Promise<NativeProcessGroup>;
   setThreads(threads: number): void;
   cudaAvailable(): boolean;
   makeBatch(pixels: Uint8Array, storedSize: number, inputSize: number, indices: Int32Array, augment: Float32Array | null, mean: number[], std: number[]): Float32Array;

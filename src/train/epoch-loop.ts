@@ -62,13 +62,13 @@ function diverged(epoch: number, settings: TrainSettings): TrainingDiverged {
  * One training step on a global batch. In a group every rank draws the whole batch's augmentation (so that
  * its generator stays in step with one process's) and trains on its contiguous share of the rows.
  */
-function trainStep(loop: EpochLoop, indices: Int32Array, augmentRows: Float32Array, learningRate: number) {
+async function trainStep(loop: EpochLoop, indices: Int32Array, augmentRows: Float32Array, learningRate: number) {
   const { engine, pixels, slotLabels, group } = loop;
-  if (!group) return engine.trainStep(pixels, indices, Int32Array.from(indices, (slot) => slotLabels[slot]), augmentRows, learningRate);
+  if (!group) return await engine.trainStep(pixels, indices, Int32Array.from(indices, (slot) => slotLabels[slot]), augmentRows, learningRate);
   const { start, end } = group.share(indices.length);
   const mine = indices.subarray(start, end);
   const fields = native().augmentFields;
-  return engine.trainStep(pixels, mine, Int32Array.from(mine, (slot) => slotLabels[slot]), augmentRows.subarray(start * fields, end * fields), learningRate, start, indices.length);
+  return await engine.trainStep(pixels, mine, Int32Array.from(mine, (slot) => slotLabels[slot]), augmentRows.subarray(start * fields, end * fields), learningRate, start, indices.length);
 }
 
 /**
@@ -76,7 +76,7 @@ function trainStep(loop: EpochLoop, indices: Int32Array, augmentRows: Float32Arr
  * Returns the last checkpoint, which names the kept epoch's weights (undefined on a rank of a group other
  * than 0, which saves none). Throws TrainingDiverged as soon as a step's loss is not finite.
  */
-export function trainEpochs(loop: EpochLoop): Checkpoint | undefined {
+export async function trainEpochs(loop: EpochLoop): Promise<Checkpoint | undefined> {
   const { engine, pixels, trainSlots, slotLabels, validationSlots, classCount, settings, emit, resumeFrom, group } = loop;
   const leads = !group || group.isLeader;
   // A global batch too small to give every rank an image is skipped, as one process skips a batch of one.
@@ -115,7 +115,7 @@ export function trainEpochs(loop: EpochLoop): Checkpoint | undefined {
       if (indices.length < smallestBatch) continue;
       let result;
       try {
-        result = trainStep(loop, indices, sampleAugmentation(augment, indices.length, rng), learningRate);
+        result = await trainStep(loop, indices, sampleAugmentation(augment, indices.length, rng), learningRate);
       } catch (error) {
         throw new WbcError(`training step failed: ${nativeMessage(error)}`);
       }
@@ -127,10 +127,10 @@ export function trainEpochs(loop: EpochLoop): Checkpoint | undefined {
       emit({ type: 'step', epoch, epochs: settings.epochs, step: Math.ceil((start + 1) / settings.batchSize), stepsPerEpoch, loss: lossSum / seen, elapsedSeconds });
     }
 
-    engine.recalibrateNormalization(pixels, normalizationSample);
+    await engine.recalibrateNormalization(pixels, normalizationSample);
     let decision: EpochDecision | undefined;
     if (leads) {
-      const validationProbabilities = validationSlots.length ? engine.predict(pixels, validationSlots, null) : new Float32Array(0);
+      const validationProbabilities = validationSlots.length ? await engine.predict(pixels, validationSlots, null) : new Float32Array(0);
       if (!validationProbabilities.every(Number.isFinite)) throw diverged(epoch, settings);
       const validationAccuracy = validationSlots.length ? accuracyOf(argmaxRows(validationProbabilities, classCount), validationTruth) : 0;
       const record: EpochRecord = {

@@ -68,7 +68,7 @@ export async function train(dataDir: string, options: TrainOptions): Promise<Tra
   const settings = resolveTrainSettings(options);
   const emit = settings.onEvent ?? (() => {});
   const started = Date.now();
-  const group = settings.distributed ? Group.join(settings.distributed) : undefined;
+  const group = settings.distributed ? await Group.join(settings.distributed) : undefined;
   if (group && !group.isLeader) return trainAsFollower(dataDir, settings, group, emit, started);
   try {
     return await trainIntoFolder(dataDir, settings, emit, started, group);
@@ -123,7 +123,7 @@ async function trainAsFollower(dataDir: string, settings: TrainSettings, group: 
   const resumeFrom = group.broadcast<Checkpoint | null>(undefined, 'the resumed state') ?? undefined;
   if (resumeFrom) engine.load(group.broadcastBytes(undefined, 'the resumed state'), true);
   engine.joinGroup(group.handle);
-  trainEpochs({
+  await trainEpochs({
     engine, pixels: data.pixels, trainSlots: data.trainSlots, slotLabels: data.slotLabels, validationSlots: data.validationSlots,
     classCount: data.classes.length, settings, emit, resumeFrom, started, group,
   });
@@ -165,10 +165,10 @@ async function trainIntoLockedFolder(
   let last: Checkpoint;
   try {
     // This rank saves a checkpoint every epoch, so there is one.
-    last = trainEpochs({
+    last = (await trainEpochs({
       engine, pixels: data.pixels, trainSlots: data.trainSlots, slotLabels: data.slotLabels, validationSlots: data.validationSlots,
       classCount: data.classes.length, settings, emit, checkpoints, fixed: { run, replacesModel: plan.replacesModel }, resumeFrom: plan.resumeFrom, started, group,
-    }) as Checkpoint;
+    })) as Checkpoint;
   } catch (error) {
     // Resuming would only diverge again; the checkpoint would just make the corrected rerun be refused.
     if (error instanceof TrainingDiverged) checkpoints.remove();
@@ -177,7 +177,7 @@ async function trainIntoLockedFolder(
   checkpoints.loadKept(engine, last);
   if (settings.balance === 'smote') {
     emit({ type: 'note', text: 'refitting the classifier head on SMOTE-balanced features' });
-    refitHeadOnBalancedFeatures(engine, data, settings.seed);
+    await refitHeadOnBalancedFeatures(engine, data, settings.seed);
   }
 
   const trust = await calibrateModel({
@@ -249,8 +249,8 @@ async function describeTrainedModel(
 }
 
 /** --balance smote: the network learns features from the data as it is; its last layer is then refit on SMOTE-balanced features. */
-function refitHeadOnBalancedFeatures(engine: NativeEngine, data: TrainingData, seed: number): void {
-  const features = engine.features(data.pixels, data.trainSlots, null);
+async function refitHeadOnBalancedFeatures(engine: NativeEngine, data: TrainingData, seed: number): Promise<void> {
+  const features = await engine.features(data.pixels, data.trainSlots, null);
   const rng = new Rng(seed);
   const balanced = smoteOversample({ features, labels: labelsAt(data, data.trainSlots), size: engine.featureSize() }, data.classes.length, rng);
   const head = fitLinearHead(balanced, data.classes.length, rng);

@@ -59,7 +59,7 @@ export async function calibrateModel(input: CalibrateInput): Promise<Calibrated>
   const method = input.method ?? DEFAULT_OUT_OF_SCOPE_METHOD;
   const size = engine.featureSize();
 
-  const scorer = fitScorer(method, engine.features(pixels, input.trainSlots, null), input.trainLabels, classes, size, input.seed);
+  const scorer = fitScorer(method, await engine.features(pixels, input.trainSlots, null), input.trainLabels, classes, size, input.seed);
   const scored = await scoreViews(engine, pixels, input.validationSlots, Math.max(...VIEW_COUNTS));
   const outOfScopeScores = scorer.score(scored.features);
   const threshold = thresholdForRate(outOfScopeScores, rate);

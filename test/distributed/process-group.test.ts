@@ -13,7 +13,7 @@ function engine() {
 }
 
 test('a group of one exchanges with itself, and the engine checks how it is joined and stepped', async () => {
-  const group = Group.join({ worldSize: 1, rank: 0, masterAddress: '127.0.0.1', masterPort: await freePort(), timeoutSeconds: 5 });
+  const group = await Group.join({ worldSize: 1, rank: 0, masterAddress: '127.0.0.1', masterPort: await freePort(), timeoutSeconds: 5 });
   assert.deepEqual(group.allgather({ a: 1 }, 'a test'), [{ a: 1 }]);
   assert.deepEqual(group.broadcast([1, 2], 'a test'), [1, 2]);
   const values = Float32Array.from([1.5, -2]);
@@ -30,16 +30,29 @@ test('a group of one exchanges with itself, and the engine checks how it is join
   const labels = Int32Array.from([0, 1, 2, 0]);
   const augment = new Float32Array(4 * native().augmentFields);
   for (let i = 0; i < 4; i += 1) augment.set([0, 1, 0, 0, 1, 1, 1, 1, 1], i * native().augmentFields);
-  assert.throws(() => trained.trainStep(pixels, indices, labels, augment, 1e-3), /needs shareOffset and globalSize/);
-  assert.throws(() => trained.trainStep(pixels, indices, labels, augment, 1e-3, 1, 4), /shareOffset must be a whole number from 0 to 0/);
-  assert.throws(() => trained.trainStep(pixels, indices, labels, augment, 1e-3, 0, 3), /globalSize must be a whole number from 4/);
-  const step = trained.trainStep(pixels, indices, labels, augment, 1e-3, 0, 4);
+  await assert.rejects(trained.trainStep(pixels, indices, labels, augment, 1e-3), /needs shareOffset and globalSize/);
+  await assert.rejects(trained.trainStep(pixels, indices, labels, augment, 1e-3, 1, 4), /shareOffset must be a whole number from 0 to 0/);
+  await assert.rejects(trained.trainStep(pixels, indices, labels, augment, 1e-3, 0, 3), /globalSize must be a whole number from 4/);
+  const step = await trained.trainStep(pixels, indices, labels, augment, 1e-3, 0, 4);
   assert.ok(Number.isFinite(step.loss) && step.loss > 0);
 });
 
-test('a ProcessGroup refuses bad options in one line', () => {
-  const { ProcessGroup } = native();
-  assert.throws(() => new ProcessGroup({ worldSize: 2, rank: 2, host: '127.0.0.1', port: 1, timeoutSeconds: 1 }), /rank must be a whole number from 0 to 1/);
-  assert.throws(() => new ProcessGroup({ worldSize: 2, rank: 0, host: '127.0.0.1', port: 0, timeoutSeconds: 1 }), /port must be a whole number from 1 to 65535/);
-  assert.throws(() => new ProcessGroup({ worldSize: 2, rank: 1, host: 'no-such-host.invalid', port: 1, timeoutSeconds: 1 }), /cannot resolve|could not reach/);
+test('createProcessGroup rejects bad options in one line', async () => {
+  const { createProcessGroup } = native();
+  await assert.rejects(createProcessGroup({ worldSize: 2, rank: 2, host: '127.0.0.1', port: 1, timeoutSeconds: 1 }), /^RangeError: rank must be a whole number from 0 to 1, got 2$/);
+  await assert.rejects(createProcessGroup({ worldSize: 2, rank: 0, host: '127.0.0.1', port: 0, timeoutSeconds: 1 }), /port must be a whole number from 1 to 65535/);
+  await assert.rejects(createProcessGroup({ worldSize: 2, rank: 1, host: 'no-such-host.invalid', port: 1, timeoutSeconds: 1 }), /cannot resolve|could not reach/);
+});
+
+test('waiting for the other ranks leaves the event loop free', async () => {
+  const { createProcessGroup } = native();
+  let ticks = 0;
+  const timer = setInterval(() => { ticks += 1; }, 10);
+  try {
+    // Rank 0 of two waits the whole second for a rank 1 that never comes.
+    await assert.rejects(createProcessGroup({ worldSize: 2, rank: 0, host: '127.0.0.1', port: await freePort(), timeoutSeconds: 1 }), /^Error: rank 1 of 2 did not join within 1 s$/);
+  } finally {
+    clearInterval(timer);
+  }
+  assert.ok(ticks >= 20, `the timer fired ${ticks} times while the group waited`);
 });

@@ -15,7 +15,7 @@ import { Rng } from '../../src/util/rng';
 export const STORED = 20;
 export const IMAGES = 70;
 
-function main(worldSize: number, rank: number, port: number): void {
+async function main(worldSize: number, rank: number, port: number): Promise<void> {
   native().setThreads(1);
   const rng = new Rng(11);
   const pixels = Uint8Array.from({ length: IMAGES * STORED * STORED * 3 }, () => rng.int(256));
@@ -25,12 +25,12 @@ function main(worldSize: number, rank: number, port: number): void {
   const settings: TrainSettings = { ...TRAIN_DEFAULTS, out: 'unused', epochs: 2, batchSize: 16, width: 4, inputSize: 16 };
   const engine = newEngine(networkSpec(settings.width, 3), { inputSize: 16, storedSize: STORED, mean: [120, 110, 130], std: [70, 60, 80] }, { device: 'cpu', bfloat16: false, seed: 5 });
   engine.configureTraining({ weightDecay: settings.weightDecay, labelSmoothing: settings.labelSmoothing, classWeights: Float32Array.from([1, 2, 0.5]) });
-  const group = worldSize > 1 ? Group.join({ worldSize, rank, masterAddress: '127.0.0.1', masterPort: port, timeoutSeconds: 60 }) : undefined;
+  const group = worldSize > 1 ? await Group.join({ worldSize, rank, masterAddress: '127.0.0.1', masterPort: port, timeoutSeconds: 60 }) : undefined;
   if (group) engine.joinGroup(group.handle);
   const initialHead = Array.from(engine.parameters()['head.weight'].data);
   // After every step, the epoch's running mean loss (the global batch's, on every rank).
   const losses: number[] = [];
-  trainEpochs({
+  await trainEpochs({
     engine, pixels, trainSlots, slotLabels, validationSlots, classCount: 3, settings, started: Date.now(), group,
     emit: (event) => { if (event.type === 'step') losses.push(event.loss); },
   });
@@ -38,4 +38,4 @@ function main(worldSize: number, rank: number, port: number): void {
   process.stdout.write(JSON.stringify({ losses, parameters, initialHead }));
 }
 
-if (process.argv[2] === '--worker') main(Number(process.argv[3]), Number(process.argv[4]), Number(process.argv[5]));
+if (process.argv[2] === '--worker') void main(Number(process.argv[3]), Number(process.argv[4]), Number(process.argv[5]));

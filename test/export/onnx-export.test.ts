@@ -20,16 +20,16 @@ const INFO: Omit<ModelInfo, 'format' | 'version'> = {
   reviewThreshold: 0.55,
 };
 
-function savedModel(): string {
+async function savedModel(): Promise<string> {
   const dir = path.join(makeTempDir(), 'model');
   const engine = tinyEngine(1);
-  for (let i = 0; i < 3; i += 1) step(engine, randomBatch(6, i));
+  for (let i = 0; i < 3; i += 1) await step(engine, randomBatch(6, i));
   saveModel(dir, INFO, engine);
   return dir;
 }
 
-test('an uncalibrated model exports; its metadata reads back as the facts a consumer needs', () => {
-  const dir = savedModel();
+test('an uncalibrated model exports; its metadata reads back as the facts a consumer needs', async () => {
+  const dir = await savedModel();
   const file = path.join(path.dirname(dir), 'model.onnx');
   const result = exportOnnx(dir, file);
   const header = readModelHeader(fs.readFileSync(file));
@@ -78,8 +78,8 @@ test('metadata from another tool is refused in one line', () => {
   assert.throws(() => metadataToFacts({ ...metadata, stored_size: 'seventy' }), /not JSON/);
 });
 
-test('wbc export --onnx writes the file; bad use gets one line and exit 1', () => {
-  const dir = savedModel();
+test('wbc export --onnx writes the file; bad use gets one line and exit 1', async () => {
+  const dir = await savedModel();
   const work = path.dirname(dir);
   const file = path.join(work, 'out.onnx');
   const done = wbc(['export', dir, '--onnx', file]);

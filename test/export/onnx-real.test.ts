@@ -57,7 +57,7 @@ test('on real images, the exported model matches LibTorch, and the default engin
   const session = await onnxSession(fs.readFileSync(onnxFile), 1);
   const onnxLogits = (await runImages(session, pixels, loaded.length, model.info.input.storedSize, [LOGITS_NAME]))[LOGITS_NAME];
   await session.release();
-  const features = model.engine.features(pixels, indices, null);
+  const features = await model.engine.features(pixels, indices, null);
   const size = model.engine.featureSize();
   const { 'head.weight': weight, 'head.bias': bias } = model.engine.parameters();
   const classes = model.info.classes.length;

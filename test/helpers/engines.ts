@@ -23,6 +23,6 @@ export function randomBatch(count: number, seed: number): { pixels: Uint8Array; 
 }
 
 /** One plain training step; returns its loss. */
-export function step(engine: NativeEngine, batch: ReturnType<typeof randomBatch>): number {
-  return engine.trainStep(batch.pixels, batch.indices, batch.labels, identityAugmentation(batch.indices.length), 0.01).loss;
+export async function step(engine: NativeEngine, batch: ReturnType<typeof randomBatch>): Promise<number> {
+  return (await engine.trainStep(batch.pixels, batch.indices, batch.labels, identityAugmentation(batch.indices.length), 0.01)).loss;
 }

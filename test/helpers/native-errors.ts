@@ -23,3 +23,18 @@ export function assertRefused(call: () => unknown, pattern: RegExp): void {
   assertOneLineError(thrown, String(pattern));
   assert.match(thrown.message, pattern);
 }
+
+/** The asynchronous call returns a promise (it does not throw) that rejects with a one-line Error whose message matches `pattern`. */
+export async function assertRejected(call: () => unknown, pattern: RegExp): Promise<void> {
+  const promise = call();
+  assert.ok(promise instanceof Promise, `expected a promise rejected with ${pattern}, got ${String(promise)}`);
+  let thrown: unknown;
+  try {
+    await promise;
+  } catch (error) {
+    thrown = error;
+  }
+  assert.ok(thrown !== undefined, `expected a refusal matching ${pattern}, but the call succeeded`);
+  assertOneLineError(thrown, String(pattern));
+  assert.match(thrown.message, pattern);
+}

@@ -18,14 +18,14 @@ const batch = randomBatch(4, 1);
 const predictions = (engine: ReturnType<typeof tinyEngine>) => engine.predict(batch.pixels, batch.indices, null);
 
 describe('model folders', () => {
-  it('load the weights that model.json was written with', () => {
+  it('load the weights that model.json was written with', async () => {
     const dir = path.join(makeTempDir(), 'model');
     const engine = tinyEngine(1);
     saveModel(dir, describeModel(['a', 'b', 'c']), engine);
     const loaded = loadModel(dir, runtime);
     assert.deepEqual(loaded.info.classes, ['a', 'b', 'c']);
     assert.match(loaded.info.weightsSha256 ?? '', /^[0-9a-f]{64}$/);
-    assert.deepEqual(predictions(loaded.engine), predictions(engine));
+    assert.deepEqual(await predictions(loaded.engine), await predictions(engine));
   });
 
   it('never pair a model.json with weights written for another', () => {
@@ -51,17 +51,17 @@ describe('model folders', () => {
     const loaded = loadModel(dir, runtime);
     await exited;
     assert.deepEqual(loaded.info.classes, ['new', 'b', 'c']);
-    assert.deepEqual(predictions(loaded.engine), predictions(newEngine));
+    assert.deepEqual(await predictions(loaded.engine), await predictions(newEngine));
   });
 
-  it('still load a model written before model.json carried the weights\' hash', () => {
+  it('still load a model written before model.json carried the weights\' hash', async () => {
     const dir = path.join(makeTempDir(), 'model');
     const engine = tinyEngine(3);
     saveModel(dir, describeModel(['a', 'b', 'c']), engine);
     const file = path.join(dir, 'model.json');
     const { weightsSha256: _, ...unhashed } = JSON.parse(fs.readFileSync(file, 'utf8'));
     fs.writeFileSync(file, JSON.stringify({ ...unhashed, version: 1 }));
-    assert.deepEqual(predictions(loadModel(dir, runtime).engine), predictions(engine));
+    assert.deepEqual(await predictions(loadModel(dir, runtime).engine), await predictions(engine));
   });
 
   it('refuse a current model whose hash was removed, so that other weights cannot be slipped in', () => {

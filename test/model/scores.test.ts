@@ -13,14 +13,14 @@ function close(a: Float32Array, b: Float32Array, tolerance = 1e-5): void {
 test('logitsAndFeatures gives, from one pass, the logits behind predict and the features of features()', async () => {
   const engine = tinyEngine(5);
   const batch = randomBatch(6, 2);
-  step(engine, batch); // moves batch-norm statistics and weights away from their initial values
+  await step(engine, batch); // moves batch-norm statistics and weights away from their initial values
   const scored = await scoreViews(engine, batch.pixels, batch.indices, 4);
   assert.equal(scored.classes, 3);
   assert.equal(scored.logitsPerView.length, 4);
-  close(softmaxRows(scored.logitsPerView[0], 3), engine.predict(batch.pixels, batch.indices, null));
-  close(scored.features, engine.features(batch.pixels, batch.indices, null));
+  close(softmaxRows(scored.logitsPerView[0], 3), await engine.predict(batch.pixels, batch.indices, null));
+  close(scored.features, await engine.features(batch.pixels, batch.indices, null));
   const turned = dihedralViews(6, 4)[3];
-  close(softmaxRows(scored.logitsPerView[3], 3), engine.predict(batch.pixels, batch.indices, turned));
+  close(softmaxRows(scored.logitsPerView[3], 3), await engine.predict(batch.pixels, batch.indices, turned));
 });
 
 test('views combine by averaging their logits', () => {

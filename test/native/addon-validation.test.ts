@@ -7,7 +7,7 @@ import { identityAugmentation } from '../../src/augment/policy';
 import { native, type EngineOptions, type NativeEngine } from '../../src/native/binding';
 import { randomBatch, TINY_INPUT, TINY_NETWORK, tinyEngine } from '../helpers/engines';
 import { makeTempDir } from '../helpers/images';
-import { assertOneLineError, assertRefused } from '../helpers/native-errors';
+import { assertOneLineError, assertRefused, assertRejected } from '../helpers/native-errors';
 
 const addon = native();
 const OPTIONS: EngineOptions = { network: TINY_NETWORK, input: TINY_INPUT, device: 'cpu', bfloat16: false, seed: 1 };
@@ -59,11 +59,11 @@ test('the constructor refuses missing, NaN and out-of-range options with one lin
   if (!addon.cudaAvailable()) assertRefused(() => new AnyEngine({ ...OPTIONS, device: 'cuda' }), /^device is 'cuda', but this LibTorch build has no CUDA device$/);
 });
 
-test('batch arguments of the wrong kind, length or range are refused, and leave the engine as it was', () => {
+test('batch arguments of the wrong kind, length or range are refused, and leave the engine as it was', async () => {
   const engine = tinyEngine(1);
   const { pixels, indices, labels } = randomBatch(4, 1);
   const augment = identityAugmentation(4);
-  const before = engine.predict(pixels, indices, null);
+  const before = await engine.predict(pixels, indices, null);
   const withField = (row: number, field: number, value: number) => {
     const changed = identityAugmentation(4);
     changed[row * 9 + field] = value;
@@ -100,8 +100,8 @@ test('batch arguments of the wrong kind, length or range are refused, and leave 
     [() => engine.trainStep(pixels, new Int32Array(0), new Int32Array(0), new Float32Array(0), 0.01), /^indices must not be empty for a training step$/],
     [() => loose(engine).trainStep(), /^pixels must be a Uint8Array, got undefined$/],
   ];
-  for (const [call, pattern] of calls) assertRefused(call, pattern);
-  assert.deepEqual(engine.predict(pixels, indices, null), before);
+  for (const [call, pattern] of calls) await assertRejected(call, pattern);
+  assert.deepEqual(await engine.predict(pixels, indices, null), before);
 });
 
 test('configureTraining, setHead, save, load, setThreads and makeBatch refuse bad arguments', () => {
@@ -203,10 +203,10 @@ function savedBytes(engine: NativeEngine, withOptimizer = false): Buffer {
   return fs.readFileSync(file);
 }
 
-test("another network's weights are refused, naming the tensor, and the engine keeps its own", () => {
+test("another network's weights are refused, naming the tensor, and the engine keeps its own", async () => {
   const engine = tinyEngine(3);
   const { pixels, indices } = randomBatch(3, 3);
-  const before = engine.predict(pixels, indices, null);
+  const before = await engine.predict(pixels, indices, null);
   const other = (change: Partial<EngineOptions['network']>) => new AnyEngine(withNetwork(change));
   const features = engine.featureSize();
   assertRefused(() => engine.load(savedBytes(other({ classes: 5 })), false),
@@ -219,7 +219,7 @@ test("another network's weights are refused, naming the tensor, and the engine k
   otherTraining.configureTraining({ weightDecay: 0, labelSmoothing: 0, classWeights: new Float32Array(5).fill(1) });
   assertRefused(() => engine.load(savedBytes(otherTraining, true), true), /^weights do not match the network: head\.weight/);
   assertRefused(() => engine.load(savedBytes(tinyEngine(4)), true), /^the file holds no optimiser state to resume from$/);
-  assert.deepEqual(engine.predict(pixels, indices, null), before);
+  assert.deepEqual(await engine.predict(pixels, indices, null), before);
 });
 
 test('weights holding NaN are refused, naming the tensor', () => {
@@ -234,7 +234,7 @@ test('weights holding NaN are refused, naming the tensor', () => {
   assertRefused(() => tinyEngine(6).load(bytes, false), /^the weights hold non-finite values \(NaN or infinity\) in head\.bias$/);
 });
 
-test('damaged archives and LibTorch failures reach JavaScript as one line, without the C++ backtrace', () => {
+test('damaged archives and LibTorch failures reach JavaScript as one line, without the C++ backtrace', async () => {
   const engine = tinyEngine(7);
   const bytes = savedBytes(engine);
   const damaged = [bytes.subarray(0, 500), bytes.subarray(0, bytes.length - 30), Buffer.from('not a weights file'), new Uint8Array(0)];
@@ -246,7 +246,7 @@ test('damaged archives and LibTorch failures reach JavaScript as one line, witho
   }
   // LibTorch's own check (batch norm needs two values per channel in training), thrown as a c10::Error.
   const { pixels, labels } = randomBatch(1, 7);
-  assertRefused(() => engine.trainStep(pixels, Int32Array.from([0]), labels, identityAugmentation(1), 0.01), /^Expected more than 1 value per channel when training/);
+  await assertRejected(() => engine.trainStep(pixels, Int32Array.from([0]), labels, identityAugmentation(1), 0.01), /^Expected more than 1 value per channel when training/);
 });
 
 test('JavaScript that runs while arguments are read cannot pull memory from under the engine', () => {

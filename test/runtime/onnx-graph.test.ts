@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { before, test } from 'node:test';
 import { dihedralViews, identityAugmentation } from '../../src/augment/policy';
 import { networkGraph } from '../../src/runtime/onnx-graph';
 import { FEATURES_NAME, LOGITS_NAME, PROBABILITIES_NAME } from '../../src/runtime/onnx-graph';
@@ -29,19 +29,19 @@ function randomImages(count: number, seed: number): Uint8Array {
 }
 
 /** An engine trained a few steps, so that its weights and batch-norm statistics are far from their initial values. */
-function trainedEngine(): NativeEngine {
+async function trainedEngine(): Promise<NativeEngine> {
   const engine = newEngine(NETWORK, INPUT, { device: 'cpu', bfloat16: false, seed: 3 });
   engine.configureTraining({ weightDecay: 0, labelSmoothing: 0, classWeights: new Float32Array([1, 1, 1]) });
   const pixels = randomImages(16, 1);
   const indices = Int32Array.from({ length: 16 }, (_, i) => i);
   const labels = Int32Array.from({ length: 16 }, (_, i) => i % 3);
-  for (let step = 0; step < 20; step += 1) engine.trainStep(pixels, indices, labels, identityAugmentation(16), 0.05);
+  for (let step = 0; step < 20; step += 1) await engine.trainStep(pixels, indices, labels, identityAugmentation(16), 0.05);
   return engine;
 }
 
 /** LibTorch's logits: its pooled features through the linear head, summed in float64. */
-function libtorchLogits(engine: NativeEngine, pixels: Uint8Array, indices: Int32Array): Float64Array {
-  const features = engine.features(pixels, indices, null);
+async function libtorchLogits(engine: NativeEngine, pixels: Uint8Array, indices: Int32Array): Promise<Float64Array> {
+  const features = await engine.features(pixels, indices, null);
   const size = engine.featureSize();
   const { 'head.weight': weight, 'head.bias': bias } = engine.parameters();
   const logits = new Float64Array(indices.length * CLASSES.length);
@@ -62,8 +62,12 @@ function maxDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return worst;
 }
 
-const engine = trainedEngine();
-const model = { info: info(), engine };
+let engine: NativeEngine;
+let model: { info: ReturnType<typeof info>; engine: NativeEngine };
+before(async () => {
+  engine = await trainedEngine();
+  model = { info: info(), engine };
+});
 const count = 6;
 const pixels = randomImages(count, 2);
 const indices = Int32Array.from({ length: count }, (_, i) => i);
@@ -72,8 +76,8 @@ test('ONNX Runtime logits equal LibTorch fp32 logits within 1e-4 (batch norm fol
   const session = await onnxSession(onnxModelBytes(model).bytes, 1);
   const outputs = await runImages(session, pixels, count, INPUT.storedSize, [LOGITS_NAME, FEATURES_NAME]);
   const onnx = outputs[LOGITS_NAME];
-  const expected = libtorchLogits(engine, pixels, indices);
-  const features = engine.features(pixels, indices, null);
+  const expected = await libtorchLogits(engine, pixels, indices);
+  const features = await engine.features(pixels, indices, null);
   assert.ok(maxDifference(outputs[FEATURES_NAME], features) < 1e-4, `max feature difference ${maxDifference(outputs[FEATURES_NAME], features)}`);
   assert.ok(maxDifference(onnx, expected) < 1e-4, `max logit difference ${maxDifference(onnx, expected)}`);
   // The logits are not all alike, or the comparison would prove little.
@@ -93,7 +97,7 @@ test('each test-time view of the ONNX path is the same view as LibTorch\'s', asy
   const session = await onnxSession(onnxModelBytes(model).bytes, 1);
   const views = dihedralViews(count, 8);
   for (let v = 0; v < 8; v += 1) {
-    const expected = engine.predict(pixels, indices, views[v]);
+    const expected = await engine.predict(pixels, indices, views[v]);
     const batch = viewBatch(pixels, count, INPUT.storedSize, 8).subarray(v * count * IMAGE_BYTES, (v + 1) * count * IMAGE_BYTES);
     const onnx = (await runImages(session, batch, count, INPUT.storedSize, [PROBABILITIES_NAME]))[PROBABILITIES_NAME];
     assert.ok(maxDifference(onnx, expected) < 1e-5, `view ${v}: ${maxDifference(onnx, expected)}`);

@@ -19,13 +19,13 @@ function engineDivergingAt(badStep: number): NativeEngine & { steps: number } {
   return engine as unknown as NativeEngine & { steps: number };
 }
 
-test('training whose loss stops being finite ends at once with a message that suggests a lower learning rate', () => {
+test('training whose loss stops being finite ends at once with a message that suggests a lower learning rate', async () => {
   const dir = makeTempDir();
   const checkpoints = new CheckpointFolder(dir);
   checkpoints.begin();
   const engine = engineDivergingAt(3);
   const settings = { ...TRAIN_DEFAULTS, out: dir, epochs: 5, batchSize: 2, learningRate: 0.5 };
-  assert.throws(
+  await assert.rejects(
     () => trainEpochs({
       engine, pixels: new Uint8Array(0), trainSlots: Int32Array.from([0, 1, 2, 3]), slotLabels: Int32Array.from([0, 1, 0, 1]),
       validationSlots: new Int32Array(0), classCount: 2, settings, emit: () => {}, checkpoints,

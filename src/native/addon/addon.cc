@@ -9,7 +9,7 @@
 #include "args.h"
 #include "batch-args.h"
 #include "batch.h"
-#include "engine.h"
+#include "engine-binding.h"
 #include "errors.h"
 #include "jpeg-batch.h"
 #include "process-group.h"
@@ -59,7 +59,8 @@ Napi::Value MakeBatch(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   keepFreedMemory();
   exports.Set("Engine", Engine::Define(env));
-  exports.Set("ProcessGroup", ProcessGroup::Define(env));
+  ProcessGroup::Define(env);
+  exports.Set("createProcessGroup", Napi::Function::New(env, ProcessGroup::Create));
   exports.Set("setThreads", Napi::Function::New<checked<SetThreads>>(env));
   exports.Set("cudaAvailable", Napi::Function::New<checked<CudaAvailable>>(env));
   exports.Set("makeBatch", Napi::Function::New<checked<MakeBatch>>(env));

@@ -5,6 +5,6 @@
 #pragma once
 #include <torch/torch.h>
 
-#include "process-group.h"
+#include "group-link.h"
 
 torch::Tensor syncBatchNorm(const torch::Tensor& input, torch::nn::BatchNorm2dImpl& norm, GroupLink& group);
