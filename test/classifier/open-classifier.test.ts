@@ -13,7 +13,7 @@ async function fixture(): Promise<{ model: string; labelled: string }> {
   const work = makeTempDir();
   const model = path.join(work, 'model');
   const engine = tinyEngine(3);
-  for (let i = 0; i < 3; i += 1) step(engine, randomBatch(6, i));
+  for (let i = 0; i < 3; i += 1) await step(engine, randomBatch(6, i));
   saveModel(model, { classes: ['blue', 'green', 'red'], network: TINY_NETWORK, input: TINY_INPUT, testTimeViews: 4, reviewThreshold: 0.5 }, engine);
   const labelled = path.join(work, 'labelled');
   await makeLabelledFolder(labelled, 8);
