@@ -6,6 +6,7 @@ import { listImages } from '../../src/data/image-folder';
 import { networkSpec, storedSizeFor } from '../../src/model/architecture';
 import { newEngine, saveModel } from '../../src/model/model-folder';
 import type { EngineChoice } from '../../src/runtime/predictor';
+import { largestTimerGap } from '../helpers/event-loop';
 import { makeLabelledFolder, makeTempDir } from '../helpers/images';
 
 const CLASSES = ['blue', 'green', 'red'];
@@ -23,23 +24,6 @@ function savedModel(dir: string): string {
   const engine = newEngine(network, input, { device: 'cpu', bfloat16: false, seed: 1 });
   saveModel(dir, { classes: CLASSES, network, input, testTimeViews: 4, reviewThreshold: 0.5 }, engine);
   return dir;
-}
-
-/** The longest the event loop went without running a 10 ms interval timer while `work` ran. */
-async function largestTimerGap(work: () => Promise<unknown>): Promise<number> {
-  let last = performance.now();
-  let largest = 0;
-  const timer = setInterval(() => {
-    const now = performance.now();
-    largest = Math.max(largest, now - last);
-    last = now;
-  }, 10);
-  try {
-    await work();
-  } finally {
-    clearInterval(timer);
-  }
-  return Math.max(largest, performance.now() - last);
 }
 
 async function checkEngine(engine: EngineChoice): Promise<void> {

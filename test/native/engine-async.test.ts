@@ -5,6 +5,7 @@ import { newEngine } from '../../src/model/model-folder';
 import { native, type NativeEngine } from '../../src/native/binding';
 import { Rng } from '../../src/util/rng';
 import { TINY_INPUT, TINY_NETWORK } from '../helpers/engines';
+import { largestTimerGap } from '../helpers/event-loop';
 import { assertRejected } from '../helpers/native-errors';
 
 /** The tiny network on larger images, so that one call takes long enough to matter: 32 px, stored as 32 px. */
@@ -32,13 +33,6 @@ native().setThreads(1);
  * its longest single call (each call of `work` is timed through `timed`).
  */
 async function whileTicking(work: (timed: <T>(call: () => Promise<T>) => Promise<T>) => Promise<void>): Promise<{ largestGap: number; total: number; longestCall: number }> {
-  let last = performance.now();
-  let largestGap = 0;
-  const timer = setInterval(() => {
-    const now = performance.now();
-    largestGap = Math.max(largestGap, now - last);
-    last = now;
-  }, 10);
   let longestCall = 0;
   const timed = async <T>(call: () => Promise<T>): Promise<T> => {
     const started = performance.now();
@@ -47,11 +41,7 @@ async function whileTicking(work: (timed: <T>(call: () => Promise<T>) => Promise
     return result;
   };
   const started = performance.now();
-  try {
-    await work(timed);
-  } finally {
-    clearInterval(timer);
-  }
+  const largestGap = await largestTimerGap(() => work(timed));
   return { largestGap, total: performance.now() - started, longestCall };
 }
 
