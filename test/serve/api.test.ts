@@ -30,21 +30,27 @@ test('PUT /api/cells/:id commits the label and an audit row before it answers; n
   assert.equal(put.json().label, 'smudge');
   assert.equal(store.cell(2)!.label, 'smudge');
   assert.equal(store.cell(2)!.reviewed_by, 'Ann');
-  const cleared = await app.inject({ method: 'PUT', url: '/api/cells/2', headers: JSON_HEADERS, payload: { label: null } });
+  const cleared = await app.inject({ method: 'PUT', url: '/api/cells/2', headers: JSON_HEADERS, payload: { reviewer: 'Ann Tech', label: null } });
   assert.equal(cleared.json().label, null);
   assert.deepEqual(store.audit().map((row) => [row.cell_id, row.who, row.old_label, row.new_label]), [
     [2, 'Ann', null, 'smudge'],
-    [2, 'unnamed', 'smudge', null],
+    [2, 'Ann Tech', 'smudge', null],
   ]);
+  for (const payload of [{ label: 'red' }, { label: 'red', reviewer: '  ' }]) {
+    const anonymous = await app.inject({ method: 'PUT', url: '/api/cells/2', headers: JSON_HEADERS, payload });
+    assert.equal(anonymous.statusCode, 400);
+    assert.equal(anonymous.json().error, 'a reviewer name is required to change a label');
+  }
+  assert.equal(store.audit().length, 2, 'a refused change leaves no audit row');
 });
 
 test('PUT /api/cells moves many cells in one change', async () => {
   const { app, store } = await apiFixture();
-  const put = await app.inject({ method: 'PUT', url: '/api/cells', headers: JSON_HEADERS, payload: { ids: [1, 3], label: 'green' } });
+  const put = await app.inject({ method: 'PUT', url: '/api/cells', headers: JSON_HEADERS, payload: { reviewer: 'Ann Tech', ids: [1, 3], label: 'green' } });
   assert.equal(put.statusCode, 200, put.body);
   assert.equal(put.json().changed, 2);
   assert.deepEqual(store.cells().map((c) => c.label), ['green', null, 'green', null]);
-  const missing = await app.inject({ method: 'PUT', url: '/api/cells', headers: JSON_HEADERS, payload: { ids: [1, 99], label: 'red' } });
+  const missing = await app.inject({ method: 'PUT', url: '/api/cells', headers: JSON_HEADERS, payload: { reviewer: 'Ann Tech', ids: [1, 99], label: 'red' } });
   assert.equal(missing.statusCode, 404);
   assert.equal(store.cell(1)!.label, 'green', 'a batch with an unknown id changes nothing');
 });
@@ -54,7 +60,7 @@ test('the differential counts reviewed labels, puts bins apart, and gives exact 
   const before = (await app.inject({ method: 'GET', url: '/api/differential', headers: LOCAL })).json();
   assert.equal(before.total, 4);
   assert.deepEqual(before.rows.map((r: { class: string; count: number }) => [r.class, r.count]), [['blue', 2], ['green', 1], ['red', 1]]);
-  await app.inject({ method: 'PUT', url: '/api/cells/2', headers: JSON_HEADERS, payload: { label: 'artefact' } });
+  await app.inject({ method: 'PUT', url: '/api/cells/2', headers: JSON_HEADERS, payload: { reviewer: 'Ann Tech', label: 'artefact' } });
   const after = (await app.inject({ method: 'GET', url: '/api/differential', headers: LOCAL })).json();
   assert.equal(after.total, 3);
   assert.equal(after.bins.artefact, 1);
@@ -79,12 +85,23 @@ test('the predictions export has classify\'s columns plus the review', async () 
   assert.deepEqual(rows[2].slice(-3), ['', '', '']);
 });
 
-test('sign-off freezes the review', async () => {
+test('sign-off needs a name and every flagged cell reviewed, then freezes the review', async () => {
   const { app } = await apiFixture();
+  const signOff = (name: string) => app.inject({ method: 'POST', url: '/api/sign-off', headers: JSON_HEADERS, payload: { name } });
+  const flagged = (await app.inject({ method: 'GET', url: '/api/cells' })).json()
+    .filter((cell: { needs_review: boolean; out_of_scope?: boolean | null }) => cell.needs_review || cell.out_of_scope === true);
+  assert.ok(flagged.length > 0, 'the fixture has flagged cells');
+  const early = await signOff('Dr Lee');
+  assert.equal(early.statusCode, 409);
+  assert.equal(early.json().error, `cannot sign off: ${flagged.length} flagged cell${flagged.length === 1 ? '' : 's'} (needing review or out of scope) not reviewed yet`);
+  for (const cell of flagged) {
+    await app.inject({ method: 'PUT', url: `/api/cells/${cell.id}`, headers: JSON_HEADERS, payload: { reviewer: 'Ann Tech', label: cell.prediction } });
+  }
+  assert.equal((await signOff(' ')).statusCode, 400);
   const signed = await app.inject({ method: 'POST', url: '/api/sign-off', headers: JSON_HEADERS, payload: { name: 'Dr Lee' } });
   assert.equal(signed.statusCode, 200, signed.body);
   assert.equal(signed.json().name, 'Dr Lee');
-  const put = await app.inject({ method: 'PUT', url: '/api/cells/1', headers: JSON_HEADERS, payload: { label: 'green' } });
+  const put = await app.inject({ method: 'PUT', url: '/api/cells/1', headers: JSON_HEADERS, payload: { reviewer: 'Ann Tech', label: 'green' } });
   assert.equal(put.statusCode, 409);
   const again = await app.inject({ method: 'POST', url: '/api/sign-off', headers: JSON_HEADERS, payload: { name: 'Someone' } });
   assert.equal(again.statusCode, 409);
@@ -94,9 +111,9 @@ test('the labelled-folder export holds the cells reviewed as a class, one sub-fo
   const { app, context } = await apiFixture();
   const none = await app.inject({ method: 'POST', url: '/api/export/labelled-folder', headers: JSON_HEADERS, payload: {} });
   assert.equal(none.statusCode, 409);
-  await app.inject({ method: 'PUT', url: '/api/cells', headers: JSON_HEADERS, payload: { ids: [1, 4], label: 'red' } });
-  await app.inject({ method: 'PUT', url: '/api/cells/3', headers: JSON_HEADERS, payload: { label: 'blue' } });
-  await app.inject({ method: 'PUT', url: '/api/cells/2', headers: JSON_HEADERS, payload: { label: 'smudge' } });
+  await app.inject({ method: 'PUT', url: '/api/cells', headers: JSON_HEADERS, payload: { reviewer: 'Ann Tech', ids: [1, 4], label: 'red' } });
+  await app.inject({ method: 'PUT', url: '/api/cells/3', headers: JSON_HEADERS, payload: { reviewer: 'Ann Tech', label: 'blue' } });
+  await app.inject({ method: 'PUT', url: '/api/cells/2', headers: JSON_HEADERS, payload: { reviewer: 'Ann Tech', label: 'smudge' } });
   const exported = await app.inject({ method: 'POST', url: '/api/export/labelled-folder', headers: JSON_HEADERS, payload: {} });
   assert.equal(exported.statusCode, 200, exported.body);
   assert.equal(exported.json().images, 3);
@@ -104,7 +121,7 @@ test('the labelled-folder export holds the cells reviewed as a class, one sub-fo
   assert.deepEqual(fs.readdirSync(folder).filter((name) => !name.startsWith('.')).sort(), ['blue', 'red']);
   assert.deepEqual(fs.readdirSync(path.join(folder, 'red')).sort(), ['1-a.png', '4-deeper__d.png']);
   // A second export replaces the first; a folder that is not an export is never replaced.
-  await app.inject({ method: 'PUT', url: '/api/cells/3', headers: JSON_HEADERS, payload: { label: 'green' } });
+  await app.inject({ method: 'PUT', url: '/api/cells/3', headers: JSON_HEADERS, payload: { reviewer: 'Ann Tech', label: 'green' } });
   assert.equal((await app.inject({ method: 'POST', url: '/api/export/labelled-folder', headers: JSON_HEADERS, payload: {} })).statusCode, 200);
   assert.deepEqual(fs.readdirSync(folder).filter((name) => !name.startsWith('.')).sort(), ['green', 'red']);
   fs.rmSync(folder, { recursive: true });

@@ -17,6 +17,8 @@ interface ApiCell {
   id: number;
   prediction: string;
   label: string | null;
+  needs_review: boolean;
+  out_of_scope?: boolean | null;
 }
 
 async function focusedId(page: Page): Promise<number> {
@@ -97,6 +99,16 @@ test('a technologist reviews a folder in the browser by keyboard and multi-selec
     const apiBlue = (await api<{ rows: { class: string; ci_low: number; ci_high: number }[] }>('api/differential')).rows.find((r) => r.class === 'blue')!;
     assert.equal(blueCiAfter, `${apiBlue.ci_low.toFixed(1)}–${apiBlue.ci_high.toFixed(1)}`);
 
+
+    // The flagged cells still unreviewed are confirmed (sign-off is refused while any is left).
+    for (const cell of (await cellsNow()).values()) {
+      if (cell.label !== null || !(cell.needs_review || cell.out_of_scope === true)) continue;
+      const body = JSON.stringify({ label: cell.prediction, reviewer: 'Ann Tech' });
+      assert.equal((await fetch(`${server.url}api/cells/${cell.id}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body })).status, 200);
+    }
+    cells = await cellsNow();
+    await page.reload();
+    await page.waitForSelector('body[data-ready="true"]');
 
     // Sign off: the report page opens, and the review no longer changes.
     page.on('dialog', (dialog) => void dialog.accept());

@@ -94,7 +94,7 @@ test('every route answers what its schema declares, successes and errors alike',
   assert.equal((await call(fixture, 'GET /api/sign-off')).body, null);
   assert.equal((await call(fixture, 'POST /api/export/labelled-folder', { payload: {} })).status, 409, 'nothing reviewed yet');
   assert.equal((await call(fixture, 'PUT /api/cells/:id', { url: '/api/cells/1', payload: { label: 'green', reviewer: 'Ann' } })).status, 200);
-  assert.equal((await call(fixture, 'PUT /api/cells', { payload: { ids: [2, 3], label: 'smudge' } })).status, 200);
+  assert.equal((await call(fixture, 'PUT /api/cells', { payload: { reviewer: 'Ann Tech', ids: [2, 3], label: 'smudge' } })).status, 200);
   assert.equal((await call(fixture, 'GET /api/differential')).status, 200);
   assert.equal((await call(fixture, 'GET /api/audit')).status, 200);
   assert.equal((await call(fixture, 'GET /api/export/predictions.csv')).status, 200);
@@ -104,14 +104,14 @@ test('every route answers what its schema declares, successes and errors alike',
   // Refused requests.
   assert.equal((await call(fixture, 'GET /api/cells/:id', { url: '/api/cells/abc' })).status, 400);
   assert.equal((await call(fixture, 'GET /api/cells/:id/image', { url: '/api/cells/0/image' })).status, 400);
-  assert.equal((await call(fixture, 'PUT /api/cells/:id', { url: '/api/cells/1', payload: { label: 'platelet' } })).status, 400);
-  assert.equal((await call(fixture, 'PUT /api/cells', { payload: { ids: ['1'], label: 'red' } })).status, 400);
+  assert.equal((await call(fixture, 'PUT /api/cells/:id', { url: '/api/cells/1', payload: { reviewer: 'Ann Tech', label: 'platelet' } })).status, 400);
+  assert.equal((await call(fixture, 'PUT /api/cells', { payload: { reviewer: 'Ann Tech', ids: ['1'], label: 'red' } })).status, 400);
   assert.equal((await call(fixture, 'POST /api/sign-off', { payload: {} })).status, 400);
   assert.equal((await call(fixture, 'POST /api/export/labelled-folder', { payload: { folder: '/tmp' } })).status, 400);
   assert.equal((await call(fixture, 'GET /api/cells/:id', { url: '/api/cells/99' })).status, 404);
   assert.equal((await call(fixture, 'GET /api/cells/:id/image', { url: '/api/cells/99/image' })).status, 404);
-  assert.equal((await call(fixture, 'PUT /api/cells/:id', { url: '/api/cells/99', payload: { label: 'red' } })).status, 404);
-  assert.equal((await call(fixture, 'PUT /api/cells', { payload: { ids: [1, 99], label: 'red' } })).status, 404);
+  assert.equal((await call(fixture, 'PUT /api/cells/:id', { url: '/api/cells/99', payload: { reviewer: 'Ann Tech', label: 'red' } })).status, 404);
+  assert.equal((await call(fixture, 'PUT /api/cells', { payload: { reviewer: 'Ann Tech', ids: [1, 99], label: 'red' } })).status, 404);
   const oversized = { label: 'red', reviewer: 'x'.repeat(BODY_LIMIT_BYTES) };
   for (const route of ['PUT /api/cells/:id', 'PUT /api/cells', 'POST /api/sign-off', 'POST /api/export/labelled-folder'] as Route[]) {
     const url = route === 'PUT /api/cells/:id' ? '/api/cells/1' : undefined;
@@ -119,12 +119,14 @@ test('every route answers what its schema declares, successes and errors alike',
     assert.equal((await call(fixture, route, { url, payload: 'label=red', headers: { ...LOCAL, 'content-type': 'application/x-www-form-urlencoded' } })).status, 415, route);
   }
 
-  // Sign-off, then the changes it refuses.
+  // Sign-off (once every flagged cell is reviewed), then the changes it refuses.
+  const ids = ((await call(fixture, 'GET /api/cells')).body as { id: number }[]).map((cell) => cell.id);
+  assert.equal((await call(fixture, 'PUT /api/cells', { payload: { reviewer: 'Ann Tech', ids, label: 'red' } })).status, 200);
   assert.equal((await call(fixture, 'POST /api/sign-off', { payload: { name: 'Dr Lee' } })).status, 200);
   assert.equal((await call(fixture, 'GET /api/sign-off')).status, 200);
   assert.equal((await call(fixture, 'POST /api/sign-off', { payload: { name: 'Someone' } })).status, 409);
-  assert.equal((await call(fixture, 'PUT /api/cells/:id', { url: '/api/cells/1', payload: { label: 'red' } })).status, 409);
-  assert.equal((await call(fixture, 'PUT /api/cells', { payload: { ids: [1], label: 'red' } })).status, 409);
+  assert.equal((await call(fixture, 'PUT /api/cells/:id', { url: '/api/cells/1', payload: { reviewer: 'Ann Tech', label: 'red' } })).status, 409);
+  assert.equal((await call(fixture, 'PUT /api/cells', { payload: { reviewer: 'Ann Tech', ids: [1], label: 'red' } })).status, 409);
   assert.equal((await call(fixture, 'GET /api/info')).status, 200, 'with its sign-off');
 
   // The security checks answer on every route, in the shape each route declares.

@@ -35,7 +35,7 @@ test('a stored file that leads outside the folder (a .. name or a link) is not s
     const response = await app.inject({ method: 'GET', url: `/api/cells/${id}/image`, headers: LOCAL });
     assert.equal(response.statusCode, 404, `cell ${id}`);
   }
-  await app.inject({ method: 'PUT', url: '/api/cells/6', headers: JSON_HEADERS, payload: { label: 'red' } });
+  await app.inject({ method: 'PUT', url: '/api/cells/6', headers: JSON_HEADERS, payload: { reviewer: 'Ann Tech', label: 'red' } });
   const exported = await app.inject({ method: 'POST', url: '/api/export/labelled-folder', headers: JSON_HEADERS, payload: {} });
   assert.equal(exported.statusCode, 409, 'a link out of the folder is not exported either');
 });
@@ -61,7 +61,7 @@ test('labels only from the known set; malformed, oversized and extra-field bodie
     assert.equal(typeof response.json().error, 'string', what);
   }
   assert.equal((await put('label=red', { ...LOCAL, 'content-type': 'application/x-www-form-urlencoded' })).statusCode, 415);
-  const batch = await app.inject({ method: 'PUT', url: '/api/cells', headers: JSON_HEADERS, payload: { ids: ['1'], label: 'red' } });
+  const batch = await app.inject({ method: 'PUT', url: '/api/cells', headers: JSON_HEADERS, payload: { reviewer: 'Ann Tech', ids: ['1'], label: 'red' } });
   assert.equal(batch.statusCode, 400);
   assert.equal(store.audit().length, 0, 'no refused request changed anything');
   assert.ok(store.cells().every((cell) => cell.label === null));
@@ -79,7 +79,7 @@ test('bound beyond loopback, every request needs the token', async () => {
     const right = await app.inject({ method: 'GET', url, headers: { ...host, authorization: `Bearer ${token}` } });
     assert.equal(right.statusCode, 200, `${url} with the token`);
   }
-  const put = await app.inject({ method: 'PUT', url: '/api/cells/1', headers: { ...host, 'content-type': 'application/json', authorization: 'Bearer nope' }, payload: { label: 'red' } });
+  const put = await app.inject({ method: 'PUT', url: '/api/cells/1', headers: { ...host, 'content-type': 'application/json', authorization: 'Bearer nope' }, payload: { reviewer: 'Ann Tech', label: 'red' } });
   assert.equal(put.statusCode, 401);
   assert.equal(store.cell(1)!.label, null);
   // A browser opens the printed URL once and keeps the token as an HttpOnly, same-site cookie.

@@ -18,9 +18,12 @@ export function cellRoutes(context: AppContext): FastifyPluginAsyncTypebox {
   const relabel = (reply: FastifyReply, ids: number[], label: string | null, reviewer: string | undefined) => {
     if (label !== null && !labels.includes(label)) return fail(reply, 400, `unknown label "${label}": expected one of ${labels.join(', ')}`);
     if (store.signOff()) return fail(reply, 409, 'the review is signed off; it can no longer change');
+    // A signed differential names who made each call: no anonymous changes.
+    const name = reviewer?.trim();
+    if (!name) return fail(reply, 400, 'a reviewer name is required to change a label');
     const missing = ids.find((id) => !store.cell(id));
     if (missing !== undefined) return fail(reply, 404, `no cell with id ${missing}`);
-    const changed = store.setLabels(ids, label, reviewer ?? 'unnamed');
+    const changed = store.setLabels(ids, label, name);
     return { changed: changed.length, cells: ids.map((id) => store.cell(id)!) };
   };
 

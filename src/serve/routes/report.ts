@@ -15,7 +15,11 @@ export function reportRoutes(context: AppContext): FastifyPluginAsyncTypebox {
     app.post('/api/sign-off', { schema: API['POST /api/sign-off'] }, async (request, reply) => {
       if (context.progress.state !== 'done') return fail(reply, 409, 'classification has not finished');
       if (store.signOff()) return fail(reply, 409, 'the review is already signed off');
-      return store.signOffAs(request.body.name.trim() || 'unnamed');
+      const name = request.body.name.trim();
+      if (!name) return fail(reply, 400, 'a name is required to sign off');
+      const unreviewed = store.reviewStates().filter((cell) => cell.label === null && (cell.needs_review || cell.out_of_scope === true)).length;
+      if (unreviewed > 0) return fail(reply, 409, `cannot sign off: ${unreviewed} flagged cell${unreviewed === 1 ? '' : 's'} (needing review or out of scope) not reviewed yet`);
+      return store.signOffAs(name);
     });
   };
 }
