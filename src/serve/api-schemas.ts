@@ -28,8 +28,22 @@ export const Cell = Type.Object({
 }, { title: 'Cell', description: 'one classified image and its review', additionalProperties: false });
 export type Cell = Static<typeof Cell>;
 
-export const SignOff = Type.Object({ name: Type.String(), at: Time }, { title: 'SignOff', description: 'who signed the review off, and when', additionalProperties: false });
+export const SignOff = Type.Object({
+  name: Type.String(),
+  at: Time,
+  chain_head: Type.String({ pattern: '^[0-9a-f]{64}$', description: 'the hash of the last audit entry the sign-off sealed (SHA-256 chain; all zeros for none)' }),
+}, { title: 'SignOff', description: 'who signed the review off, when, and what', additionalProperties: false });
 export type SignOff = Static<typeof SignOff>;
+
+export const Integrity = Type.Object({
+  ok: Type.Boolean({ description: 'false when the record failed its check at start' }),
+  problem: Type.Optional(Type.String({ description: 'the first thing that failed, in one line (naming the first bad entry)' })),
+}, {
+  title: 'Integrity',
+  description: 'the check of the audit chain and of the chain head kept beside the database, made when the server started',
+  additionalProperties: false,
+});
+export type Integrity = Static<typeof Integrity>;
 
 export const Info = Type.Object({
   title: Type.String({ description: 'the opened folder\'s name: the specimen' }),
@@ -37,6 +51,7 @@ export const Info = Type.Object({
   classes: Type.Array(Type.String(), { description: 'the model\'s classes: the labels numbered 1 to 9 on the page' }),
   bins: Type.Array(Type.String(), { description: 'labels for what is not a white cell of the classes, counted apart' }),
   sign_off: nullable(SignOff, 'null until the review is signed off'),
+  integrity: Integrity,
 }, { title: 'Info', description: 'the review\'s title, labels and sign-off', additionalProperties: false });
 export type Info = Static<typeof Info>;
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readModelInfo } from '../model/model-folder';
+import { modelFingerprint, readModelInfo } from '../model/model-folder';
 import { checkRuntimeOptions, cpuHasNativeBfloat16, resolvePrecision, type PrecisionChoice } from '../native/runtime';
 import { checkInteger, checkString, optional } from '../util/check';
 import { WbcError } from '../util/errors';
@@ -87,13 +87,25 @@ function readTls(options: ServeOptions): { cert: Buffer; key: Buffer } | undefin
   return { cert: readRegularFile(options.tlsCert, MAX_PEM_BYTES), key: readRegularFile(options.tlsKey, MAX_PEM_BYTES) };
 }
 
-/** The same review must not be reopened against another folder or model: that would mix two reviews. */
+/**
+ * The same review must not be reopened against another folder or model: that would mix two reviews. The
+ * model is known by its content (the hash of its model.json, which carries its weights' hash), not its
+ * path: another model copied to the same path is refused. A review from before content hashes (no
+ * model_sha256) is checked by path once and then bound to the model's content found there.
+ */
 function claimStore(store: ReviewStore, imageDir: string, modelDir: string, db: string): void {
-  for (const [key, value, what] of [['image_dir', imageDir, 'image folder'], ['model_dir', modelDir, 'model']] as const) {
-    const saved = store.getMeta(key);
-    if (saved === undefined) store.setMeta(key, value);
-    else if (saved !== value) throw new WbcError(`the review ${db} belongs to the ${what} ${saved}; use --db for a new review`);
+  const savedFolder = store.getMeta('image_dir');
+  if (savedFolder !== undefined && savedFolder !== imageDir) throw new WbcError(`the review ${db} belongs to the image folder ${savedFolder}; use --db for a new review`);
+  const model = modelFingerprint(modelDir)!;
+  const savedModel = store.getMeta('model_sha256');
+  const savedPath = store.getMeta('model_dir');
+  if (savedModel !== undefined && savedModel !== model) {
+    throw new WbcError(`the review ${db} belongs to another model (model.json sha256 ${savedModel.slice(0, 12)}…, this one ${model.slice(0, 12)}…, last opened from ${savedPath}); use --db for a new review`);
   }
+  if (savedModel === undefined && savedPath !== undefined && savedPath !== modelDir) throw new WbcError(`the review ${db} belongs to the model ${savedPath}; use --db for a new review`);
+  if (savedFolder === undefined) store.setMeta('image_dir', imageDir);
+  if (savedModel === undefined) store.setMeta('model_sha256', model);
+  if (savedPath !== modelDir) store.setMeta('model_dir', modelDir);
 }
 
 /**

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
@@ -6,7 +7,6 @@ import { ReviewStore, SCHEMA_VERSION } from '../../src/serve/store';
 import { WbcError } from '../../src/util/errors';
 import { assertCleanFailure, wbc } from '../helpers/cli';
 import { makeTempDir } from '../helpers/images';
-import { prediction } from './fixture';
 import { makeServedFolder } from './served-folder';
 
 function userVersion(file: string): number {
@@ -27,27 +27,68 @@ function setUserVersion(file: string, version: number): void {
 test('a new review database gets the schema version', () => {
   const file = path.join(makeTempDir(), 'review.sqlite');
   new ReviewStore(file).close();
-  assert.equal(SCHEMA_VERSION, 1);
+  assert.equal(SCHEMA_VERSION, 2);
   assert.equal(userVersion(file), SCHEMA_VERSION);
 });
 
-test('a database from before schema versions (today\'s tables, no version) is migrated to version 1 with its review', () => {
-  const file = path.join(makeTempDir(), 'review.sqlite');
-  const store = new ReviewStore(file);
-  store.addPredictions([prediction('a.png', 'red', 0.9), prediction('b.png', 'green', 0.5)]);
-  store.setLabels([2], 'smudge', 'Ann');
-  store.close();
-  setUserVersion(file, 0);
+/** Version 1's tables, as wbc made them before the audit was chained (a fixture of the old format). */
+const VERSION_1_TABLES = `
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE cells (id INTEGER PRIMARY KEY, file TEXT NOT NULL UNIQUE, prediction TEXT NOT NULL, confidence REAL NOT NULL,
+  second TEXT NOT NULL, second_confidence REAL NOT NULL, needs_review INTEGER NOT NULL, out_of_scope INTEGER,
+  out_of_scope_score REAL, probabilities TEXT NOT NULL, label TEXT, reviewed_by TEXT, reviewed_at TEXT);
+CREATE TABLE audit (id INTEGER PRIMARY KEY, at TEXT NOT NULL, who TEXT NOT NULL, cell_id INTEGER NOT NULL REFERENCES cells(id),
+  old_label TEXT, new_label TEXT);
+CREATE TABLE sign_off (id INTEGER PRIMARY KEY CHECK (id = 1), name TEXT NOT NULL, at TEXT NOT NULL);`;
 
-  const reopened = new ReviewStore(file);
-  try {
-    assert.equal(userVersion(file), 1);
-    assert.deepEqual(reopened.cells().map((cell) => [cell.file, cell.label]), [['a.png', null], ['b.png', 'smudge']]);
-    assert.deepEqual(reopened.audit().map((row) => [row.cell_id, row.who, row.new_label]), [[2, 'Ann', 'smudge']]);
-  } finally {
-    reopened.close();
-  }
-});
+/** A signed version-1 review (or, with version 0, one from before schema versions): two cells, one relabelled twice. */
+function makeOldReview(file: string, version: number): void {
+  const db = new Database(file);
+  db.exec(VERSION_1_TABLES);
+  const insert = db.prepare(`INSERT INTO cells (file, prediction, confidence, second, second_confidence, needs_review, probabilities)
+    VALUES (?, ?, 0.9, 'green', 0.05, 0, '[0.05,0.05,0.9]')`);
+  insert.run('a.png', 'red');
+  insert.run('b.png', 'red');
+  db.exec(`UPDATE cells SET label = 'green', reviewed_by = 'Ann', reviewed_at = '2026-01-01T10:01:00.000Z' WHERE id = 2;
+    INSERT INTO audit (at, who, cell_id, old_label, new_label) VALUES ('2026-01-01T10:00:00.000Z', 'Ann', 2, NULL, 'smudge');
+    INSERT INTO audit (at, who, cell_id, old_label, new_label) VALUES ('2026-01-01T10:01:00.000Z', 'Ann', 2, 'smudge', 'green');
+    INSERT INTO sign_off (id, name, at) VALUES (1, 'Ann', '2026-01-01T10:02:00.000Z');`);
+  db.pragma(`user_version = ${version}`);
+  db.close();
+}
+
+for (const version of [0, 1]) {
+  test(`a version-${version} review is migrated to version 2 with its review, its audit chained and its sign-off sealing the chain`, () => {
+    const file = path.join(makeTempDir(), 'review.sqlite');
+    makeOldReview(file, version);
+
+    const reopened = new ReviewStore(file);
+    try {
+      assert.equal(userVersion(file), 2);
+      assert.deepEqual(reopened.cells().map((cell) => [cell.file, cell.label]), [['a.png', null], ['b.png', 'green']]);
+      assert.deepEqual(reopened.audit().map((row) => [row.cell_id, row.who, row.new_label]), [[2, 'Ann', 'smudge'], [2, 'Ann', 'green']]);
+      assert.deepEqual(reopened.integrity(), { ok: true });
+      const signOff = reopened.signOff()!;
+      assert.equal(signOff.name, 'Ann');
+      assert.match(signOff.chain_head, /^[0-9a-f]{64}$/);
+      assert.notEqual(signOff.chain_head, '0'.repeat(64), 'the sign-off seals the two migrated audit entries');
+      assert.match(fs.readFileSync(`${file}.chain-head`, 'utf8'), /^[0-9a-f]{64}\n$/);
+    } finally {
+      reopened.close();
+    }
+    // The chain computed at migration shows a later edit.
+    const db = new Database(file);
+    db.prepare("UPDATE audit SET who = 'Mallory' WHERE id = 1").run();
+    db.close();
+    const edited = new ReviewStore(file);
+    try {
+      assert.equal(edited.integrity().ok, false);
+      assert.match(edited.integrity().problem!, /^audit entry 1 does not match the chain/);
+    } finally {
+      edited.close();
+    }
+  });
+}
 
 test('a database of a newer schema version is refused in one line and left as it is', () => {
   const file = path.join(makeTempDir(), 'review.sqlite');
@@ -55,7 +96,7 @@ test('a database of a newer schema version is refused in one line and left as it
   setUserVersion(file, SCHEMA_VERSION + 1);
   assert.throws(() => new ReviewStore(file), (error: Error) => {
     assert.ok(error instanceof WbcError);
-    assert.match(error.message, /schema version 2 is newer than this wbc knows \(1\)/);
+    assert.match(error.message, /schema version 3 is newer than this wbc knows \(2\)/);
     assert.doesNotMatch(error.message, /\n/);
     return true;
   });
@@ -67,5 +108,5 @@ test('wbc serve refuses a review database of a newer schema version at start, in
   const db = path.join(dir, 'newer.sqlite');
   new ReviewStore(db).close();
   setUserVersion(db, SCHEMA_VERSION + 1);
-  assertCleanFailure(wbc(['serve', model, images, '--db', db, '--port', '0']), /cannot open the review database .*newer\.sqlite: its schema version 2 is newer than this wbc knows/);
+  assertCleanFailure(wbc(['serve', model, images, '--db', db, '--port', '0']), /cannot open the review database .*newer\.sqlite: its schema version 3 is newer than this wbc knows/);
 });

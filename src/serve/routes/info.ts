@@ -12,6 +12,7 @@ export function infoRoutes(context: AppContext): FastifyPluginAsyncTypebox {
       classes: context.classes,
       bins: [...REVIEW_BINS],
       sign_off: context.store.signOff() ?? null,
+      integrity: context.store.integrity(),
     }));
     app.get('/api/progress', { schema: API['GET /api/progress'] }, async () => context.progress);
   };
