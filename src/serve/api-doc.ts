@@ -53,6 +53,8 @@ export async function openApiDocument(): Promise<OpenApiDocument> {
     classes: [],
     realImageDir: path.resolve('.'),
     progress: { state: 'done', done: 0, total: 0, skipped: 0, warnings: [] },
+    refused: [],
+    rescan: async () => {},
     exportDir: path.resolve('.'),
     loopbackOnly: true,
     title: '',

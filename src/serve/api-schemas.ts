@@ -25,6 +25,8 @@ export const Cell = Type.Object({
   label: nullable(Type.String(), 'the reviewed label (a class or a bin), null while unreviewed'),
   reviewed_by: nullable(Type.String()),
   reviewed_at: nullable(Time),
+  sha256: nullable(Type.String({ pattern: '^[0-9a-f]{64}$' }), 'SHA-256 of the image file it was classified from; null for a cell of a version-1 review not rescanned yet, or one waiting to be classified anew'),
+  missing: Type.Boolean({ description: 'the image is gone from the folder, refused, or changed and waiting to be classified anew: kept, but left out of counts and exports' }),
 }, { title: 'Cell', description: 'one classified image and its review', additionalProperties: false });
 export type Cell = Static<typeof Cell>;
 
@@ -45,6 +47,12 @@ export const Integrity = Type.Object({
 });
 export type Integrity = Static<typeof Integrity>;
 
+export const RefusedFile = Type.Object({
+  file: Type.String({ description: 'path relative to the opened folder' }),
+  reason: Type.String({ description: 'one line' }),
+}, { title: 'RefusedFile', description: 'an image file of the folder that is counted nowhere', additionalProperties: false });
+export type RefusedFile = Static<typeof RefusedFile>;
+
 export const Info = Type.Object({
   title: Type.String({ description: 'the opened folder\'s name: the specimen' }),
   model: Type.Object({ name: Type.String({ description: 'the model folder\'s name' }) }, { additionalProperties: false }),
@@ -52,6 +60,7 @@ export const Info = Type.Object({
   bins: Type.Array(Type.String(), { description: 'labels for what is not a white cell of the classes, counted apart' }),
   sign_off: nullable(SignOff, 'null until the review is signed off'),
   integrity: Integrity,
+  refused: Type.Array(RefusedFile, { description: 'files of the folder refused at the last scan: their real path leaves the folder, or they cannot be read' }),
 }, { title: 'Info', description: 'the review\'s title, labels and sign-off', additionalProperties: false });
 export type Info = Static<typeof Info>;
 
@@ -90,13 +99,17 @@ export type Differential = Static<typeof Differential>;
 
 export const AuditRow = Type.Object({
   id: Type.Integer({ minimum: 1 }),
+  kind: Type.Union(['label', 'added', 'missing', 'returned', 'replaced', 'hashed'].map((kind) => Type.Literal(kind)), {
+    description: 'label: a person\'s label change; the others: what a rescan of the folder found (see reason)',
+  }),
   at: Time,
   who: Type.String(),
   cell_id: Type.Integer({ minimum: 1 }),
   file: Type.String(),
   old_label: nullable(Type.String()),
   new_label: nullable(Type.String()),
-}, { title: 'AuditRow', description: 'one change of one cell\'s label', additionalProperties: false });
+  reason: nullable(Type.String(), 'why a rescan event happened; null for a label change'),
+}, { title: 'AuditRow', description: 'one change of one cell: its label, or its image in the folder; chained by hash to the one before', additionalProperties: false });
 export type AuditRow = Static<typeof AuditRow>;
 
 export const LabelledExport = Type.Object({
@@ -182,6 +195,11 @@ export const API = {
   },
   'GET /api/info': { summary: 'The review\'s title, labels and sign-off', response: { 200: Info, ...errors() } },
   'GET /api/progress': { summary: 'The classification\'s progress', response: { 200: Progress, ...errors() } },
+  'POST /api/rescan': {
+    summary: 'Scan the folder again: new images are classified, gone ones marked missing, changed ones classified anew (their review dropped, kept in the audit); answers once the store is in step, the classification goes on',
+    body: Type.Object({}, { additionalProperties: false }),
+    response: { 200: Progress, ...bodyErrors({ 409: 'the review is signed off, or the folder is being scanned or classified' }) },
+  },
   'GET /api/cells': {
     summary: 'Every cell, in id order',
     response: { 200: Type.Array(Cell, { description: 'empty until the classification is done' }), ...errors() },
@@ -194,7 +212,10 @@ export const API = {
   'GET /api/cells/:id/image': {
     summary: 'One cell\'s image (TIFF is sent as PNG)',
     params: IdParams,
-    response: { 200: file('the image', 'image/jpeg', 'image/png'), ...errors({ 400: 'the id is not a cell id', 404: 'no such cell, or its file is gone or not inside the folder' }) },
+    response: {
+      200: file('the image', 'image/jpeg', 'image/png'),
+      ...errors({ 400: 'the id is not a cell id', 404: 'no such cell, or its file is missing, gone or not inside the folder', 409: 'the file\'s content is not the one classified (rescan)' }),
+    },
   },
   'PUT /api/cells/:id': {
     summary: 'Label one cell; answers once the change and its audit row are on disk',

@@ -3,14 +3,20 @@ import { createHash } from 'node:crypto';
 /** The hash before the first entry. */
 export const CHAIN_START = '0'.repeat(64);
 
-/** One label change as the chain sees it: every field that the audit trail shows. */
+/** What an audit entry records: a person's label change, or what a rescan of the folder found. */
+export type AuditKind = 'label' | 'added' | 'missing' | 'returned' | 'replaced' | 'hashed';
+
+/** One audit entry as the chain sees it: every field that the audit trail shows. */
 export interface ChainedChange {
   id: number;
+  kind: AuditKind;
   at: string;
   who: string;
   cell_id: number;
   old_label: string | null;
   new_label: string | null;
+  /** Why a rescan event happened; null for a label change. */
+  reason: string | null;
   hash: string | null;
 }
 
@@ -31,7 +37,7 @@ function link(previous: string, content: readonly unknown[]): string {
 }
 
 export function changeHash(previous: string, change: Omit<ChainedChange, 'hash'>): string {
-  return link(previous, ['label', change.id, change.at, change.who, change.cell_id, change.old_label, change.new_label]);
+  return link(previous, [change.kind, change.id, change.at, change.who, change.cell_id, change.old_label, change.new_label, change.reason]);
 }
 
 export function signOffHash(signOff: Omit<ChainedSignOff, 'hash'>): string {

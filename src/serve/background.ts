@@ -1,49 +1,91 @@
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { Progress } from './api-schemas';
+import { WbcError } from '../util/errors';
+import type { Progress, RefusedFile } from './api-schemas';
 import type { ClassifyJob, WorkerMessage } from './classify-worker';
+import { scanFolder } from './folder-scan';
 import type { ReviewStore } from './store';
 
-const DONE_KEY = 'classified_at';
+export type FolderJob = Omit<ClassifyJob, 'files'>;
 
 /**
- * Classifies the folder in a worker thread and stores the predictions in one transaction; a store whose
- * folder was classified before (a resumed review) starts as done. `onSettled` runs once it ends either way.
+ * Keeps the review in step with its folder: each rescan hashes every image, brings the store in step
+ * (ReviewStore.syncFolder), and classifies what is new or changed in a worker thread, storing the
+ * predictions in one transaction. `progress` and `refused` are updated in place: the routes read them.
  */
-export function classifyInBackground(store: ReviewStore, job: ClassifyJob, onSettled: () => void = () => {}): { progress: Progress; stop(): Promise<void> } {
-  const progress: Progress = { state: 'classifying', done: 0, total: 0, skipped: 0, warnings: [] };
-  if (store.getMeta(DONE_KEY) !== undefined) {
-    const count = store.cells().length;
-    Object.assign(progress, { state: 'done', done: count, total: count });
-    queueMicrotask(onSettled);
-    return { progress, stop: async () => {} };
-  }
-  const worker = new Worker(path.join(__dirname, 'classify-worker.js'), { workerData: job });
-  let settled = false;
-  const settle = (update: Partial<Progress>): void => {
-    if (settled) return;
-    settled = true;
-    Object.assign(progress, update);
-    onSettled();
-  };
-  worker.on('message', (message: WorkerMessage) => {
-    if (message.type === 'progress') {
-      progress.done = message.done;
-      progress.total = message.total;
-    } else if (message.type === 'done') {
-      try {
-        store.addPredictions(message.predictions);
-        store.setMeta(DONE_KEY, new Date().toISOString());
-        settle({ state: 'done', done: progress.total, skipped: message.skipped.length, warnings: message.warnings });
-      } catch (error) {
-        settle({ state: 'failed', error: (error as Error).message });
+export class FolderKeeper {
+  readonly progress: Progress = { state: 'done', done: 0, total: 0, skipped: 0, warnings: [] };
+  readonly refused: RefusedFile[] = [];
+  private busy = false;
+  private worker: Worker | undefined;
+
+  constructor(private readonly store: ReviewStore, private readonly job: FolderJob) {}
+
+  /** Answers once the folder is scanned and the store in step; the classification goes on in the background. */
+  async rescan(): Promise<void> {
+    if (this.busy) throw new WbcError('the folder is being scanned or classified; rescan when that is done');
+    this.busy = true;
+    try {
+      const scan = await scanFolder(this.job.imageDir);
+      this.refused.splice(0, this.refused.length, ...scan.refused);
+      const toClassify = this.store.syncFolder(scan.sha256);
+      if (toClassify.length === 0) {
+        this.settle({ state: 'done', skipped: 0, warnings: scan.warnings });
+        return;
       }
-      void worker.terminate();
-    } else {
-      settle({ state: 'failed', error: message.message });
+      this.set({ state: 'classifying', done: 0, total: toClassify.length, skipped: 0, warnings: [] });
+      this.classify(toClassify, scan.sha256, scan.warnings);
+    } catch (error) {
+      this.settle({ state: 'failed', error: (error as Error).message });
+      throw error;
     }
-  });
-  worker.on('error', (error) => settle({ state: 'failed', error: error.message }));
-  worker.on('exit', (code) => settle({ state: 'failed', error: `the classification worker stopped (exit code ${code})` }));
-  return { progress, stop: async () => void (await worker.terminate()) };
+  }
+
+  private classify(files: string[], sha256: ReadonlyMap<string, string>, scanWarnings: string[]): void {
+    const job: ClassifyJob = { ...this.job, files: files.map((file) => path.join(this.job.imageDir, file)) };
+    const worker = new Worker(path.join(__dirname, 'classify-worker.js'), { workerData: job });
+    this.worker = worker;
+    worker.on('message', (message: WorkerMessage) => {
+      if (message.type === 'progress') {
+        this.progress.done = message.done;
+        this.progress.total = message.total;
+      } else if (message.type === 'done') {
+        try {
+          this.store.addPredictions(message.predictions, sha256);
+          for (const skipped of message.skipped) {
+            this.refused.push({ file: path.relative(this.job.imageDir, skipped.path), reason: `cannot be read as an image (${skipped.reason})` });
+          }
+          this.settle({ state: 'done', skipped: message.skipped.length, warnings: [...scanWarnings, ...message.warnings] });
+        } catch (error) {
+          this.settle({ state: 'failed', error: (error as Error).message });
+        }
+        void worker.terminate();
+      } else {
+        this.settle({ state: 'failed', error: message.message });
+      }
+    });
+    worker.on('error', (error) => this.settle({ state: 'failed', error: error.message }));
+    worker.on('exit', (code) => this.settle({ state: 'failed', error: `the classification worker stopped (exit code ${code})` }));
+  }
+
+  private set(update: Partial<Progress>): void {
+    delete this.progress.error;
+    Object.assign(this.progress, update);
+  }
+
+  /** Ends a scan or a classification, once: what a finished worker's exit reports afterwards is ignored. */
+  private settle(update: Partial<Progress>): void {
+    if (!this.busy) return;
+    this.busy = false;
+    this.worker = undefined;
+    if (update.state === 'done') {
+      const count = this.store.presentCells().length;
+      update = { ...update, done: count, total: count };
+    }
+    this.set(update);
+  }
+
+  async stop(): Promise<void> {
+    await this.worker?.terminate();
+  }
 }

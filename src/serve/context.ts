@@ -1,4 +1,4 @@
-import type { Progress } from './api-schemas';
+import type { Progress, RefusedFile } from './api-schemas';
 import type { ReviewStore } from './store';
 
 /** What the routes of a review share: its store, its model's classes, its folder and its settings. */
@@ -8,6 +8,10 @@ export interface AppContext {
   /** Real path of the opened folder: images are served from inside it only. */
   realImageDir: string;
   progress: Progress;
+  /** The folder's files refused at the last scan (updated in place). */
+  refused: RefusedFile[];
+  /** Scans the folder again and classifies what is new or changed (see FolderKeeper); throws a WbcError while busy. */
+  rescan(): Promise<void>;
   /** Where "export labelled folder" writes. */
   exportDir: string;
   token?: string;

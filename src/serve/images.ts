@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import sharp from 'sharp';
@@ -21,16 +22,19 @@ export function cellImagePath(realImageDir: string, file: string): string | unde
 }
 
 /**
- * The image of a stored cell's file, read only when it lies inside the opened folder (see cellImagePath).
- * Formats browsers do not show (TIFF) are sent as PNG.
+ * The image of a stored cell's file, read only when it lies inside the opened folder (see cellImagePath),
+ * and only while its content is the one classified (`sha256`, when known): else 'changed'. Formats
+ * browsers do not show (TIFF) are sent as PNG.
  */
-export async function readCellImage(realImageDir: string, file: string): Promise<ServedImage | undefined> {
+export async function readCellImage(realImageDir: string, file: string, sha256: string | null): Promise<ServedImage | 'changed' | undefined> {
   const real = cellImagePath(realImageDir, file);
   if (real === undefined) return undefined;
   const type = BROWSER_TYPES[path.extname(real).toLowerCase()];
   try {
-    if (type) return { type, body: await fs.promises.readFile(real) };
-    return { type: 'image/png', body: await sharp(real).png().toBuffer() };
+    const bytes = await fs.promises.readFile(real);
+    if (sha256 !== null && createHash('sha256').update(bytes).digest('hex') !== sha256) return 'changed';
+    if (type) return { type, body: bytes };
+    return { type: 'image/png', body: await sharp(bytes).png().toBuffer() };
   } catch {
     return undefined;
   }

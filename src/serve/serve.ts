@@ -9,7 +9,7 @@ import { checkOutputPaths } from '../util/output-paths';
 import { readRegularFile } from '../util/safe-read';
 import { buildApp } from './app';
 import type { Progress } from './api-schemas';
-import { classifyInBackground } from './background';
+import { FolderKeeper } from './background';
 import { isLoopback } from '../util/loopback';
 import { openableUrls } from './listen-address';
 import { ReviewStore } from './store';
@@ -109,8 +109,8 @@ function claimStore(store: ReviewStore, imageDir: string, modelDir: string, db: 
 }
 
 /**
- * Serves the review of an image folder: classifies it in a worker thread (unless a saved review of it
- * exists) while the page and the API already answer.
+ * Serves the review of an image folder: rescans it, then classifies what is new or changed in a worker
+ * thread while the page and the API already answer.
  */
 export async function serve(modelDir: string, imageDir: string, options: ServeOptions = {}): Promise<RunningServer> {
   checkServeOptions(options);
@@ -134,12 +134,21 @@ export async function serve(modelDir: string, imageDir: string, options: ServeOp
     store.close();
     throw error;
   }
-  const background = classifyInBackground(store, { modelDir: realModelDir, imageDir: realImageDir, threads: options.threads, precision: options.precision });
+  // Every start rescans the folder: new images are classified, gone and changed ones recorded.
+  const folder = new FolderKeeper(store, { modelDir: realModelDir, imageDir: realImageDir, threads: options.threads, precision: options.precision });
+  try {
+    await folder.rescan();
+  } catch (error) {
+    store.close();
+    throw error;
+  }
   const app = buildApp({
     store,
     classes: info.classes,
     realImageDir,
-    progress: background.progress,
+    progress: folder.progress,
+    refused: folder.refused,
+    rescan: () => folder.rescan(),
     exportDir,
     token,
     loopbackOnly,
@@ -147,7 +156,7 @@ export async function serve(modelDir: string, imageDir: string, options: ServeOp
     modelName: path.basename(realModelDir),
   }, { tls });
   const close = async (): Promise<void> => {
-    await background.stop();
+    await folder.stop();
     await app.close();
     store.close();
   };
@@ -161,5 +170,5 @@ export async function serve(modelDir: string, imageDir: string, options: ServeOp
   const port = typeof address === 'object' && address ? address.port : options.port ?? 8080;
   const urls = openableUrls(host, port, tls ? 'https' : 'http');
   const warnings = tls || loopbackOnly ? [] : ['plain HTTP beyond loopback: the token and the images cross the network unencrypted (use --tls-cert and --tls-key)'];
-  return { url: urls[0], urls, token, openUrl: token ? `${urls[0]}?token=${token}` : urls[0], warnings, db, progress: background.progress, close };
+  return { url: urls[0], urls, token, openUrl: token ? `${urls[0]}?token=${token}` : urls[0], warnings, db, progress: folder.progress, close };
 }

@@ -4,13 +4,14 @@ import { Value } from '@sinclair/typebox/value';
 import type { Prediction } from '../classify/predictions';
 import { WbcError } from '../util/errors';
 import { AuditRow, Cell, type Integrity, type SignOff } from './api-schemas';
-import { CHAIN_START, changeHash, checkChain, signOffHash, type ChainedChange, type ChainedSignOff } from './audit-chain';
+import { CHAIN_START, changeHash, checkChain, signOffHash, type AuditKind, type ChainedChange, type ChainedSignOff } from './audit-chain';
 import { chainHeadFile, headFileProblem, writeChainHead } from './chain-head-file';
 
 export type ReviewState = Pick<Cell, 'prediction' | 'label' | 'needs_review' | 'out_of_scope'>;
 
-interface CellRow extends Omit<Cell, 'needs_review' | 'out_of_scope' | 'probabilities'> {
+interface CellRow extends Omit<Cell, 'needs_review' | 'out_of_scope' | 'probabilities' | 'missing'> {
   needs_review: number;
+  missing: number;
   out_of_scope: number | null;
   probabilities: string;
 }
@@ -18,7 +19,8 @@ interface CellRow extends Omit<Cell, 'needs_review' | 'out_of_scope' | 'probabil
 /**
  * The schema's migrations: the one at index v takes a database from version v to v + 1 (PRAGMA
  * user_version). Version 1 is the first versioned schema; databases made before versions have exactly
- * its tables, which IF NOT EXISTS leaves as they are. Version 2 chains the audit by hash.
+ * its tables, which IF NOT EXISTS leaves as they are. Version 2 chains the audit by hash, records rescan
+ * events in it, and gives each cell the SHA-256 of the image it was classified from.
  */
 const MIGRATIONS: readonly ((db: Database.Database) => void)[] = [(db) => db.exec(`
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -47,7 +49,13 @@ CREATE TABLE IF NOT EXISTS audit (
 );
 CREATE TABLE IF NOT EXISTS sign_off (id INTEGER PRIMARY KEY CHECK (id = 1), name TEXT NOT NULL, at TEXT NOT NULL);
 `), (db) => {
-  db.exec(`ALTER TABLE audit ADD COLUMN hash TEXT;
+  // sha256 stays null for version-1 cells: nothing recorded what was classified. The first rescan takes
+  // the file as found then, and says so in the audit (kind 'hashed').
+  db.exec(`ALTER TABLE cells ADD COLUMN sha256 TEXT;
+    ALTER TABLE cells ADD COLUMN missing INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE audit ADD COLUMN kind TEXT NOT NULL DEFAULT 'label';
+    ALTER TABLE audit ADD COLUMN reason TEXT;
+    ALTER TABLE audit ADD COLUMN hash TEXT;
     ALTER TABLE sign_off ADD COLUMN chain_head TEXT;
     ALTER TABLE sign_off ADD COLUMN hash TEXT;`);
   // The chain of a version-1 review is computed now, from the rows as they are found: it shows later
@@ -99,6 +107,7 @@ function toCell(row: CellRow): Cell {
     needs_review: row.needs_review === 1,
     out_of_scope: row.out_of_scope === null ? null : row.out_of_scope === 1,
     probabilities: JSON.parse(row.probabilities) as number[],
+    missing: row.missing === 1,
   };
 }
 
@@ -115,7 +124,7 @@ function rowProblem(db: Database.Database): string | undefined {
     if (error) return `cell ${row.id} (${row.file}): ${error.path || 'the row'} ${error.message}`;
   }
   const auditRow = Type.Omit(AuditRow, ['file']);
-  for (const row of db.prepare('SELECT id, at, who, cell_id, old_label, new_label FROM audit ORDER BY id').iterate()) {
+  for (const row of db.prepare('SELECT id, kind, at, who, cell_id, old_label, new_label, reason FROM audit ORDER BY id').iterate()) {
     const error = Value.Errors(auditRow, row).First();
     if (error) return `audit entry ${(row as { id: unknown }).id}: ${error.path || 'the row'} ${error.message}`;
   }
@@ -176,7 +185,7 @@ export class ReviewStore {
   }
 
   private checkChain(withHeadFile: boolean): Integrity {
-    const changes = this.db.prepare('SELECT id, at, who, cell_id, old_label, new_label, hash FROM audit ORDER BY id').all() as ChainedChange[];
+    const changes = this.db.prepare('SELECT id, kind, at, who, cell_id, old_label, new_label, reason, hash FROM audit ORDER BY id').all() as ChainedChange[];
     const signOff = this.db.prepare('SELECT name, at, chain_head, hash FROM sign_off WHERE id = 1').get() as ChainedSignOff | undefined;
     const chain = checkChain(changes, signOff);
     const problem = chain.problem ?? (this.headFile && withHeadFile ? headFileProblem(this.headFile, chain) : undefined);
@@ -208,6 +217,7 @@ export class ReviewStore {
   close(): void {
     this.db.close();
   }
+
   getMeta(key: string): string | undefined {
     const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
     return row?.value;
@@ -217,28 +227,100 @@ export class ReviewStore {
     this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
   }
 
-  /** Adds the predictions of files not yet in the store, in one transaction; reviews already made stay. */
-  addPredictions(predictions: readonly Prediction[]): void {
-    const insert = this.db.prepare(`INSERT OR IGNORE INTO cells
-      (file, prediction, confidence, second, second_confidence, needs_review, out_of_scope, out_of_scope_score, probabilities)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  /**
+   * Stores the predictions of the files a scan of the folder asked for (see syncFolder), each with the
+   * SHA-256 of the file it was classified from, in one transaction: new files become cells, replaced
+   * ones get their new prediction. Cells added to a review that already had some are audit entries.
+   */
+  addPredictions(predictions: readonly Prediction[], sha256: ReadonlyMap<string, string> = new Map(), at = new Date().toISOString()): void {
+    const upsert = this.db.prepare(`INSERT INTO cells
+      (file, prediction, confidence, second, second_confidence, needs_review, out_of_scope, out_of_scope_score, probabilities, sha256, missing)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
+      ON CONFLICT(file) DO UPDATE SET prediction = excluded.prediction, confidence = excluded.confidence, second = excluded.second,
+        second_confidence = excluded.second_confidence, needs_review = excluded.needs_review, out_of_scope = excluded.out_of_scope,
+        out_of_scope_score = excluded.out_of_scope_score, probabilities = excluded.probabilities, sha256 = excluded.sha256, missing = 0
+      RETURNING id, (SELECT COUNT(*) FROM audit WHERE audit.cell_id = cells.id) AS events`);
+    const hadCells = this.db.prepare('SELECT 1 FROM cells LIMIT 1').get() !== undefined;
     this.db.transaction(() => {
       for (const p of predictions) {
         const { outOfScope, outOfScopeScore } = p as Prediction & MaybeOutOfScope;
         const hasCheck = outOfScopeScore !== undefined && outOfScopeScore !== null;
-        insert.run(p.file, p.prediction, p.confidence, p.second, p.secondConfidence, p.needsReview ? 1 : 0,
-          hasCheck ? (outOfScope ? 1 : 0) : null, hasCheck ? outOfScopeScore : null, JSON.stringify(p.probabilities));
+        const hash = sha256.get(p.file) ?? null;
+        const row = upsert.get(p.file, p.prediction, p.confidence, p.second, p.secondConfidence, p.needsReview ? 1 : 0,
+          hasCheck ? (outOfScope ? 1 : 0) : null, hasCheck ? outOfScopeScore : null, JSON.stringify(p.probabilities), hash) as { id: number; events: number };
+        if (hadCells && row.events === 0) this.appendAudit('added', at, row.id, null, null, 'a new image in the folder, classified');
       }
-    })();
+    }).immediate();
+    this.recordHead();
+  }
+
+  /**
+   * Brings the cells in step with what a scan found (relative file → SHA-256 of its content), in one
+   * transaction: a cell whose file is gone is marked missing; one whose file came back unchanged is not; one
+   * whose content changed loses its prediction's standing and its review (the old label kept in the audit)
+   * and waits, missing, to be classified anew. Returns the files to classify: new ones and changed ones.
+   * A signed-off review does not change: nothing is returned.
+   */
+  syncFolder(found: ReadonlyMap<string, string>, at = new Date().toISOString()): string[] {
+    const toClassify = this.db.transaction(() => {
+      if (this.signOff()) return [];
+      const known = new Set<string>();
+      const toClassify: string[] = [];
+      const rows = this.db.prepare('SELECT id, file, label, sha256, missing FROM cells ORDER BY id').all() as
+        { id: number; file: string; label: string | null; sha256: string | null; missing: number }[];
+      for (const row of rows) {
+        known.add(row.file);
+        const now = found.get(row.file);
+        if (now === undefined) {
+          if (row.missing === 0) this.markCell(row.id, 1, row.sha256, row.label, 'missing', at, row.label, 'the image is gone from the folder, or refused');
+        } else if (row.sha256 === null && row.missing === 0) {
+          this.markCell(row.id, 0, now, row.label, 'hashed', at, row.label, 'the review predates content hashes: the file as found now is taken as the one classified');
+        } else if (row.sha256 === now) {
+          if (row.missing === 1) this.markCell(row.id, 0, now, row.label, 'returned', at, row.label, 'the image is back, unchanged');
+        } else {
+          if (row.sha256 !== null) {
+            this.markCell(row.id, 1, null, null, 'replaced', at, row.label,
+              `the image's content changed (sha256 ${row.sha256.slice(0, 12)}… now ${now.slice(0, 12)}…): classified anew, its review dropped`);
+          }
+          toClassify.push(row.file);
+        }
+      }
+      for (const file of found.keys()) if (!known.has(file)) toClassify.push(file);
+      return toClassify;
+    }).immediate();
+    this.recordHead();
+    return toClassify;
+  }
+
+  /** Sets a cell's presence, content hash and label, with the audit entry that says why. */
+  private markCell(id: number, missing: number, sha256: string | null, label: string | null, kind: AuditKind, at: string, oldLabel: string | null, reason: string): void {
+    const keepsReview = label === oldLabel;
+    this.db.prepare(`UPDATE cells SET missing = ?, sha256 = ?, label = ?${keepsReview ? '' : ', reviewed_by = NULL, reviewed_at = NULL'} WHERE id = ?`)
+      .run(missing, sha256, label, id);
+    this.appendAudit(kind, at, id, oldLabel, label, reason);
+  }
+
+  /** Appends one audit entry, chained to the one before; inside the caller's transaction. */
+  private appendAudit(kind: AuditKind, at: string, cellId: number, oldLabel: string | null, newLabel: string | null, reason: string | null, who = 'wbc'): void {
+    const previous = this.auditHead();
+    const id = Number(this.db.prepare('INSERT INTO audit (kind, at, who, cell_id, old_label, new_label, reason) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(kind, at, who, cellId, oldLabel, newLabel, reason).lastInsertRowid);
+    const hash = changeHash(previous, { id, kind, at, who, cell_id: cellId, old_label: oldLabel, new_label: newLabel, reason });
+    this.db.prepare('UPDATE audit SET hash = ? WHERE id = ?').run(hash, id);
   }
 
   cells(): Cell[] {
     return (this.db.prepare('SELECT * FROM cells ORDER BY id').all() as CellRow[]).map(toCell);
   }
 
-  /** What the differential needs of every cell, without the probabilities: cheap for thousands of cells. */
+  /** The cells whose image is in the folder as classified: what counts and exports use. */
+  presentCells(): Cell[] {
+    return (this.db.prepare('SELECT * FROM cells WHERE missing = 0 ORDER BY id').all() as CellRow[]).map(toCell);
+  }
+
+  /** What the differential needs of every present cell, without the probabilities: cheap for thousands of cells. */
   reviewStates(): ReviewState[] {
-    const rows = this.db.prepare('SELECT prediction, label, needs_review, out_of_scope FROM cells').all() as
+    const rows = this.db.prepare('SELECT prediction, label, needs_review, out_of_scope FROM cells WHERE missing = 0').all() as
       { prediction: string; label: string | null; needs_review: number; out_of_scope: number | null }[];
     return rows.map((row) => ({
       prediction: row.prediction,
@@ -261,8 +343,6 @@ export class ReviewStore {
   setLabels(ids: readonly number[], label: string | null, who: string, at = new Date().toISOString()): Cell[] {
     const select = this.db.prepare('SELECT label FROM cells WHERE id = ?');
     const update = this.db.prepare('UPDATE cells SET label = ?, reviewed_by = ?, reviewed_at = ? WHERE id = ?');
-    const audit = this.db.prepare('INSERT INTO audit (at, who, cell_id, old_label, new_label) VALUES (?, ?, ?, ?, ?)');
-    const chain = this.db.prepare('UPDATE audit SET hash = ? WHERE id = ?');
     const changed = this.db.transaction(() => {
       if (this.signOff()) throw new WbcError('the review is signed off; it can no longer change');
       const changed: Cell[] = [];
@@ -271,9 +351,7 @@ export class ReviewStore {
         if (!row) throw new WbcError(`no cell with id ${id}`);
         if (row.label === label) continue;
         update.run(label, label === null ? null : who, label === null ? null : at, id);
-        const previous = this.auditHead();
-        const entry = Number(audit.run(at, who, id, row.label, label).lastInsertRowid);
-        chain.run(changeHash(previous, { id: entry, at, who, cell_id: id, old_label: row.label, new_label: label }), entry);
+        this.appendAudit('label', at, id, row.label, label, null, who);
         changed.push(this.cell(id)!);
       }
       return changed;
@@ -283,7 +361,7 @@ export class ReviewStore {
   }
 
   audit(): AuditRow[] {
-    return this.db.prepare(`SELECT audit.id, audit.at, audit.who, audit.cell_id, cells.file, audit.old_label, audit.new_label
+    return this.db.prepare(`SELECT audit.id, audit.kind, audit.at, audit.who, audit.cell_id, cells.file, audit.old_label, audit.new_label, audit.reason
       FROM audit JOIN cells ON cells.id = audit.cell_id ORDER BY audit.id`).all() as AuditRow[];
   }
 

@@ -100,6 +100,7 @@ test('every route answers what its schema declares, successes and errors alike',
   assert.equal((await call(fixture, 'GET /api/export/predictions.csv')).status, 200);
   assert.equal((await call(fixture, 'GET /api/export/differential.csv')).status, 200);
   assert.equal((await call(fixture, 'POST /api/export/labelled-folder', { payload: {} })).status, 200);
+  assert.equal((await call(fixture, 'POST /api/rescan', { payload: {} })).status, 200);
 
   // Refused requests.
   assert.equal((await call(fixture, 'GET /api/cells/:id', { url: '/api/cells/abc' })).status, 400);
@@ -113,7 +114,7 @@ test('every route answers what its schema declares, successes and errors alike',
   assert.equal((await call(fixture, 'PUT /api/cells/:id', { url: '/api/cells/99', payload: { reviewer: 'Ann Tech', label: 'red' } })).status, 404);
   assert.equal((await call(fixture, 'PUT /api/cells', { payload: { reviewer: 'Ann Tech', ids: [1, 99], label: 'red' } })).status, 404);
   const oversized = { label: 'red', reviewer: 'x'.repeat(BODY_LIMIT_BYTES) };
-  for (const route of ['PUT /api/cells/:id', 'PUT /api/cells', 'POST /api/sign-off', 'POST /api/export/labelled-folder'] as Route[]) {
+  for (const route of ['PUT /api/cells/:id', 'PUT /api/cells', 'POST /api/sign-off', 'POST /api/export/labelled-folder', 'POST /api/rescan'] as Route[]) {
     const url = route === 'PUT /api/cells/:id' ? '/api/cells/1' : undefined;
     assert.equal((await call(fixture, route, { url, payload: oversized })).status, 413, route);
     assert.equal((await call(fixture, route, { url, payload: 'label=red', headers: { ...LOCAL, 'content-type': 'application/x-www-form-urlencoded' } })).status, 415, route);
@@ -127,6 +128,7 @@ test('every route answers what its schema declares, successes and errors alike',
   assert.equal((await call(fixture, 'POST /api/sign-off', { payload: { name: 'Someone' } })).status, 409);
   assert.equal((await call(fixture, 'PUT /api/cells/:id', { url: '/api/cells/1', payload: { reviewer: 'Ann Tech', label: 'red' } })).status, 409);
   assert.equal((await call(fixture, 'PUT /api/cells', { payload: { reviewer: 'Ann Tech', ids: [1], label: 'red' } })).status, 409);
+  assert.equal((await call(fixture, 'POST /api/rescan', { payload: {} })).status, 409);
   assert.equal((await call(fixture, 'GET /api/info')).status, 200, 'with its sign-off');
 
   // The security checks answer on every route, in the shape each route declares.

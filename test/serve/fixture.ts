@@ -2,6 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Prediction } from '../../src/classify/predictions';
 import { buildApp } from '../../src/serve/app';
+import { FolderKeeper } from '../../src/serve/background';
+import { scanFolder } from '../../src/serve/folder-scan';
 import type { AppContext } from '../../src/serve/context';
 import { ReviewStore } from '../../src/serve/store';
 import { makeTempDir, writeSolid } from '../helpers/images';
@@ -43,12 +45,17 @@ export async function apiFixture(overrides: Partial<AppContext> = {}): Promise<A
     prediction('b.png', 'green', 0.5),
     prediction('c.png', 'blue', 0.8),
     prediction(path.join('deeper', 'd.png'), 'blue', 0.95),
-  ]);
+  ], (await scanFolder(fs.realpathSync(imageDir))).sha256);
+  // No model: the fixture's images are classified already, so a rescan only checks them.
+  const keeper = new FolderKeeper(store, { modelDir: path.join(dir, 'no-model'), imageDir: fs.realpathSync(imageDir) });
+  await keeper.rescan();
   const context: AppContext = {
     store,
     classes: CLASSES,
     realImageDir: fs.realpathSync(imageDir),
-    progress: { state: 'done', done: 4, total: 4, skipped: 0, warnings: [] },
+    progress: keeper.progress,
+    refused: keeper.refused,
+    rescan: () => keeper.rescan(),
     exportDir: path.join(dir, 'exported'),
     loopbackOnly: true,
     title: 'images',

@@ -33,7 +33,9 @@ export function cellRoutes(context: AppContext): FastifyPluginAsyncTypebox {
       store.cell(Number(request.params.id)) ?? fail(reply, 404, 'no such cell'));
     app.get('/api/cells/:id/image', { schema: API['GET /api/cells/:id/image'] }, async (request, reply) => {
       const cell = store.cell(Number(request.params.id));
-      const image = cell && (await readCellImage(context.realImageDir, cell.file));
+      if (cell?.missing) return fail(reply, 404, 'the image is missing from the folder, refused, or waiting to be classified anew');
+      const image = cell && (await readCellImage(context.realImageDir, cell.file, cell.sha256));
+      if (image === 'changed') return fail(reply, 409, 'the image changed since it was classified; rescan the folder');
       if (!image) return fail(reply, 404, 'no such image');
       return reply.type(image.type).send(image.body);
     });

@@ -17,7 +17,7 @@ export function exportRoutes(context: AppContext): FastifyPluginAsyncTypebox {
   const { store, classes } = context;
   return async (app) => {
     app.get('/api/export/predictions.csv', { schema: API['GET /api/export/predictions.csv'] }, async (_request, reply) =>
-      attachment(reply, 'predictions-reviewed.csv', reviewedPredictionsCsv(store.cells(), classes)));
+      attachment(reply, 'predictions-reviewed.csv', reviewedPredictionsCsv(store.presentCells(), classes)));
     app.get('/api/export/differential.csv', { schema: API['GET /api/export/differential.csv'] }, async (_request, reply) =>
       attachment(reply, 'differential-reviewed.csv', reviewDifferentialCsv(reviewDifferential(store.reviewStates(), classes))));
     app.post('/api/export/labelled-folder', { schema: API['POST /api/export/labelled-folder'] }, async (_request, reply) => {
@@ -27,7 +27,7 @@ export function exportRoutes(context: AppContext): FastifyPluginAsyncTypebox {
         return file;
       };
       try {
-        return exportLabelledFolder(store.cells(), resolve, context.exportDir);
+        return exportLabelledFolder(store.presentCells(), resolve, context.exportDir);
       } catch (error) {
         if (error instanceof WbcError) return fail(reply, 409, error.message);
         throw error;
