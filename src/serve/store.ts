@@ -197,7 +197,7 @@ export class ReviewStore {
     return this.checked;
   }
 
-  /** The hash of the last entry: the sign-off once signed, or else the last label change. */
+  /** The hash of the last entry: the sign-off once signed, or else the last audit entry. */
   private head(): string {
     const signOff = this.db.prepare('SELECT hash FROM sign_off WHERE id = 1').get() as { hash: string | null } | undefined;
     if (signOff?.hash) return signOff.hash;
@@ -209,9 +209,12 @@ export class ReviewStore {
     return last?.hash ?? CHAIN_START;
   }
 
-  /** After a change is committed: a kill before this leaves a head the chain passed through, which the check accepts. */
+  /**
+   * After a change is committed: a kill before this leaves a head the chain passed through, which the
+   * check accepts. A record that failed its check keeps its head file, so that the failure shows again.
+   */
   private recordHead(): void {
-    if (this.headFile) writeChainHead(this.headFile, this.head());
+    if (this.headFile && this.checked.ok) writeChainHead(this.headFile, this.head());
   }
 
   close(): void {

@@ -80,7 +80,10 @@ test('truncating the chain (DELETE FROM sign_off, or the last audit entries) is 
     const integrity = integrityOf(file);
     assert.equal(integrity.ok, false, sql);
     assert.match(integrity.problem!, /does not end at the head recorded in .*review\.sqlite\.chain-head/, sql);
-    // A failed check leaves the head file as evidence: reopening does not make the record look whole.
+    // A failed check leaves the head file as evidence: reopening, or a later change, does not make the record look whole.
+    const store = new ReviewStore(file);
+    store.setLabels([1], 'green', 'Ann');
+    store.close();
     assert.equal(integrityOf(file).ok, false, sql);
   }
 });

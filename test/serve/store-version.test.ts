@@ -73,8 +73,23 @@ for (const version of [0, 1]) {
       assert.match(signOff.chain_head, /^[0-9a-f]{64}$/);
       assert.notEqual(signOff.chain_head, '0'.repeat(64), 'the sign-off seals the two migrated audit entries');
       assert.match(fs.readFileSync(`${file}.chain-head`, 'utf8'), /^[0-9a-f]{64}\n$/);
+      assert.deepEqual(reopened.cells().map((cell) => cell.sha256), [null, null]);
     } finally {
       reopened.close();
+    }
+    // Nothing recorded what a version-1 cell was classified from: sha256 stays unknown until a rescan,
+    // which takes the file as found and says so in the audit. (A signed-off review is not rescanned.)
+    const unsigned = new Database(file);
+    unsigned.exec('DELETE FROM sign_off');
+    unsigned.close();
+    fs.rmSync(`${file}.chain-head`);
+    const rescanned = new ReviewStore(file);
+    try {
+      assert.deepEqual(rescanned.syncFolder(new Map([['a.png', 'a'.repeat(64)], ['b.png', 'b'.repeat(64)]])), []);
+      assert.deepEqual(rescanned.cells().map((cell) => [cell.sha256, cell.missing, cell.label]), [['a'.repeat(64), false, null], ['b'.repeat(64), false, 'green']]);
+      assert.deepEqual(rescanned.audit().filter((row) => row.kind === 'hashed').map((row) => row.file), ['a.png', 'b.png']);
+    } finally {
+      rescanned.close();
     }
     // The chain computed at migration shows a later edit.
     const db = new Database(file);
