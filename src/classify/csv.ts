@@ -1,46 +1,19 @@
-import { csvRow } from '../util/csv';
 import { WbcError } from '../util/errors';
+import { predictionRow, predictionsHeader } from './prediction-columns';
 import type { Prediction } from './predictions';
-
-function decimal(value: number): string {
-  return value.toFixed(4);
-}
 
 /**
  * The per-image results: top-2 classes, review flag, out-of-scope score and flag (empty for models
  * without an out-of-scope check), then one probability column per class.
  */
 export function predictionsCsv(predictions: readonly Prediction[], classes: readonly string[]): string {
-  const header = csvRow([
-    'file',
-    'prediction',
-    'confidence',
-    'second',
-    'second_confidence',
-    'needs_review',
-    'out_of_scope_score',
-    'out_of_scope',
-    ...classes,
-  ]);
   const rows = predictions.map((p) => {
     if (p.probabilities.length !== classes.length) {
-      throw new WbcError(
-        `prediction for "${p.file}" has ${p.probabilities.length} probabilities for ${classes.length} classes`,
-      );
+      throw new WbcError(`prediction for "${p.file}" has ${p.probabilities.length} probabilities for ${classes.length} classes`);
     }
-    return csvRow([
-      p.file,
-      p.prediction,
-      decimal(p.confidence),
-      p.second,
-      decimal(p.secondConfidence),
-      String(p.needsReview),
-      p.outOfScopeScore === null ? '' : decimal(p.outOfScopeScore),
-      p.outOfScopeScore === null ? '' : String(p.outOfScope),
-      ...p.probabilities.map(decimal),
-    ]);
+    return predictionRow(p);
   });
-  return header + rows.join('');
+  return predictionsHeader(classes) + rows.join('');
 }
 
 /**

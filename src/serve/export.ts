@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { csvRow } from '../util/csv';
+import { predictionRow, predictionsHeader } from '../classify/prediction-columns';
 import { fsyncDirectory } from '../util/atomic-write';
 import { WbcError } from '../util/errors';
 import { makeFolders } from '../util/folders';
@@ -9,15 +9,12 @@ import type { Cell, LabelledExport } from './api-schemas';
 
 /** The predictions CSV of `wbc classify` (out-of-scope cells empty where the model has no such check) plus the review. */
 export function reviewedPredictionsCsv(cells: readonly Cell[], classes: readonly string[]): string {
-  const header = ['file', 'prediction', 'confidence', 'second', 'second_confidence', 'needs_review',
-    'out_of_scope_score', 'out_of_scope', ...classes, 'reviewed_label', 'reviewed_by', 'reviewed_at'];
-  const rows = cells.map((cell) => csvRow([
-    cell.file, cell.prediction, cell.confidence.toFixed(4), cell.second, cell.second_confidence.toFixed(4), String(cell.needs_review),
-    cell.out_of_scope_score === null ? '' : cell.out_of_scope_score.toFixed(4), cell.out_of_scope === null ? '' : String(cell.out_of_scope),
-    ...cell.probabilities.map((p) => p.toFixed(4)),
-    cell.label ?? '', cell.reviewed_by ?? '', cell.reviewed_at ?? '',
-  ]));
-  return csvRow(header) + rows.join('');
+  const rows = cells.map((cell) => predictionRow({
+    file: cell.file, prediction: cell.prediction, confidence: cell.confidence, second: cell.second,
+    secondConfidence: cell.second_confidence, needsReview: cell.needs_review, outOfScopeScore: cell.out_of_scope_score,
+    outOfScope: cell.out_of_scope, probabilities: cell.probabilities,
+  }, [cell.label ?? '', cell.reviewed_by ?? '', cell.reviewed_at ?? '']));
+  return predictionsHeader(classes, ['reviewed_label', 'reviewed_by', 'reviewed_at']) + rows.join('');
 }
 
 /** A file name for a cell in a flat class folder: its relative path with separators made safe, after its id. */

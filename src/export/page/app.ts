@@ -2,7 +2,7 @@
  * The exported page: images are dropped or picked, classified in a Web Worker (worker.ts), and shown as a
  * table (each image beside its answer) with the differential count and a CSV like `wbc classify` writes. Nothing leaves the browser.
  */
-import { csvRow } from '../../util/csv.js';
+import { predictionRow, predictionsHeader } from '../../classify/prediction-columns.js';
 import type { FromWorker, ModelFacts, PageResult } from './protocol.js';
 
 interface Row {
@@ -36,13 +36,9 @@ let sent: File[] = [];
 /** Object URLs of the files shown in the table, revoked when the table is replaced. */
 let thumbnails: string[] = [];
 
+/** The CLI's CSV; the out-of-scope columns stay empty, as the CLI leaves them for a model without that score. */
 function csv(classes: string[]): string {
-  // The CLI's columns; the out-of-scope ones stay empty, as the CLI leaves them for a model without that score.
-  const lines = [['file', 'prediction', 'confidence', 'second', 'second_confidence', 'needs_review', 'out_of_scope_score', 'out_of_scope', ...classes]];
-  for (const r of rows) {
-    lines.push([r.file, r.prediction, r.confidence.toFixed(4), r.second, r.secondConfidence.toFixed(4), String(r.needsReview), '', '', ...r.probabilities.map((p) => p.toFixed(4))]);
-  }
-  return lines.map(csvRow).join('');
+  return predictionsHeader(classes) + rows.map((r) => predictionRow({ ...r, outOfScopeScore: null, outOfScope: null })).join('');
 }
 
 /** Top two classes; ties go to the lower class index, as in the CLI. */
