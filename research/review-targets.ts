@@ -17,7 +17,7 @@ import { expectedCalibrationError } from '../src/trust/ece';
 import { chooseGuaranteedThreshold } from '../src/trust/review-threshold';
 import { averageLogits, scoreViews, topLabel } from '../src/model/scores';
 import { softmaxRows } from '../src/model/views';
-import { trustFor, trustedScores } from '../src/trust/trust-model';
+import { trustFor, trustedScores, type ViewChoice } from '../src/trust/trust-model';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -36,13 +36,13 @@ async function main(): Promise<void> {
   const { info, engine, outOfScopeBytes } = loadModel(modelDir, setUpRuntime({}));
   const split = info.split as NonNullable<ModelInfo['split']> & { validation: string[]; test: string[] };
   const classes = info.classes.length;
-  const trust = trustFor(info, outOfScopeBytes, info.testTimeViews);
+  const trust = trustFor(info, outOfScopeBytes, info.testTimeViews as ViewChoice);
   const outOfScopeThreshold = info.outOfScope!.threshold;
   const cache = new PixelCache(defaultCacheDir());
 
   const score = async (files: string[]) => {
     const loaded = await loadImages(files.map((file) => path.join(values.data!, file)), info.input.storedSize, { cache });
-    const views = await scoreViews(engine, loaded.pixels, Int32Array.from(loaded.loaded.keys()), trust.views);
+    const views = await scoreViews(engine, loaded.pixels, Int32Array.from(loaded.loaded.keys()), info.testTimeViews);
     const truth = Int32Array.from(loaded.loaded, (i) => info.classes.indexOf(files[i].split(/[\\/]/)[0]));
     const trusted = trustedScores(views, trust);
     return { truth, logits: averageLogits(views.logitsPerView), ...topLabel(trusted.probabilities, classes, truth), outOfScope: trusted.outOfScopeScores! };

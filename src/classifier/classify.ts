@@ -7,13 +7,15 @@ import { Group, fingerprint } from '../distributed/group';
 import { resolveDistributedOptions, type DistributedOptions } from '../distributed/options';
 import type { RuntimeOptions } from '../native/runtime';
 import type { EngineChoice } from '../runtime/predictor';
+import { describeViews, type ViewChoice } from '../trust/trust-model';
 import { checkInteger, checkString, optional } from '../util/check';
 import { WbcError } from '../util/errors';
 import { classifyFiles } from './classify-files';
 import { checkClassifierOptions, openClassifier } from './open-classifier';
 
 export interface ClassifyOptions extends RuntimeOptions {
-  testTimeViews?: number;
+  /** Test-time views: 1, 2, 4, 8 or `auto` (the default where the model was calibrated for it). */
+  testTimeViews?: ViewChoice;
   /** Override the model's review threshold. */
   reviewThreshold?: number;
   /** Classes whose every prediction is marked for review (labs confirm every blast by eye). */
@@ -39,8 +41,8 @@ export interface ClassifyResult {
   predictions: Prediction[];
   differential: Differential;
   reviewThreshold: number;
-  /** Temperature the probabilities were calibrated with, for the view count used. */
-  temperature: number;
+  /** The test-time views used and the temperatures they were calibrated with, in a few words. */
+  views: string;
   /** Said once: why the confidences or flags are less trustworthy than a calibrated model's, if they are. */
   calibrationNote?: string;
   skipped: { path: string; reason: string }[];
@@ -95,7 +97,7 @@ export async function classify(modelDir: string, imageDir: string, options: Clas
     }
     return {
       classes: info.classes, engine, predictions, differential: differentialCount(predictions, info.classes),
-      reviewThreshold: trust.reviewThreshold, temperature: trust.temperature, calibrationNote: trust.note, skipped, warnings,
+      reviewThreshold: trust.reviewThreshold, views: describeViews(trust), calibrationNote: trust.note, skipped, warnings,
       ...(group && { group: { rank: group.rank, worldSize: group.worldSize } }),
     };
   } finally {

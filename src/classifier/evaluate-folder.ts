@@ -7,6 +7,7 @@ import { computeMetrics, type Metrics } from '../evaluate/metrics';
 import { chooseImages } from '../evaluate/seen-images';
 import { argmaxRows } from '../model/predict';
 import { assessTrust, type TrustAssessment } from '../trust/assess';
+import { describeViews } from '../trust/trust-model';
 import { checkInteger, checkOneOf, checkString, optional } from '../util/check';
 import { WbcError } from '../util/errors';
 import { DEFAULT_CHUNK_SIZE, type Scoring } from './scoring';
@@ -26,7 +27,8 @@ export interface EvaluateResult {
   images: EvaluatedImage[];
   /** Calibration (ECE, reliability bins) and how the review flag did on these images. */
   trust: TrustAssessment;
-  temperature: number;
+  /** The test-time views used and the temperatures they were calibrated with, in a few words. */
+  views: string;
   scored: number;
   skipped: { path: string; reason: string }[];
   warnings: string[];
@@ -113,5 +115,5 @@ export async function evaluateFolder(scoring: Scoring, dataDir: string, options:
   if (trust.note) warnings.push(trust.note);
   const metrics = computeMetrics(info.classes, truth, predictedAll);
   const assessment = assessTrust(concatenate(probabilityParts), classes, truth, trust.reviewThreshold, trust.outOfScope ? outOfScope : null);
-  return { metrics, images: scoredImages, trust: assessment, temperature: trust.temperature, scored: truth.length, skipped, warnings };
+  return { metrics, images: scoredImages, trust: assessment, views: describeViews(trust), scored: truth.length, skipped, warnings };
 }

@@ -1,5 +1,6 @@
 import type { EvaluatedImage } from '../evaluate/evaluated-csv';
 import { checkRuntimeOptions, type RuntimeOptions } from '../native/runtime';
+import { VIEW_CHOICES, type ViewChoice } from '../trust/trust-model';
 import { checkOneOf, optional } from '../util/check';
 import { checkEvaluateFolderOptions, type EvaluateFolderOptions, type EvaluateResult } from './evaluate-folder';
 import { openClassifier } from './open-classifier';
@@ -7,12 +8,13 @@ import { openClassifier } from './open-classifier';
 export type { EvaluatedImage, EvaluateResult };
 
 export interface EvaluateOptions extends RuntimeOptions, EvaluateFolderOptions {
-  testTimeViews?: number;
+  /** Test-time views: 1, 2, 4, 8 or `auto` (the default where the model was calibrated for it). */
+  testTimeViews?: ViewChoice;
 }
 
 /** Scores a model on a labelled image folder, with LibTorch (the engine its test metrics were measured with). */
 export async function evaluate(modelDir: string, dataDir: string, options: EvaluateOptions = {}): Promise<EvaluateResult> {
-  optional(options.testTimeViews, (v) => checkOneOf('--tta', v, [1, 2, 4, 8]));
+  optional(options.testTimeViews, (v) => checkOneOf('--tta', v, VIEW_CHOICES));
   checkEvaluateFolderOptions(options);
   checkRuntimeOptions(options);
   const classifier = await openClassifier(modelDir, {

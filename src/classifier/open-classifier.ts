@@ -2,7 +2,8 @@ import { openPixelCache } from '../data/pixel-cache';
 import { loadModel } from '../model/model-folder';
 import { checkRuntimeOptions, setUpRuntime, type RuntimeOptions } from '../native/runtime';
 import { defaultEngine, ENGINE_CHOICES, openPredictor, type EngineChoice } from '../runtime/predictor';
-import { trustedScores, trustFor } from '../trust/trust-model';
+import { trustFor, VIEW_CHOICES, type ViewChoice } from '../trust/trust-model';
+import { scoreWithTrust } from './adaptive-scoring';
 import { checkInteger, checkNumber, checkOneOf, checkString, optional } from '../util/check';
 import { WbcError } from '../util/errors';
 import { classifyFiles, type FilesClassified } from './classify-files';
@@ -12,8 +13,8 @@ import type { Scoring } from './scoring';
 export interface ClassifierOptions extends RuntimeOptions {
   /** The runtime that runs the network: onnx (ONNX Runtime, CPU) by default in fp32 on the CPU, else libtorch. */
   engine?: EngineChoice;
-  /** Test-time views averaged (1, 2, 4 or 8); the model's own count by default. */
-  views?: number;
+  /** Test-time views averaged (1, 2, 4 or 8), or `auto` (one view, all of them where it is not sure); by default `auto` where the model was calibrated for it, else the model's own count. */
+  views?: ViewChoice;
   /** Override the model's review threshold. */
   reviewThreshold?: number;
   /** Classes whose every prediction is marked for review (labs confirm every blast by eye). */
@@ -52,7 +53,7 @@ export interface Classifier extends Scoring {
 }
 
 export function checkClassifierOptions(options: ClassifierOptions): void {
-  optional(options.views, (v) => checkOneOf('--tta', v, [1, 2, 4, 8]));
+  optional(options.views, (v) => checkOneOf('--tta', v, VIEW_CHOICES));
   optional(options.reviewThreshold, (v) => checkNumber('--review-threshold', v, { min: 0, max: 1 }));
   optional(options.engine, (v) => checkOneOf('--engine', v, ENGINE_CHOICES));
   if (options.engine === 'onnx' && options.device === 'cuda') throw new WbcError('--engine onnx runs on the CPU; leave out --device cuda');
@@ -81,7 +82,7 @@ export async function openClassifier(modelDir: string, options: ClassifierOption
   const runtime = setUpRuntime({ device: onnx ? 'cpu' : options.device, threads: options.threads, precision: onnx ? 'fp32' : options.precision });
   const model = loadModel(modelDir, runtime);
   const { info } = model;
-  const trust = trustFor(info, model.outOfScopeBytes, options.views ?? info.testTimeViews, options.reviewThreshold);
+  const trust = trustFor(info, model.outOfScopeBytes, options.views, options.reviewThreshold);
   const alwaysReview = options.alwaysReview ?? [];
   const unknown = alwaysReview.filter((name) => !info.classes.includes(name));
   if (unknown.length) throw new WbcError(`cannot always review ${unknown.join(', ')}: the model's classes are ${info.classes.join(', ')}`);
@@ -97,7 +98,7 @@ export async function openClassifier(modelDir: string, options: ClassifierOption
     trust,
     async score(pixels, indices) {
       requireOpen();
-      return trustedScores(await predictor.scoreViews(pixels, indices, trust.views), trust);
+      return scoreWithTrust(predictor, pixels, indices, trust);
     },
   };
   return {

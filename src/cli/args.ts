@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { DeviceChoice, PrecisionChoice } from '../native/runtime';
+import type { ViewChoice } from '../trust/trust-model';
 import { WbcError } from '../util/errors';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -59,6 +60,12 @@ export function wholeNumber(value: string | undefined, name: string): number | u
   return number;
 }
 
+/** `--tta`: `auto` or a whole number (the library checks which counts a model has). */
+export function viewChoice(value: string | undefined): ViewChoice | undefined {
+  if (value === 'auto') return 'auto';
+  return wholeNumber(value, 'tta') as ViewChoice | undefined;
+}
+
 export function decimal(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
   const number = Number(value);
@@ -88,7 +95,8 @@ export const CACHE_OPTIONS: Options = {
 };
 
 /** Usage lines of the commands that score a labelled folder (evaluate, report). */
-export const SCORING_USAGE = `  --tta N              flips/turns averaged per image: 1, 2, 4 or 8 (default: the model's)
+export const SCORING_USAGE = `  --tta auto|N         flips/turns averaged per image: 1, 2, 4 or 8, or auto (one view, all eight only
+                       where it is not sure; the default where the model has it)
   --cache-dir DIR      reuse and keep decoded images here (default ~/.cache/wbc-classifier)
   --no-cache           decode every image afresh`;
 

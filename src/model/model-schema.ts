@@ -146,6 +146,27 @@ export interface CalibrationInfo {
   maxAcceptedError: number;
   /** Keyed by view count ('1', '2', '4', '8'). */
   byViews: Record<string, ViewCalibration>;
+  /** Adaptive test-time views (`--tta auto`; src/trust/adaptive-views.ts); absent in models from before them. */
+  adaptive?: AdaptiveCalibration;
+}
+
+/** What calibration fitted for adaptive test-time views: one view for every image, all `views` where it is not sure. */
+export interface AdaptiveCalibration {
+  /** Views scored for the images that are not sure. */
+  views: number;
+  /** One-view confidence, softmax(logits / gateTemperature), below `cut`: the image gets all the views. */
+  gateTemperature: number;
+  cut: number;
+  /** Temperatures of the two kinds of answer: one view's logits (sure), the views' averaged logits (the rest). */
+  sureTemperature: number;
+  unsureTemperature: number;
+  review: ReviewChoice;
+  /** Expected calibration error of the adaptive answers on the calibration images, before and after their temperatures. */
+  eceBefore: number;
+  eceAfter: number;
+  /** On the calibration images: the share of answers equal to all views' answers, and the share that took the extra views. */
+  agreement: number;
+  extraViewShare: number;
 }
 
 /** model.json's `outOfScope`: the out-of-scope score and its threshold; its statistics are in `file`. */
@@ -208,25 +229,41 @@ const training = object<NonNullable<ModelInfo['training']>>({
 const count = integer(0, Number.MAX_SAFE_INTEGER);
 const positive = number(0, Number.MAX_VALUE, { aboveMin: true });
 
-const viewCalibration = object<NonNullable<ModelInfo['calibration']>['byViews'][string]>({
+const reviewChoice = object<ReviewChoice>({
+  threshold: fraction,
+  supported: boolean,
+  maxAcceptedError: fraction,
+  accepted: count,
+  errors: count,
+  errorUpperBound: fraction,
+  calibrationImages: count,
+});
+
+const viewCalibration = object<ViewCalibration>({
   temperature: positive,
-  review: object({
-    threshold: fraction,
-    supported: boolean,
-    maxAcceptedError: fraction,
-    accepted: count,
-    errors: count,
-    errorUpperBound: fraction,
-    calibrationImages: count,
-  }),
+  review: reviewChoice,
   eceBefore: fraction,
   eceAfter: fraction,
+});
+
+const adaptiveCalibration = object<AdaptiveCalibration>({
+  views: oneOf(2, 4, 8),
+  gateTemperature: positive,
+  cut: fraction,
+  sureTemperature: positive,
+  unsureTemperature: positive,
+  review: reviewChoice,
+  eceBefore: fraction,
+  eceAfter: fraction,
+  agreement: fraction,
+  extraViewShare: fraction,
 });
 
 const calibration = object<NonNullable<ModelInfo['calibration']>>({
   images: count,
   maxAcceptedError: fraction,
   byViews: object({ 1: viewCalibration, 2: viewCalibration, 4: viewCalibration, 8: viewCalibration }) as unknown as Check<Record<string, never>>,
+  adaptive: optional(adaptiveCalibration),
 });
 
 const outOfScope = object<NonNullable<ModelInfo['outOfScope']>>({

@@ -18,6 +18,16 @@ export interface ReportData {
   images?: readonly EvaluatedImage[];
   /** Every warning the command printed about these scores, shown at the top of the page. */
   warnings: readonly string[];
+  /** How the labelled folder was scored (views, review threshold); absent: the model's defaults are shown. */
+  scoring?: { views: string; reviewThreshold: number };
+}
+
+/** The views and review threshold a report names: those the folder was scored with, else the model's defaults. */
+export function reportScoring(data: ReportData): { views: string; reviewThreshold: number } {
+  if (data.scoring) return data.scoring;
+  const adaptive = data.info.calibration?.adaptive;
+  if (adaptive) return { views: `adaptive (1, or ${adaptive.views} where one view is not sure)`, reviewThreshold: adaptive.review.threshold };
+  return { views: String(data.info.testTimeViews), reviewThreshold: data.info.reviewThreshold };
 }
 
 /** Thumbnails per confusion-matrix cell, and in all: the file stays small whatever the folder's size. */
@@ -76,8 +86,8 @@ function settingsSection(data: ReportData): string {
     ['classes', info.classes.join(', ')],
     ['network', `widths ${info.network.widths.join('-')}, ${info.network.convsPerStage} convolutions per stage, dropout ${info.network.dropout}`],
     ['input', `${info.input.inputSize} px seen of ${info.input.storedSize} px stored`],
-    ['test-time views', String(info.testTimeViews)],
-    ['review threshold', String(info.reviewThreshold)],
+    ['test-time views', reportScoring(data).views],
+    ['review threshold', String(reportScoring(data).reviewThreshold)],
   ];
   if (training) {
     rows.push(
@@ -200,7 +210,7 @@ export async function modelReportHtml(data: ReportData): Promise<string> {
   const sections = [settingsSection(data), curvesSection(info)];
   if (metrics) sections.push(perClassSection(metrics, data.scoredOn), await confusionSection(metrics, data.images));
   else sections.push('<h2 id="scores">Scores</h2>\n<p class="muted">The model records no test scores; give a labelled folder to score it.</p>');
-  sections.push(reliabilitySection(info, data.images));
+  sections.push(reliabilitySection(info, data.images, reportScoring(data).reviewThreshold));
   return `<!doctype html>
 <html lang="en">
 <head>

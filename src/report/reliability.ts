@@ -79,15 +79,20 @@ function calibrationTable(info: ModelInfo): string {
     c.review?.threshold === undefined ? '' : String(c.review.threshold),
     c.review?.errorUpperBound === undefined ? '' : percent(c.review.errorUpperBound),
   ]);
+  const a = info.calibration?.adaptive;
+  if (a) {
+    rows.push([`auto (1, or ${a.views} for ${percent(a.extraViewShare)})`, `${a.sureTemperature.toFixed(3)} / ${a.unsureTemperature.toFixed(3)}`,
+      percent(a.eceBefore), percent(a.eceAfter), String(a.review.threshold), percent(a.review.errorUpperBound)]);
+  }
   return `<h3>Calibration recorded in the model</h3>\n${htmlTable(['views', 'temperature', 'ECE before', 'ECE after', 'review threshold', 'error bound (95%)'], rows)}`;
 }
 
 /** Reliability and review figures: from the scored images where there are some, and the model's calibration record. */
-export function reliabilitySection(info: ModelInfo, images: readonly EvaluatedImage[] | undefined): string {
+export function reliabilitySection(info: ModelInfo, images: readonly EvaluatedImage[] | undefined, reviewThreshold: number): string {
   const calibration = calibrationTable(info);
   if (!images?.length && !calibration) return '';
   const parts = ['<h2 id="reliability">Reliability and review</h2>'];
-  if (images?.length) parts.push(`<div class="charts">${reliabilityChart(images)}</div>`, reviewTable(images, info.reviewThreshold));
+  if (images?.length) parts.push(`<div class="charts">${reliabilityChart(images)}</div>`, reviewTable(images, reviewThreshold));
   parts.push(calibration);
   return parts.join('\n');
 }

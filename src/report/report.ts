@@ -32,7 +32,8 @@ export async function writeModelReport(modelDir: string, labelledDir: string | u
   const scoredOn = `${labelledDir}${options.split === 'test' ? ' (the model\'s test images)' : ''}, ${result.scored} images`;
   // The page is what people share, so it carries every warning the command prints.
   const warnings = [...result.warnings, ...result.skipped.map((s) => `skipped: ${s.reason}`)];
-  const html = await modelReportHtml({ info, modelDir, metrics: result.metrics, scoredOn, images: result.images, warnings });
+  const scoring = { views: result.views, reviewThreshold: result.trust.review.threshold };
+  const html = await modelReportHtml({ info, modelDir, metrics: result.metrics, scoredOn, images: result.images, warnings, scoring });
   writeFileAtomic(out, html);
   return { out, warnings };
 }

@@ -4,6 +4,7 @@ import { averageLogits, scoreViews, topLabel } from '../model/scores';
 import { softmaxRows } from '../model/views';
 import type { NativeEngine } from '../native/binding';
 import { WbcError } from '../util/errors';
+import { fitAdaptiveViews } from './adaptive-views';
 import { expectedCalibrationError } from './ece';
 import { KnnScorer, MahalanobisScorer, thresholdForRate } from './out-of-scope';
 import { chooseGuaranteedThreshold, DEFAULT_MAX_ACCEPTED_ERROR } from './review-threshold';
@@ -50,7 +51,8 @@ function fitScorer(method: OutOfScopeMethod, features: Float32Array, labels: Int
  * Everything that makes the model's answers trustworthy, fitted once its weights are final:
  * the out-of-scope statistics from the training images and their threshold on the calibration
  * (validation) images; then, for each test-time view count, a temperature and a review threshold
- * fitted on the calibration images that pass the out-of-scope check.
+ * fitted on the calibration images that pass the out-of-scope check; and the adaptive mode's cut,
+ * temperatures and review threshold (src/trust/adaptive-views.ts).
  */
 export async function calibrateModel(input: CalibrateInput): Promise<Calibrated> {
   const { engine, pixels, classes } = input;
@@ -80,10 +82,19 @@ export async function calibrateModel(input: CalibrateInput): Promise<Calibrated>
     };
   }
 
+  const adaptive = fitAdaptiveViews({
+    logitsPerView: scored.logitsPerView,
+    labels: input.validationLabels,
+    classes,
+    gateTemperature: byViews['1'].temperature,
+    inScope,
+    maxAcceptedError,
+  });
+
   const array = scorer.toArray();
   const bytes = new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
   return {
-    calibration: { images: input.validationSlots.length, maxAcceptedError, byViews },
+    calibration: { images: input.validationSlots.length, maxAcceptedError, byViews, adaptive },
     outOfScope: {
       method,
       file: OUT_OF_SCOPE_FILE,

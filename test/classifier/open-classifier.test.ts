@@ -45,7 +45,7 @@ test('one open classifier answers classify() and evaluate() again and again, as 
 });
 
 test('bad options are refused in one line before anything loads', async () => {
-  await assert.rejects(openClassifier('/nonexistent', { views: 3 }), (error: unknown) => error instanceof WbcError && /--tta/.test(error.message));
+  await assert.rejects(openClassifier('/nonexistent', { views: 3 as unknown as 8 }), (error: unknown) => error instanceof WbcError && /--tta/.test(error.message));
   await assert.rejects(openClassifier('/nonexistent', { engine: 'onnx', device: 'cuda' }), /--engine onnx runs on the CPU/);
   await assert.rejects(openClassifier('/nonexistent'), /no such model folder/);
 });

@@ -7,7 +7,7 @@ import type { EngineChoice } from '../../runtime/predictor';
 import { writeFileAtomic } from '../../util/atomic-write';
 import { WbcError } from '../../util/errors';
 import { checkOutputPaths } from '../../util/output-paths';
-import { GROUP_OPTIONS, RUNTIME_OPTIONS, RUNTIME_USAGE, decimal, groupChoice, parse, positionals, runtimeChoice, wholeNumber, type Command } from '../args';
+import { GROUP_OPTIONS, RUNTIME_OPTIONS, RUNTIME_USAGE, decimal, groupChoice, parse, positionals, runtimeChoice, viewChoice, type Command } from '../args';
 import { printOut, printWarnings } from '../output';
 import { ProgressLine, bar } from '../progress';
 
@@ -21,7 +21,8 @@ threshold, for out-of-scope cells and for --always-review classes.
 
   --out FILE.csv          where to write the predictions (default: predictions.csv)
   --review-threshold F    mark predictions less confident than F for review (default: the model's)
-  --tta N                 flips/turns averaged per image: 1, 2, 4 or 8 (default: the model's)
+  --tta auto|N            flips/turns averaged per image: 1, 2, 4 or 8, or auto (default where the model
+                          has it): one view, all eight only where that view is not sure
   --engine onnx|libtorch  the runtime that runs the same weights (default: onnx, ONNX Runtime, on a CPU
                           without bf16, where it is faster; libtorch on CUDA or a bf16 CPU)
   --per-folder            add one differential per sub-folder (per slide) to the differential CSV, in a
@@ -59,7 +60,7 @@ export const classifyCommand: Command = {
     const progress = new ProgressLine();
     const result = await classify(modelDir, imageDir, {
       reviewThreshold: decimal(args.text('review-threshold'), 'review-threshold'),
-      testTimeViews: wholeNumber(args.text('tta'), 'tta'),
+      testTimeViews: viewChoice(args.text('tta')),
       engine: args.text('engine') as EngineChoice | undefined,
       alwaysReview: args.list('always-review').flatMap((value) => value.split(',')).map((name) => name.trim()).filter(Boolean),
       ...runtimeChoice(args),
@@ -78,7 +79,7 @@ export const classifyCommand: Command = {
     writeFileAtomic(out, predictionsCsv(result.predictions, result.classes));
     const perFolder = args.flag('per-folder') ? differentialsByFolder(result.predictions, result.classes) : undefined;
     writeFileAtomic(differentialFile, perFolder ? perFolderDifferentialCsv(result.differential, perFolder) : differentialCsv(result.differential));
-    printOut(`Classified ${result.predictions.length} images (review threshold ${result.reviewThreshold}, temperature ${result.temperature.toFixed(3)})\n`);
+    printOut(`Classified ${result.predictions.length} images (${result.views}; review threshold ${result.reviewThreshold})\n`);
     printOut(`${formatDifferential(result.differential)}\n\nPredictions: ${out}\nDifferential count: ${differentialFile}${perFolder ? ` (and one per folder, for ${perFolder.length} folders)` : ''}`);
   },
 };

@@ -5,7 +5,7 @@ import { formatMetrics } from '../../evaluate/report';
 import { writeReliabilityImage } from '../../trust/reliability-image';
 import { writeFileAtomic } from '../../util/atomic-write';
 import { checkOutputPaths, type OutputPath } from '../../util/output-paths';
-import { CACHE_OPTIONS, RUNTIME_OPTIONS, RUNTIME_USAGE, SCORING_USAGE, cacheChoice, parse, positionals, runtimeChoice, wholeNumber, type Command } from '../args';
+import { CACHE_OPTIONS, RUNTIME_OPTIONS, RUNTIME_USAGE, SCORING_USAGE, cacheChoice, parse, positionals, runtimeChoice, viewChoice, type Command } from '../args';
 import { printOut, printWarnings } from '../output';
 import { ProgressLine, bar } from '../progress';
 
@@ -48,7 +48,7 @@ export const evaluateCommand: Command = {
     const progress = new ProgressLine();
     const result = await evaluate(modelDir, dataDir, {
       split: args.text('split') as 'all' | 'test' | undefined,
-      testTimeViews: wholeNumber(args.text('tta'), 'tta'),
+      testTimeViews: viewChoice(args.text('tta')),
       cacheDir: cacheChoice(args),
       ...runtimeChoice(args),
       onProgress: (done, total) => progress.update(`reading images ${bar(done / total)} ${done}/${total}`),
@@ -59,7 +59,7 @@ export const evaluateCommand: Command = {
     printOut(`Scored ${result.scored} images\n\n${formatMetrics(result.metrics)}`);
     const { ece, review } = result.trust;
     printOut(
-      `calibration: ECE ${ece.toFixed(3)} (15 bins, top label; temperature ${result.temperature.toFixed(3)})\n` +
+      `calibration: ECE ${ece.toFixed(3)} (15 bins, top label; ${result.views})\n` +
       `review: threshold ${review.threshold}; ${(review.flagged * 100).toFixed(1)}% flagged (${(review.outOfScope * 100).toFixed(1)}% out of scope); ` +
       `accepted ${(review.acceptedAccuracy * 100).toFixed(1)}% right (95% upper bound of their error ${(review.acceptedErrorUpperBound * 100).toFixed(2)}%)\n`,
     );
@@ -67,7 +67,7 @@ export const evaluateCommand: Command = {
       const { threshold, flagged, acceptedAccuracy, acceptedErrorUpperBound } = review;
       writeFileAtomic(json, `${JSON.stringify({
         ...result.metrics, images: result.scored, skipped: result.skipped,
-        ece, review: { threshold, flagged, acceptedAccuracy, acceptedErrorUpperBound, outOfScope: review.outOfScope }, temperature: result.temperature,
+        ece, review: { threshold, flagged, acceptedAccuracy, acceptedErrorUpperBound, outOfScope: review.outOfScope }, views: result.views,
       }, null, 2)}\n`);
       printOut(`Scores written to ${json}`);
     }

@@ -1,5 +1,6 @@
 import { readModelInfo, trainingPrecision, type ModelInfo } from '../../model/model-folder';
 import { describeReviewChoice } from '../../trust/review-threshold';
+import { defaultViews } from '../../trust/trust-model';
 import { parse, positionals, type Command } from '../args';
 import { printOut } from '../output';
 import { duration, percent } from '../progress';
@@ -30,12 +31,17 @@ export function describeTrust(info: ModelInfo): string {
     return `calibration:    none (a model from before calibration): uncalibrated confidences, review below ${info.reviewThreshold}, no out-of-scope check`;
   }
   const lines = [`calibration:    temperature scaling fitted on ${c.images} validation images (views' logits averaged, then softmax(logits / T))`];
+  const defaults = defaultViews(info);
   for (const [views, fitted] of Object.entries(c.byViews)) {
-    const current = Number(views) === info.testTimeViews ? ' (default)' : '';
+    const current = Number(views) === defaults ? ' (default)' : '';
     lines.push(`  ${views} view(s)${current}: temperature ${fitted.temperature.toFixed(3)}, ECE ${fitted.eceBefore.toFixed(3)} -> ${fitted.eceAfter.toFixed(3)}; ${fitted.review.threshold >= 1 ? 'review every cell' : `review below ${fitted.review.threshold}`}`);
   }
-  const fitted = c.byViews[String(info.testTimeViews)];
-  if (fitted) lines.push(`review:         ${describeReviewChoice(fitted.review)}`);
+  const a = c.adaptive;
+  if (a) {
+    lines.push(`  auto (default): 1 view, all ${a.views} below ${percent(a.cut, 1)} one-view confidence (${percent(a.extraViewShare, 1)} of validation images; answers as all views' on ${percent(a.agreement, 1)}); temperatures ${a.sureTemperature.toFixed(3)}/${a.unsureTemperature.toFixed(3)}, ECE ${a.eceBefore.toFixed(3)} -> ${a.eceAfter.toFixed(3)}; ${a.review.threshold >= 1 ? 'review every cell' : `review below ${a.review.threshold}`}`);
+  }
+  const review = a?.review ?? c.byViews[String(info.testTimeViews)]?.review;
+  if (review) lines.push(`review:         ${describeReviewChoice(review)}`);
   const o = info.outOfScope;
   if (o) {
     const method = o.method === 'knn' ? `distance to the ${o.neighbours}th nearest training image (L2-normalised features)` : 'relative Mahalanobis distance of the features';
@@ -44,13 +50,20 @@ export function describeTrust(info: ModelInfo): string {
   return lines.join('\n');
 }
 
+/** The default test-time views and review threshold. */
+function describePrediction(info: ModelInfo): string {
+  const adaptive = info.calibration?.adaptive;
+  if (adaptive) return `adaptive test-time views (1, or ${adaptive.views}); review below ${percent(adaptive.review.threshold, 0)} confidence`;
+  return `${info.testTimeViews} test-time view(s); review below ${percent(info.reviewThreshold, 0)} confidence`;
+}
+
 export function describeModel(info: ModelInfo): string {
   const { split, testMetrics: m } = info;
   return [
     `classes:        ${info.classes.join(', ')}`,
     `input:          ${info.input.inputSize}x${info.input.inputSize} px, centre ${percent(info.input.inputSize / info.input.storedSize, 0)} of each image; mean ${info.input.mean.map((v) => v.toFixed(3)).join('/')}, std ${info.input.std.map((v) => v.toFixed(3)).join('/')}`,
     `network:        ${info.network.widths.length} stages x ${info.network.convsPerStage} convs, widths ${info.network.widths.join('-')}, dropout ${info.network.dropout}`,
-    `prediction:     ${info.testTimeViews} test-time view(s); review below ${percent(info.reviewThreshold, 0)} confidence`,
+    `prediction:     ${describePrediction(info)}`,
     `data:           ${describeData(info.data)}`,
     `split:          ${split ? `${split.train.length} train, ${split.validation.length} validation, ${split.test.length} test (seed ${split.seed}${split.groupBy ? `, grouped by /${split.groupBy}/` : ''}${split.method ? `, ${split.method}` : ''})` : NOT_RECORDED}`,
     `training:       ${describeTraining(info.training)}`,

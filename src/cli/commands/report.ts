@@ -1,6 +1,6 @@
 import { writeModelReport } from '../../report/report';
 import { checkOutputPaths } from '../../util/output-paths';
-import { CACHE_OPTIONS, RUNTIME_OPTIONS, RUNTIME_USAGE, SCORING_USAGE, cacheChoice, parse, runtimeChoice, usageError, wholeNumber, type Command } from '../args';
+import { CACHE_OPTIONS, RUNTIME_OPTIONS, RUNTIME_USAGE, SCORING_USAGE, cacheChoice, parse, runtimeChoice, usageError, viewChoice, type Command } from '../args';
 import { printOut, printWarnings } from '../output';
 import { ProgressLine, bar } from '../progress';
 
@@ -36,7 +36,7 @@ export const reportCommand: Command = {
     const result = await writeModelReport(modelDir, labelledDir, {
       out,
       split: args.text('split') as 'all' | 'test' | undefined,
-      testTimeViews: wholeNumber(args.text('tta'), 'tta'),
+      testTimeViews: viewChoice(args.text('tta')),
       cacheDir: cacheChoice(args),
       ...runtimeChoice(args),
       onProgress: (done, total) => progress.update(`reading images ${bar(done / total)} ${done}/${total}`),

@@ -1,0 +1,134 @@
+import type { AdaptiveCalibration } from '../model/model-schema';
+import { averageLogits } from '../model/scores';
+import { softmaxRows } from '../model/views';
+import { WbcError } from '../util/errors';
+import { expectedCalibrationError } from './ece';
+import { chooseGuaranteedThreshold } from './review-threshold';
+import { fitTemperature } from './temperature';
+
+/**
+ * Adaptive test-time views (`--tta auto`): every image is scored under its plain view; only those whose
+ * one-view answer is not sure enough are scored under all the views. Most cells are answered confidently by
+ * one view and the other views rarely change those answers, so they cost time for nothing.
+ */
+
+/** The share of calibration images whose adaptive answer must equal the all-views answer. */
+export const ADAPTIVE_AGREEMENT = 0.995;
+
+function topOfRow(probabilities: Float32Array, row: number, classes: number): { label: number; confidence: number } {
+  let label = 0;
+  for (let c = 1; c < classes; c += 1) if (probabilities[row * classes + c] > probabilities[row * classes + label]) label = c;
+  return { label, confidence: probabilities[row * classes + label] };
+}
+
+/** The rows of `logits` (n × classes) listed in `rows`, one after another. */
+function pickRows(logits: Float32Array, rows: readonly number[], classes: number): Float32Array {
+  const picked = new Float32Array(rows.length * classes);
+  rows.forEach((row, i) => picked.set(logits.subarray(row * classes, (row + 1) * classes), i * classes));
+  return picked;
+}
+
+/** Which rows need the extra views: one-view confidence, under the gate's temperature, below the cut. */
+export function rowsNeedingViews(oneViewLogits: Float32Array, classes: number, adaptive: Pick<AdaptiveCalibration, 'gateTemperature' | 'cut'>): number[] {
+  const probabilities = softmaxRows(oneViewLogits, classes, adaptive.gateTemperature);
+  const rows: number[] = [];
+  for (let row = 0; row < oneViewLogits.length / classes; row += 1) {
+    if (topOfRow(probabilities, row, classes).confidence < adaptive.cut) rows.push(row);
+  }
+  return rows;
+}
+
+/**
+ * The adaptive answer's calibrated probabilities (n × classes): sure rows from the one view's logits under
+ * `sureTemperature`; the rows in `unsureRows` from `manyViewLogits` (their averaged views' logits, in the
+ * order of `unsureRows`) under `unsureTemperature`.
+ */
+export function adaptiveProbabilities(
+  oneViewLogits: Float32Array,
+  unsureRows: readonly number[],
+  manyViewLogits: Float32Array,
+  classes: number,
+  adaptive: Pick<AdaptiveCalibration, 'sureTemperature' | 'unsureTemperature'>,
+): Float32Array {
+  if (manyViewLogits.length !== unsureRows.length * classes) {
+    throw new WbcError(`adaptive views: ${manyViewLogits.length / classes} rows of averaged views for ${unsureRows.length} unsure images`);
+  }
+  const probabilities = softmaxRows(oneViewLogits, classes, adaptive.sureTemperature);
+  const unsure = softmaxRows(manyViewLogits, classes, adaptive.unsureTemperature);
+  unsureRows.forEach((row, i) => probabilities.set(unsure.subarray(i * classes, (i + 1) * classes), row * classes));
+  return probabilities;
+}
+
+/**
+ * The lowest cut on the one-view confidence at which the adaptive answers agree with all views' answers
+ * on at least ADAPTIVE_AGREEMENT of the images: images at or above the cut keep their one-view answer.
+ */
+function chooseCut(oneView: Float32Array, allViews: Float32Array, classes: number): number {
+  const n = oneView.length / classes;
+  const tops = Array.from({ length: n }, (_, row) => {
+    const one = topOfRow(oneView, row, classes);
+    return { confidence: one.confidence, differs: one.label !== topOfRow(allViews, row, classes).label };
+  }).sort((a, b) => a.confidence - b.confidence);
+  const allowed = Math.floor(n * (1 - ADAPTIVE_AGREEMENT) + 1e-9);
+  // differsFrom[i]: answers that differ among tops[i..], the images a cut of tops[i].confidence leaves to one view.
+  let differsFrom = tops.reduce((sum, top) => sum + (top.differs ? 1 : 0), 0);
+  for (let i = 0; i < n; i += 1) {
+    const tied = i > 0 && tops[i].confidence === tops[i - 1].confidence;
+    if (!tied && differsFrom <= allowed) return tops[i].confidence;
+    if (tops[i].differs) differsFrom -= 1;
+  }
+  return 1; // no cut short of every image agrees: all images take every view (confidence 1 is sure in any case)
+}
+
+export interface AdaptiveFitInput {
+  /** Per view, n × classes logits of the calibration images, plain view first. */
+  logitsPerView: readonly Float32Array[];
+  labels: Int32Array;
+  classes: number;
+  /** The one-view temperature (byViews['1']): the gate compares calibrated one-view confidences with the cut. */
+  gateTemperature: number;
+  /** Calibration images that passed the out-of-scope check: the review threshold is chosen on them. */
+  inScope: readonly number[];
+  maxAcceptedError: number;
+}
+
+/**
+ * Fits the adaptive mode on the calibration images: the cut (ADAPTIVE_AGREEMENT with all views), then a
+ * temperature for each of its two kinds of answer, then the review threshold with its guarantee, all on
+ * what the adaptive mode itself outputs.
+ */
+export function fitAdaptiveViews(input: AdaptiveFitInput): AdaptiveCalibration {
+  const { logitsPerView, labels, classes } = input;
+  const views = logitsPerView.length;
+  if (views < 2) throw new WbcError('adaptive views need at least 2 views to choose between');
+  const oneView = logitsPerView[0];
+  const allViews = averageLogits(logitsPerView);
+  const cut = chooseCut(softmaxRows(oneView, classes, input.gateTemperature), allViews, classes);
+  const unsure = rowsNeedingViews(oneView, classes, { gateTemperature: input.gateTemperature, cut });
+  const unsureSet = new Set(unsure);
+  const sure = Array.from(labels.keys()).filter((row) => !unsureSet.has(row));
+  const sureTemperature = fitTemperature(pickRows(oneView, sure, classes), sure.map((row) => labels[row]), classes);
+  const unsureTemperature = fitTemperature(pickRows(allViews, unsure, classes), unsure.map((row) => labels[row]), classes);
+  const manyViews = pickRows(allViews, unsure, classes);
+
+  const outcomes = (probabilities: Float32Array): { confidences: number[]; correct: boolean[] } => {
+    const tops = Array.from(labels.keys(), (row) => topOfRow(probabilities, row, classes));
+    return { confidences: tops.map((top) => top.confidence), correct: tops.map((top, row) => top.label === labels[row]) };
+  };
+  const before = outcomes(adaptiveProbabilities(oneView, unsure, manyViews, classes, { sureTemperature: 1, unsureTemperature: 1 }));
+  const after = outcomes(adaptiveProbabilities(oneView, unsure, manyViews, classes, { sureTemperature, unsureTemperature }));
+  const agreeing = Array.from(labels.keys()).filter((row) => unsureSet.has(row) || topOfRow(oneView, row, classes).label === topOfRow(allViews, row, classes).label).length;
+  const review = chooseGuaranteedThreshold(input.inScope.map((i) => after.confidences[i]), input.inScope.map((i) => after.correct[i]), input.maxAcceptedError);
+  return {
+    views,
+    gateTemperature: input.gateTemperature,
+    cut,
+    sureTemperature,
+    unsureTemperature,
+    review,
+    eceBefore: expectedCalibrationError(before.confidences, before.correct),
+    eceAfter: expectedCalibrationError(after.confidences, after.correct),
+    agreement: labels.length ? agreeing / labels.length : 1,
+    extraViewShare: labels.length ? unsure.length / labels.length : 0,
+  };
+}
