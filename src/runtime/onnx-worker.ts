@@ -18,6 +18,8 @@ export interface OnnxRequest {
   count: number;
   storedSize: number;
   views: number;
+  /** The first view scored (views first to views - 1): 0, or 1 for images whose plain view was scored already. */
+  firstView: number;
   featureSize: number;
 }
 
@@ -34,7 +36,7 @@ const failed = (error: unknown): void => reply({ type: 'failed', message: messag
 
 onnxSession(bytes, threads).then((session) => {
   port.on('message', (request: OnnxRequest) => {
-    runViews(session, request.images, request.count, request.storedSize, request.views, request.featureSize)
+    runViews(session, request.images, request.count, request.storedSize, request.views, request.featureSize, request.firstView)
       .then(({ logits, features }) => reply({ type: 'scored', logits, features }), failed);
   });
   reply({ type: 'opened' });
