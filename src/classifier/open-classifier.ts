@@ -4,10 +4,12 @@ import { checkRuntimeOptions, setUpRuntime, type RuntimeOptions } from '../nativ
 import { defaultEngine, ENGINE_CHOICES, openPredictor, type EngineChoice } from '../runtime/predictor';
 import { trustFor, VIEW_CHOICES, type ViewChoice } from '../trust/trust-model';
 import { scoreWithTrust } from './adaptive-scoring';
+import { chooseScheme, type SchemeChoice } from '../scheme/choose-scheme';
 import { checkInteger, checkNumber, checkOneOf, checkString, optional } from '../util/check';
 import { WbcError } from '../util/errors';
 import { classifyFiles, type FilesClassified } from './classify-files';
 import { evaluateFolder, type EvaluateFolderOptions, type EvaluateResult } from './evaluate-folder';
+import { trustUnderScheme } from './scheme-trust';
 import type { Scoring } from './scoring';
 
 export interface ClassifierOptions extends RuntimeOptions {
@@ -15,10 +17,12 @@ export interface ClassifierOptions extends RuntimeOptions {
   engine?: EngineChoice;
   /** Test-time views averaged (1, 2, 4 or 8), or `auto` (one view, all of them where it is not sure); by default `auto` where the model was calibrated for it, else the model's own count. */
   views?: ViewChoice;
-  /** Override the model's review threshold. */
+  /** Override the model's review threshold (the scheme's, for its categories' confidences). */
   reviewThreshold?: number;
   /** Classes whose every prediction is marked for review (labs confirm every blast by eye). */
   alwaysReview?: string[];
+  /** The reporting scheme: `nine` (the default, class by class), `grouped`, a scheme file's path, or a definition. */
+  scheme?: SchemeChoice;
 }
 
 export interface ClassifyImagesOptions {
@@ -59,6 +63,9 @@ export function checkClassifierOptions(options: ClassifierOptions): void {
   if (options.engine === 'onnx' && options.device === 'cuda') throw new WbcError('--engine onnx runs on the CPU; leave out --device cuda');
   if (options.engine === 'onnx' && options.precision === 'bf16') throw new WbcError('--engine onnx runs in fp32; leave out --precision bf16');
   if (options.alwaysReview !== undefined && !Array.isArray(options.alwaysReview)) throw new WbcError('alwaysReview must be a list of class names');
+  if (options.scheme !== undefined && typeof options.scheme !== 'string' && (typeof options.scheme !== 'object' || options.scheme === null)) {
+    throw new WbcError('scheme must be nine, grouped, a scheme file\'s path or a scheme definition');
+  }
   checkRuntimeOptions(options);
 }
 
@@ -82,7 +89,8 @@ export async function openClassifier(modelDir: string, options: ClassifierOption
   const runtime = setUpRuntime({ device: onnx ? 'cpu' : options.device, threads: options.threads, precision: onnx ? 'fp32' : options.precision });
   const model = loadModel(modelDir, runtime);
   const { info } = model;
-  const trust = trustFor(info, model.outOfScopeBytes, options.views, options.reviewThreshold);
+  const scheme = chooseScheme(options.scheme, info.classes);
+  const { trust, review: schemeReview } = trustUnderScheme(modelDir, info, trustFor(info, model.outOfScopeBytes, options.views, options.reviewThreshold), scheme, options.reviewThreshold);
   const alwaysReview = options.alwaysReview ?? [];
   const unknown = alwaysReview.filter((name) => !info.classes.includes(name));
   if (unknown.length) throw new WbcError(`cannot always review ${unknown.join(', ')}: the model's classes are ${info.classes.join(', ')}`);
@@ -96,6 +104,8 @@ export async function openClassifier(modelDir: string, options: ClassifierOption
   const scoring: Scoring = {
     info,
     trust,
+    scheme,
+    ...(schemeReview && { schemeReview }),
     async score(pixels, indices) {
       requireOpen();
       return scoreWithTrust(predictor, pixels, indices, trust);
