@@ -90,7 +90,8 @@ export async function openClassifier(modelDir: string, options: ClassifierOption
   const model = loadModel(modelDir, runtime);
   const { info } = model;
   const scheme = chooseScheme(options.scheme, info.classes);
-  const { trust, review: schemeReview } = trustUnderScheme(modelDir, info, trustFor(info, model.outOfScopeBytes, options.views, options.reviewThreshold), scheme, options.reviewThreshold);
+  const classTrust = trustFor(info, model.outOfScopeBytes, options.views, options.reviewThreshold);
+  const { trust, review: schemeReview } = trustUnderScheme(modelDir, info, classTrust, scheme, options.reviewThreshold);
   const alwaysReview = options.alwaysReview ?? [];
   const unknown = alwaysReview.filter((name) => !info.classes.includes(name));
   if (unknown.length) throw new WbcError(`cannot always review ${unknown.join(', ')}: the model's classes are ${info.classes.join(', ')}`);
@@ -105,6 +106,7 @@ export async function openClassifier(modelDir: string, options: ClassifierOption
     info,
     trust,
     scheme,
+    classReviewThreshold: classTrust.reviewThreshold,
     ...(schemeReview && { schemeReview }),
     async score(pixels, indices) {
       requireOpen();

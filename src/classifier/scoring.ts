@@ -10,6 +10,8 @@ export interface Scoring {
   readonly trust: Trust;
   /** The reporting scheme answers are grouped, flagged and counted by. */
   readonly scheme: Scheme;
+  /** The class-level review threshold (the scheme's may differ), for figures class by class. */
+  readonly classReviewThreshold: number;
   /** How the scheme's own review threshold was chosen; absent when it is the class-level one. */
   readonly schemeReview?: ReviewChoice;
   /**
