@@ -26,6 +26,8 @@ export interface ClassifyOptions extends RuntimeOptions {
   alwaysReview?: string[];
   /** The reporting scheme: `nine` (the default, class by class), `grouped`, a scheme file's path, or a definition. */
   scheme?: SchemeChoice;
+  /** The review target fitted on the model's calibration scores, instead of training's (--max-accepted-error). */
+  maxAcceptedError?: number;
   /** The runtime that runs the network: onnx (ONNX Runtime, CPU) by default in fp32 on the CPU, else libtorch. */
   engine?: EngineChoice;
   /** Cache decoded pixels here; off by default, since unlabelled images are usually classified once. */
@@ -123,7 +125,7 @@ export async function classify(modelDir: string, imageDir: string, options: Clas
 async function prepareClassification(modelDir: string, imageDir: string, options: ClassifyOptions) {
   const cache = options.cacheDir ? openPixelCache(options.cacheDir) : undefined;
   const classifier = await openClassifier(modelDir, {
-    engine: options.engine, views: options.testTimeViews, reviewThreshold: options.reviewThreshold, alwaysReview: options.alwaysReview, scheme: options.scheme,
+    engine: options.engine, views: options.testTimeViews, reviewThreshold: options.reviewThreshold, alwaysReview: options.alwaysReview, scheme: options.scheme, maxAcceptedError: options.maxAcceptedError,
     device: options.device, threads: options.threads, precision: options.precision,
   });
   try {

@@ -13,6 +13,8 @@ export interface EvaluateOptions extends RuntimeOptions, EvaluateFolderOptions {
   testTimeViews?: ViewChoice;
   /** The reporting scheme scored beside the classes: `nine` (the default), `grouped`, a scheme file's path, or a definition. */
   scheme?: SchemeChoice;
+  /** The review target fitted on the model's calibration scores, instead of training's (--max-accepted-error). */
+  maxAcceptedError?: number;
 }
 
 /** Scores a model on a labelled image folder, with LibTorch (the engine its test metrics were measured with). */
@@ -21,7 +23,7 @@ export async function evaluate(modelDir: string, dataDir: string, options: Evalu
   checkEvaluateFolderOptions(options);
   checkRuntimeOptions(options);
   const classifier = await openClassifier(modelDir, {
-    engine: 'libtorch', views: options.testTimeViews, scheme: options.scheme, device: options.device, threads: options.threads, precision: options.precision,
+    engine: 'libtorch', views: options.testTimeViews, scheme: options.scheme, maxAcceptedError: options.maxAcceptedError, device: options.device, threads: options.threads, precision: options.precision,
   });
   try {
     const result = await classifier.evaluate(dataDir, { split: options.split, cacheDir: options.cacheDir, chunkSize: options.chunkSize, onProgress: options.onProgress });

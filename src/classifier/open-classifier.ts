@@ -23,6 +23,11 @@ export interface ClassifierOptions extends RuntimeOptions {
   alwaysReview?: string[];
   /** The reporting scheme: `nine` (the default, class by class), `grouped`, a scheme file's path, or a definition. */
   scheme?: SchemeChoice;
+  /**
+   * The review target: the most error among accepted answers that the 95% upper bound may allow; the
+   * model's (training's --max-accepted-error) by default. Another value is fitted on the model's calibration scores.
+   */
+  maxAcceptedError?: number;
 }
 
 export interface ClassifyImagesOptions {
@@ -59,6 +64,8 @@ export interface Classifier extends Scoring {
 export function checkClassifierOptions(options: ClassifierOptions): void {
   optional(options.views, (v) => checkOneOf('--tta', v, VIEW_CHOICES));
   optional(options.reviewThreshold, (v) => checkNumber('--review-threshold', v, { min: 0, max: 1 }));
+  optional(options.maxAcceptedError, (v) => checkNumber('--max-accepted-error', v, { min: 0, max: 1, minInclusive: false, maxInclusive: false }));
+  if (options.maxAcceptedError !== undefined && options.reviewThreshold !== undefined) throw new WbcError('--review-threshold and --max-accepted-error both set the review threshold; give one');
   optional(options.engine, (v) => checkOneOf('--engine', v, ENGINE_CHOICES));
   if (options.engine === 'onnx' && options.device === 'cuda') throw new WbcError('--engine onnx runs on the CPU; leave out --device cuda');
   if (options.engine === 'onnx' && options.precision === 'bf16') throw new WbcError('--engine onnx runs in fp32; leave out --precision bf16');
@@ -91,7 +98,7 @@ export async function openClassifier(modelDir: string, options: ClassifierOption
   const { info } = model;
   const scheme = chooseScheme(options.scheme, info.classes);
   const classTrust = trustFor(info, model.outOfScopeBytes, options.views, options.reviewThreshold);
-  const { trust, review: schemeReview } = trustUnderScheme(modelDir, info, classTrust, scheme, options.reviewThreshold);
+  const { trust, review: schemeReview } = trustUnderScheme(modelDir, info, classTrust, scheme, options);
   const alwaysReview = options.alwaysReview ?? [];
   const unknown = alwaysReview.filter((name) => !info.classes.includes(name));
   if (unknown.length) throw new WbcError(`cannot always review ${unknown.join(', ')}: the model's classes are ${info.classes.join(', ')}`);
@@ -106,7 +113,7 @@ export async function openClassifier(modelDir: string, options: ClassifierOption
     info,
     trust,
     scheme,
-    classReviewThreshold: classTrust.reviewThreshold,
+    classReviewThreshold: scheme.identity ? trust.reviewThreshold : classTrust.reviewThreshold,
     ...(schemeReview && { schemeReview }),
     async score(pixels, indices) {
       requireOpen();

@@ -48,7 +48,7 @@ export const classifyCommand: Command = {
   async run(argv) {
     const args = parse(argv, {
       out: { type: 'string' }, 'review-threshold': { type: 'string' }, tta: { type: 'string' }, engine: { type: 'string' }, 'per-folder': { type: 'boolean' },
-      'always-review': { type: 'string', multiple: true }, scheme: { type: 'string' }, ...RUNTIME_OPTIONS, ...GROUP_OPTIONS,
+      'always-review': { type: 'string', multiple: true }, scheme: { type: 'string' }, 'max-accepted-error': { type: 'string' }, ...RUNTIME_OPTIONS, ...GROUP_OPTIONS,
     }, usage);
     if (args.flag('help')) return void printOut(usage);
     const [modelDir, imageDir] = positionals(args.positionals, ['model-dir', 'image-dir'], usage);
@@ -66,6 +66,7 @@ export const classifyCommand: Command = {
     const progress = new ProgressLine();
     const result = await classify(modelDir, imageDir, {
       scheme,
+      maxAcceptedError: decimal(args.text('max-accepted-error'), 'max-accepted-error'),
       reviewThreshold: decimal(args.text('review-threshold'), 'review-threshold'),
       testTimeViews: viewChoice(args.text('tta')),
       engine: args.text('engine') as EngineChoice | undefined,
@@ -90,7 +91,7 @@ export const classifyCommand: Command = {
       : classByClass ? differentialCsv(result.differential) : schemeDifferentialCsv(result.schemeDifferential);
     writeFileAtomic(differentialFile, differentialText);
     printOut(`Classified ${result.predictions.length} images (${result.views}; review threshold ${result.reviewThreshold})\n`);
-    if (result.schemeReview) printOut(`scheme ${result.scheme.name}: review threshold on the category's confidence, ${describeReviewChoice(result.schemeReview)}\n`);
+    if (result.schemeReview) printOut(`review threshold fitted for scheme ${result.scheme.name} (on its categories' confidences): ${describeReviewChoice(result.schemeReview)}\n`);
     printOut(`${classByClass ? formatDifferential(result.differential) : formatSchemeDifferential(result.schemeDifferential)}\n\nPredictions: ${out}\nDifferential count: ${differentialFile}${perFolder ? ` (and one per folder, for ${perFolder.length} folders)` : ''}`);
   },
 };

@@ -6,7 +6,7 @@ import type { ReviewOutcome } from '../../trust/assess';
 import { writeReliabilityImage } from '../../trust/reliability-image';
 import { writeFileAtomic } from '../../util/atomic-write';
 import { checkOutputPaths, type OutputPath } from '../../util/output-paths';
-import { CACHE_OPTIONS, RUNTIME_OPTIONS, RUNTIME_USAGE, SCHEME_USAGE, SCORING_USAGE, cacheChoice, parse, positionals, runtimeChoice, viewChoice, type Command } from '../args';
+import { CACHE_OPTIONS, RUNTIME_OPTIONS, RUNTIME_USAGE, SCHEME_USAGE, SCORING_USAGE, cacheChoice, decimal, parse, positionals, runtimeChoice, viewChoice, type Command } from '../args';
 import { printOut, printWarnings } from '../output';
 import { ProgressLine, bar } from '../progress';
 
@@ -43,7 +43,7 @@ export const evaluateCommand: Command = {
   async run(argv) {
     const args = parse(argv, {
       json: { type: 'string' }, confusion: { type: 'string' }, reliability: { type: 'string' }, predictions: { type: 'string' },
-      split: { type: 'string' }, tta: { type: 'string' }, scheme: { type: 'string' },
+      split: { type: 'string' }, tta: { type: 'string' }, scheme: { type: 'string' }, 'max-accepted-error': { type: 'string' },
       ...CACHE_OPTIONS, ...RUNTIME_OPTIONS,
     }, usage);
     if (args.flag('help')) return void printOut(usage);
@@ -63,6 +63,7 @@ export const evaluateCommand: Command = {
       split: args.text('split') as 'all' | 'test' | undefined,
       testTimeViews: viewChoice(args.text('tta')),
       scheme: args.text('scheme'),
+      maxAcceptedError: decimal(args.text('max-accepted-error'), 'max-accepted-error'),
       cacheDir: cacheChoice(args),
       ...runtimeChoice(args),
       onProgress: (done, total) => progress.update(`reading images ${bar(done / total)} ${done}/${total}`),
