@@ -12,6 +12,8 @@ export interface ClassifyFilesOptions {
   /** Classes whose every prediction is marked for review. */
   alwaysReview?: readonly string[];
   onProgress?: (done: number, total: number) => void;
+  /** Checked before each chunk: once aborted, classification stops there and rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export interface FilesClassified {
@@ -26,6 +28,8 @@ export async function classifyFiles(scoring: Scoring, files: readonly string[], 
   const predictions: Prediction[] = [];
   const skipped: FilesClassified['skipped'] = [];
   for (let start = 0; start < files.length; start += chunkSize) {
+    // Between chunks no decoding or scoring is in flight, so a caller can then close the runtime safely.
+    options.signal?.throwIfAborted();
     const chunk = files.slice(start, start + chunkSize);
     const loaded = await loadImages(chunk, info.input.storedSize, {
       cache: options.cache,

@@ -38,6 +38,8 @@ export interface ClassifyImagesOptions {
   /** Images decoded and scored at once: bounds memory whatever the number of files. */
   chunkSize?: number;
   onProgress?: (done: number, total: number) => void;
+  /** Stops between chunks once aborted: classify() then rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export interface ImagesClassified extends FilesClassified {
@@ -82,6 +84,7 @@ function checkClassifyImagesOptions(files: readonly string[], options: ClassifyI
   optional(options.cacheDir, (v) => checkString('--cache-dir', v));
   optional(options.chunkSize, (v) => checkInteger('chunkSize', v, 1, 1_000_000));
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw new WbcError('onProgress must be a function');
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw new WbcError('signal must be an AbortSignal');
 }
 
 /**

@@ -3,8 +3,9 @@ import { Worker } from 'node:worker_threads';
 import type { LoadedModel } from '../model/model-folder';
 import { requireFinite } from '../model/predict';
 import { messageOf, WbcError } from '../util/errors';
+import { stopWorker } from '../util/worker-stop';
 import { onnxModelBytes } from './onnx-model';
-import type { OnnxReply, OnnxRequest, OnnxWorkerData } from './onnx-worker';
+import type { OnnxClose, OnnxReply, OnnxRequest, OnnxWorkerData } from './onnx-worker';
 import type { Predictor } from './predictor';
 
 /**
@@ -16,6 +17,7 @@ const CHUNK = 32;
 
 interface SessionThread {
   run(request: OnnxRequest): Promise<{ logits: Float32Array; features: Float32Array }>;
+  /** Waits for the requests in flight, then lets the thread release its session and end by itself. */
   close(): Promise<void>;
 }
 
@@ -36,7 +38,8 @@ async function startSessionThread(bytes: Uint8Array, threads: number): Promise<S
   });
   const opened = await nextReply();
   if (opened.type === 'failed') {
-    await worker.terminate();
+    // A thread whose session failed to open listens to nothing and ends by itself.
+    await stopWorker(worker);
     throw new WbcError(opened.message);
   }
   worker.unref();
@@ -59,7 +62,10 @@ async function startSessionThread(bytes: Uint8Array, threads: number): Promise<S
       return result;
     },
     close: async () => {
-      await worker.terminate();
+      await queue;
+      if (await stopWorker(worker, { type: 'close' } satisfies OnnxClose) === 'terminated') {
+        process.emitWarning('ONNX Runtime\'s thread did not end when closed and was terminated');
+      }
     },
   };
 }
@@ -77,10 +83,11 @@ export async function onnxPredictor(model: LoadedModel, threads: number): Promis
   const imageBytes = storedSize * storedSize * 3;
   return {
     engine: 'onnx',
-    async scoreViews(pixels, indices, views) {
+    async scoreViews(pixels, indices, views, firstView = 0) {
       const n = indices.length;
-      const logitsPerView = Array.from({ length: views }, () => new Float32Array(n * classes));
-      const features = new Float32Array(n * featureSize);
+      const scoredViews = views - firstView;
+      const logitsPerView = Array.from({ length: scoredViews }, () => new Float32Array(n * classes));
+      const features = new Float32Array(firstView === 0 ? n * featureSize : 0);
       for (let start = 0; start < n; start += CHUNK) {
         const count = Math.min(CHUNK, n - start);
         const images = new Uint8Array(count * imageBytes);
@@ -89,11 +96,11 @@ export async function onnxPredictor(model: LoadedModel, threads: number): Promis
           if (!Number.isInteger(index) || index < 0 || (index + 1) * imageBytes > pixels.length) throw new WbcError(`image index ${index} is outside the pixel buffer`);
           images.set(pixels.subarray(index * imageBytes, (index + 1) * imageBytes), i * imageBytes);
         }
-        const out = await session.run({ images, count, storedSize, views, featureSize });
+        const out = await session.run({ type: 'score', images, count, storedSize, views, firstView, featureSize });
         const logits = requireFinite(out.logits);
-        // View-major rows: view v's logits for this chunk are contiguous; the plain view (0) comes first.
-        for (let v = 0; v < views; v += 1) logitsPerView[v].set(logits.subarray(v * count * classes, (v + 1) * count * classes), start * classes);
-        features.set(out.features, start * featureSize);
+        // View-major rows: each view's logits for this chunk are contiguous, in view order.
+        for (let v = 0; v < scoredViews; v += 1) logitsPerView[v].set(logits.subarray(v * count * classes, (v + 1) * count * classes), start * classes);
+        if (firstView === 0) features.set(out.features, start * featureSize);
       }
       return { classes, featureSize, logitsPerView, features };
     },

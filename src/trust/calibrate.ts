@@ -93,6 +93,7 @@ export async function calibrateModel(input: CalibrateInput): Promise<Calibrated>
     gateTemperature: byViews['1'].temperature,
     inScope,
     maxAcceptedError,
+    reviewToMatch: byViews[String(Math.max(...VIEW_COUNTS))].review,
   });
 
   const array = scorer.toArray();
