@@ -36,7 +36,7 @@ export interface CalibrationRecorded {
 async function validationImages(modelDir: string, labelledDir: string): Promise<{ files: string[]; labels: Int32Array }> {
   const info = readModelInfo(modelDir);
   const split = info.split;
-  if (!split || split.validation.length === 0) throw new WbcError(`${modelDir} does not record its validation images, so its calibration scores cannot be made; retrain it`);
+  if (!split) throw new WbcError(`${modelDir} does not record its validation images, so its calibration scores cannot be made; retrain it`);
   const files = split.validation.map((relative) => path.join(labelledDir, relative));
   const missing = files.filter((file) => !fs.existsSync(file)).length;
   if (missing > 0) throw new WbcError(`${missing} of the model's ${files.length} validation images are not in ${labelledDir}; give the labelled folder it was trained on`);
