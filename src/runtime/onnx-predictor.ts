@@ -9,11 +9,12 @@ import type { OnnxClose, OnnxReply, OnnxRequest, OnnxWorkerData } from './onnx-w
 import type { Predictor } from './predictor';
 
 /**
- * Images per ONNX Runtime call (times the views: 256 rows with 8). ONNX Runtime's arena keeps the largest
- * call's activations for good: classifying 10,000 images peaked at 1.08 GB with 64 images a call, 0.72 GB
- * with 32 and 0.54 GB with 16, with no speed difference beyond the noise (bench/RESULTS.md).
+ * Rows (images × views) per ONNX Runtime call. ONNX Runtime's arena keeps the largest call's activations
+ * for good: classifying 10,000 images with 8 views peaked at 1.08 GB with 512 rows a call, 0.72 GB with 256
+ * and 0.54 GB with 128, with no speed difference beyond the noise (bench/RESULTS.md). Counting rows, not
+ * images, keeps calls of one view as large: 32 images a call made one view cost as much as 1.7 of eight.
  */
-const CHUNK = 32;
+const ROWS_PER_CALL = 256;
 
 interface SessionThread {
   run(request: OnnxRequest): Promise<{ logits: Float32Array; features: Float32Array }>;
@@ -88,8 +89,9 @@ export async function onnxPredictor(model: LoadedModel, threads: number): Promis
       const scoredViews = views - firstView;
       const logitsPerView = Array.from({ length: scoredViews }, () => new Float32Array(n * classes));
       const features = new Float32Array(firstView === 0 ? n * featureSize : 0);
-      for (let start = 0; start < n; start += CHUNK) {
-        const count = Math.min(CHUNK, n - start);
+      const imagesPerCall = Math.max(1, Math.floor(ROWS_PER_CALL / scoredViews));
+      for (let start = 0; start < n; start += imagesPerCall) {
+        const count = Math.min(imagesPerCall, n - start);
         const images = new Uint8Array(count * imageBytes);
         for (let i = 0; i < count; i += 1) {
           const index = indices[start + i];
