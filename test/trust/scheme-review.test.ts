@@ -4,6 +4,7 @@ import { softmaxRows } from '../../src/model/views';
 import { averageLogits, topLabel } from '../../src/model/scores';
 import { chooseScheme } from '../../src/scheme/choose-scheme';
 import { decodeCalibrationScores, encodeCalibrationScores, type CalibrationScores } from '../../src/trust/calibration-scores';
+import { fitAdaptiveViews } from '../../src/trust/adaptive-views';
 import { chooseGuaranteedThreshold } from '../../src/trust/review-threshold';
 import { calibratedProbabilities, schemeReviewChoice } from '../../src/trust/scheme-review';
 import type { Trust } from '../../src/trust/trust-model';
@@ -76,4 +77,14 @@ test('calibrated probabilities follow the trust settings: the views averaged and
   assert.deepEqual(calibratedProbabilities(scores, trust(2, 0.7)), softmaxRows(averageLogits(scores.logitsPerView, 2), 4, 0.7));
   const four = synthetic(10, 4);
   assert.throws(() => calibratedProbabilities(four, trust(8, 1)), /hold 4 test-time view\(s\), not the 8 asked for/);
+});
+
+test('with adaptive views, nine gives exactly the threshold the adaptive fit chose', () => {
+  const scores = synthetic(2000, 8, 5);
+  const inScope = Array.from(scores.labels.keys()).filter((i) => !(scores.outOfScopeScores[i] > 1));
+  const after = topLabel(softmaxRows(averageLogits(scores.logitsPerView), 4, 1), 4, scores.labels);
+  const reviewToMatch = chooseGuaranteedThreshold(inScope.map((i) => after.confidences[i]), inScope.map((i) => after.correct[i]), 0.02);
+  const adaptive = fitAdaptiveViews({ logitsPerView: scores.logitsPerView, labels: scores.labels, classes: 4, gateTemperature: 1, inScope, maxAcceptedError: 0.02, reviewToMatch });
+  const adaptiveTrust: Trust = { views: 'auto', temperature: adaptive.unsureTemperature, adaptive, reviewThreshold: adaptive.review.threshold, outOfScope: { score: () => new Float32Array(0), threshold: 1 } };
+  assert.deepEqual(schemeReviewChoice(scores, adaptiveTrust, chooseScheme('nine', CLASSES), 0.02), adaptive.review);
 });
