@@ -27,8 +27,7 @@ export function itRatio(countOf: ReadonlyMap<string, number>): ItRatio | null {
   return { immature, lineage, ratio: lineage === 0 ? 0 : immature / lineage, low, high };
 }
 
-/** The I/T ratio in one line, or nothing where it cannot be counted. */
-export function formatItRatio(ratio: ItRatio | null): string {
-  if (!ratio) return '';
+/** The I/T ratio in one line. */
+export function formatItRatio(ratio: ItRatio): string {
   return `I/T ratio: ${ratio.ratio.toFixed(3)} (95% ${ratio.low.toFixed(3)}–${ratio.high.toFixed(3)}; ${ratio.immature} immature of ${ratio.lineage} neutrophil-lineage cells: bands, metamyelocytes and myelocytes over those and neutrophils)`;
 }

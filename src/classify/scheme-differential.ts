@@ -113,11 +113,11 @@ export function formatSchemeDifferential(differential: SchemeDifferential): stri
     ...table.map(line),
     '-'.repeat(widths.reduce((sum, width) => sum + width, 0) + 6),
     `total ${total}`,
-    formatItRatio(differential.itRatio),
+    ...(differential.itRatio ? [formatItRatio(differential.itRatio)] : []),
     `needs review: ${needsReview} (${share(needsReview)}%)`,
     `out of scope: ${outOfScope} (${share(outOfScope)}%), unlike the cells the model was trained on; included in needs review`,
     '',
-  ].filter((text, i, all) => text !== '' || i === all.length - 1).join('\n');
+  ].join('\n');
 }
 
 /**
