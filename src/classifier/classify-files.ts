@@ -23,7 +23,7 @@ export interface FilesClassified {
 
 /** Classifies image files chunk by chunk: each chunk is decoded, scored and let go before the next. */
 export async function classifyFiles(scoring: Scoring, files: readonly string[], options: ClassifyFilesOptions = {}): Promise<FilesClassified> {
-  const { info, trust } = scoring;
+  const { info, trust, scheme } = scoring;
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
   const predictions: Prediction[] = [];
   const skipped: FilesClassified['skipped'] = [];
@@ -40,7 +40,7 @@ export async function classifyFiles(scoring: Scoring, files: readonly string[], 
     const scores = await scoring.score(loaded.pixels, Int32Array.from(loaded.loaded.keys()));
     const names = loaded.loaded.map((i) => (options.root === undefined ? chunk[i] : path.relative(options.root, chunk[i])));
     predictions.push(...toPredictions(names, scores.probabilities, info.classes, trust.reviewThreshold, {
-      outOfScopeScores: scores.outOfScopeScores, outOfScopeThreshold: trust.outOfScope?.threshold, alwaysReview: options.alwaysReview,
+      outOfScopeScores: scores.outOfScopeScores, outOfScopeThreshold: trust.outOfScope?.threshold, alwaysReview: options.alwaysReview, scheme,
     }));
   }
   return { predictions, skipped };

@@ -22,7 +22,7 @@ function topOfRow(probabilities: Float32Array, row: number, classes: number): { 
 }
 
 /** The rows of `logits` (n × classes) listed in `rows`, one after another. */
-function pickRows(logits: Float32Array, rows: readonly number[], classes: number): Float32Array {
+export function pickRows(logits: Float32Array, rows: readonly number[], classes: number): Float32Array {
   const picked = new Float32Array(rows.length * classes);
   rows.forEach((row, i) => picked.set(logits.subarray(row * classes, (row + 1) * classes), i * classes));
   return picked;
