@@ -4,10 +4,11 @@ import { contentHashes } from '../data/content-hash';
 import { loadImages } from '../data/load-images';
 import { openPixelCache } from '../data/pixel-cache';
 import { addToModel, loadModel, readModelInfo } from '../model/model-folder';
-import type { ReviewChoice } from '../model/model-schema';
+import type { AdaptiveCalibration, ReviewChoice } from '../model/model-schema';
 import { checkRuntimeOptions, setUpRuntime, type RuntimeOptions } from '../native/runtime';
 import { libtorchPredictor } from '../runtime/predictor';
 import { chooseScheme } from '../scheme/choose-scheme';
+import { fitAdaptiveForModel } from '../trust/adaptive-views';
 import { encodeCalibrationScores, type CalibrationScores } from '../trust/calibration-scores';
 import { schemeReviewChoice } from '../trust/scheme-review';
 import { trustFor } from '../trust/trust-model';
@@ -30,6 +31,8 @@ export interface CalibrationRecorded {
   /** The class-level review threshold refitted from the new file, and the one model.json holds: equal when the scores match training's. */
   refitted: ReviewChoice;
   recorded: number;
+  /** The adaptive views' fit, added where the model lacked it. */
+  adaptiveAdded?: AdaptiveCalibration;
 }
 
 /** The model's validation images in `labelledDir`, with their labels; every one must be there, with the content it had in training. */
@@ -92,10 +95,18 @@ export async function recordCalibrationScores(modelDir: string, labelledDir: str
   }
   const scores: CalibrationScores = { classes, logitsPerView, labels, outOfScopeScores };
   const { info: recorded, bytes } = encodeCalibrationScores(scores);
-  addToModel(modelDir, { name: recorded.file, bytes }, { calibrationScores: recorded });
+  // A model from before adaptive views gets them too, fitted on the same scores as training would.
+  const calibration = info.calibration!;
+  const threshold = info.outOfScope!.threshold;
+  const inScope = Array.from(outOfScopeScores.keys()).filter((row) => !(outOfScopeScores[row] > threshold));
+  const adaptive = calibration.adaptive ?? fitAdaptiveForModel(scores, inScope, calibration);
+  addToModel(modelDir, { name: recorded.file, bytes }, { calibrationScores: recorded, calibration: { ...calibration, adaptive } });
 
   // The class-level threshold refitted from the new file: it matches model.json's where these scores match training's.
   const trust = trustFor(info, model.outOfScopeBytes, info.testTimeViews as 1 | 2 | 4 | 8);
   const refitted = schemeReviewChoice(scores, trust, chooseScheme('nine', info.classes), info.calibration!.maxAcceptedError);
-  return { images: files.length, file: path.join(modelDir, recorded.file), refitted, recorded: trust.reviewThreshold };
+  return {
+    images: files.length, file: path.join(modelDir, recorded.file), refitted, recorded: trust.reviewThreshold,
+    ...(calibration.adaptive ? {} : { adaptiveAdded: adaptive }),
+  };
 }

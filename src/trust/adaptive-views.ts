@@ -1,4 +1,4 @@
-import type { AdaptiveCalibration, ReviewChoice } from '../model/model-schema';
+import type { AdaptiveCalibration, CalibrationInfo, ReviewChoice } from '../model/model-schema';
 import { averageLogits } from '../model/scores';
 import { softmaxRows } from '../model/views';
 import { WbcError } from '../util/errors';
@@ -154,4 +154,25 @@ function fitAtCut(input: AdaptiveFitInput, allViews: Float32Array, cut: number):
     agreement: labels.length ? agreeing / labels.length : 1,
     extraViewShare: labels.length ? unsure.length / labels.length : 0,
   };
+}
+
+/**
+ * The adaptive mode for a model from its calibration record (one-view temperature, target, all views'
+ * review choice) and its calibration images' scores: how training fits it, and `wbc calibrate` for a model
+ * trained before adaptive views.
+ */
+export function fitAdaptiveForModel(
+  scores: { logitsPerView: readonly Float32Array[]; labels: Int32Array; classes: number },
+  inScope: readonly number[],
+  calibration: Pick<CalibrationInfo, 'byViews' | 'maxAcceptedError'>,
+): AdaptiveCalibration {
+  const allViews = String(scores.logitsPerView.length);
+  if (!calibration.byViews['1'] || !calibration.byViews[allViews]) throw new WbcError(`adaptive views need the calibration of 1 and ${allViews} views`);
+  return fitAdaptiveViews({
+    ...scores,
+    gateTemperature: calibration.byViews['1'].temperature,
+    inScope,
+    maxAcceptedError: calibration.maxAcceptedError,
+    reviewToMatch: calibration.byViews[allViews].review,
+  });
 }

@@ -4,7 +4,7 @@ import { averageLogits, scoreViews, topLabel } from '../model/scores';
 import { softmaxRows } from '../model/views';
 import type { NativeEngine } from '../native/binding';
 import { WbcError } from '../util/errors';
-import { fitAdaptiveViews } from './adaptive-views';
+import { fitAdaptiveForModel } from './adaptive-views';
 import { encodeCalibrationScores } from './calibration-scores';
 import { expectedCalibrationError } from './ece';
 import { KnnScorer, MahalanobisScorer, thresholdForRate } from './out-of-scope';
@@ -86,15 +86,7 @@ export async function calibrateModel(input: CalibrateInput): Promise<Calibrated>
     };
   }
 
-  const adaptive = fitAdaptiveViews({
-    logitsPerView: scored.logitsPerView,
-    labels: input.validationLabels,
-    classes,
-    gateTemperature: byViews['1'].temperature,
-    inScope,
-    maxAcceptedError,
-    reviewToMatch: byViews[String(Math.max(...VIEW_COUNTS))].review,
-  });
+  const adaptive = fitAdaptiveForModel({ logitsPerView: scored.logitsPerView, labels: input.validationLabels, classes }, inScope, { byViews, maxAcceptedError });
 
   const array = scorer.toArray();
   const bytes = new Uint8Array(array.buffer, array.byteOffset, array.byteLength);

@@ -164,8 +164,11 @@ describe('what a model folder holds', () => {
     const older = path.join(work, 'before-schemes');
     fs.cpSync(model, older, { recursive: true });
     const { calibrationScores, ...info } = readInfo(older);
+    // ...and from before adaptive test-time views.
+    const { adaptive, ...calibration } = info.calibration;
     fs.rmSync(path.join(older, calibrationScores.file));
-    fs.writeFileSync(path.join(older, 'model.json'), JSON.stringify(info));
+    fs.writeFileSync(path.join(older, 'model.json'), JSON.stringify({ ...info, calibration }));
+    assert.equal(wbc(['info', older]).stdout.includes('adaptive'), false);
     const refused = wbc(['classify', older, data, '--scheme', schemeFile, '--out', path.join(work, 'refused.csv'), '--threads', '1']);
     assert.equal(refused.status, 1);
     assert.match(refused.stderr, /^\n?wbc classify: scheme warm-cold\.json needs a review threshold of its own, .* run `wbc calibrate .*before-schemes <the labelled folder it was trained on>` once, or retrain\n$/);
@@ -173,6 +176,9 @@ describe('what a model folder holds', () => {
     assert.equal(calibrated.status, 0, calibrated.stderr);
     assert.match(calibrated.stdout, /, the same\)/, 'the refitted class-level threshold is training\'s');
     assert.deepEqual(readInfo(older).calibrationScores, calibrationScores);
+    // The adaptive mode, fitted on the same scores, is training's own.
+    assert.deepEqual(readInfo(older).calibration.adaptive, adaptive);
+    assert.match(calibrated.stdout, /adaptive test-time views \(--tta auto, now the default\)/);
     assert.deepEqual(fs.readFileSync(path.join(older, calibrationScores.file)), fs.readFileSync(path.join(model, calibrationScores.file)));
     const again = wbc(['calibrate', older, data, '--no-cache', '--threads', '1']);
     assert.equal(again.status, 1);

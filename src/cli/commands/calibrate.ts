@@ -9,7 +9,8 @@ const usage = `Usage: wbc calibrate <model-dir> <labelled-dir> [--force] [option
 Adds calibration scores to a model trained before they were kept (training keeps them now): scores the
 model's own validation images (listed in model.json, checked by content) in <labelled-dir>, the folder it
 was trained on, under all eight test-time views, and writes calibration-scores.bin and model.json. Any
-reporting scheme (--scheme) then gets its own review threshold without retraining.
+reporting scheme (--scheme) then gets its own review threshold without retraining, and a model from
+before adaptive test-time views gets them (--tta auto, fitted as training fits them).
 
   --force              make them again where the model already has them
   --cache-dir DIR      reuse and keep decoded images here (default ~/.cache/wbc-classifier)
@@ -34,6 +35,7 @@ export const calibrateCommand: Command = {
     progress.done();
     const same = result.refitted.threshold === result.recorded;
     printOut(`Scored the model's ${result.images} validation images under 8 views: ${result.file}\n` +
-      `class-level review threshold refitted from them: ${result.refitted.threshold} (model.json: ${result.recorded}${same ? ', the same' : '; the scores differ a little from training\'s, e.g. another precision'}); ${describeReviewChoice(result.refitted)}`);
+      `class-level review threshold refitted from them: ${result.refitted.threshold} (model.json: ${result.recorded}${same ? ', the same' : '; the scores differ a little from training\'s, e.g. another precision'}); ${describeReviewChoice(result.refitted)}` +
+      (result.adaptiveAdded ? `\nadaptive test-time views (--tta auto, now the default): all 8 views below ${result.adaptiveAdded.cut.toFixed(4)} one-view confidence (${(result.adaptiveAdded.extraViewShare * 100).toFixed(1)}% of validation images), review below ${result.adaptiveAdded.review.threshold}` : ''));
   },
 };
