@@ -89,7 +89,7 @@ async function leaveOut(leftOut: string) {
   const started = Date.now();
   const { info: trained } = await train(data, {
     out, force: true, maxPerClass: MAX_PER_CLASS, epochs: Number(values.epochs), width: Number(values.width),
-    inputSize: Number(values.size), testTimeViews: Number(values.tta), cacheDir: CACHE, threads: THREADS,
+    inputSize: Number(values.size), testTimeViews: Number(values.tta) as ViewChoice, cacheDir: CACHE, threads: THREADS,
     onEvent: (event) => { if (event.type === 'epoch') process.stderr.write(`${leftOut}: epoch ${event.record.epoch} ${event.record.seconds.toFixed(0)} s, validation ${(event.record.validationAccuracy * 100).toFixed(1)}%\n`); },
   });
   const trainSeconds = (Date.now() - started) / 1000;

@@ -3,7 +3,7 @@ import { loadModel } from '../model/model-folder';
 import { checkRuntimeOptions, setUpRuntime, type RuntimeOptions } from '../native/runtime';
 import { defaultEngine, ENGINE_CHOICES, openPredictor, type EngineChoice } from '../runtime/predictor';
 import { trustFor, VIEW_CHOICES, type ViewChoice } from '../trust/trust-model';
-import { scoreWithTrust } from './adaptive-scoring';
+import { scoreWithTrust } from '../trust/trusted-scoring';
 import { chooseScheme, type SchemeChoice } from '../scheme/choose-scheme';
 import { checkInteger, checkNumber, checkOneOf, checkString, optional } from '../util/check';
 import { WbcError } from '../util/errors';

@@ -95,11 +95,11 @@ export async function recordCalibrationScores(modelDir: string, labelledDir: str
   }
   const scores: CalibrationScores = { classes, logitsPerView, labels, outOfScopeScores };
   const { info: recorded, bytes } = encodeCalibrationScores(scores);
-  // A model from before adaptive views gets them too, fitted on the same scores as training would.
+  // A model from before adaptive views, made with eight (the default then), gets them too, fitted as training would.
   const calibration = info.calibration!;
   const threshold = info.outOfScope!.threshold;
   const inScope = Array.from(outOfScopeScores.keys()).filter((row) => !(outOfScopeScores[row] > threshold));
-  const adaptive = calibration.adaptive ?? fitAdaptiveForModel(scores, inScope, calibration);
+  const adaptive = calibration.adaptive ?? (info.testTimeViews === views ? fitAdaptiveForModel(scores, inScope, calibration) : undefined);
   addToModel(modelDir, { name: recorded.file, bytes }, { calibrationScores: recorded, calibration: { ...calibration, adaptive } });
 
   // The class-level threshold refitted from the new file: it matches model.json's where these scores match training's.
@@ -107,6 +107,6 @@ export async function recordCalibrationScores(modelDir: string, labelledDir: str
   const refitted = schemeReviewChoice(scores, trust, chooseScheme('nine', info.classes), info.calibration!.maxAcceptedError);
   return {
     images: files.length, file: path.join(modelDir, recorded.file), refitted, recorded: trust.reviewThreshold,
-    ...(calibration.adaptive ? {} : { adaptiveAdded: adaptive }),
+    ...(calibration.adaptive || !adaptive ? {} : { adaptiveAdded: adaptive }),
   };
 }

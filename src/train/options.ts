@@ -3,6 +3,7 @@ import { SPLIT_DEFAULTS } from '../data/split';
 import { resolveDistributedOptions, type DistributedOptions } from '../distributed/options';
 import type { Balance } from '../model/model-folder';
 import { checkRuntimeOptions, type DeviceChoice, type PrecisionChoice } from '../native/runtime';
+import { VIEW_CHOICES, type ViewChoice } from '../trust/trust-model';
 import { checkBoolean, checkInteger, checkNumber, checkOneOf, checkString, optional } from '../util/check';
 import { WbcError } from '../util/errors';
 import type { TrainingListener } from './events';
@@ -34,7 +35,8 @@ export interface TrainOptions {
   labelSmoothing?: number;
   /** Stop after this many epochs without a better validation accuracy. */
   patience?: number;
-  testTimeViews?: number;
+  /** Test-time views the model uses by default: `auto` (adaptive, src/trust/adaptive-views.ts) or 1, 2, 4, 8. */
+  testTimeViews?: ViewChoice;
   augment?: AugmentPolicy;
   /** Use at most this many images of each class (seeded choice): for quick trials. */
   maxPerClass?: number;
@@ -76,13 +78,12 @@ export const TRAIN_DEFAULTS = {
   weightDecay: 5e-4,
   labelSmoothing: 0.1,
   patience: 10,
-  testTimeViews: 8,
+  testTimeViews: 'auto' as ViewChoice,
 };
 
 export type TrainSettings = typeof TRAIN_DEFAULTS & TrainOptions;
 
 const BALANCE_MODES: readonly Balance[] = ['weights', 'sampler', 'none', 'smote'];
-const VIEWS = [1, 2, 4, 8];
 const open = { minInclusive: false, maxInclusive: false };
 
 function checkAugmentPolicy(value: unknown): AugmentPolicy {
@@ -125,7 +126,7 @@ export function resolveTrainSettings(options: TrainOptions): TrainSettings {
   checkNumber('--weight-decay', settings.weightDecay, { min: 0, max: 1 });
   checkNumber('--label-smoothing', settings.labelSmoothing, { min: 0, max: 1, maxInclusive: false });
   checkInteger('--patience', settings.patience, 1, 10_000);
-  checkOneOf('--tta', settings.testTimeViews, VIEWS);
+  checkOneOf('--tta', settings.testTimeViews, VIEW_CHOICES);
   optional(settings.maxPerClass, (v) => checkInteger('--max-per-class', v, 1, 1e9));
   optional(settings.augment, checkAugmentPolicy);
   optional(settings.maxAcceptedError, (v) => checkNumber('--max-accepted-error', v, { min: 0, max: 1, ...open }));

@@ -7,11 +7,14 @@ import { Group, fingerprint } from '../distributed/group';
 import { computeMetrics } from '../evaluate/metrics';
 import { networkSpec } from '../model/architecture';
 import { newEngine, saveModel, type TrainedModelInfo } from '../model/model-folder';
-import { argmaxRows, probabilitiesOf } from '../model/predict';
+import type { CalibrationInfo } from '../model/model-schema';
+import { argmaxRows } from '../model/predict';
 import { native, type NativeEngine } from '../native/binding';
 import { setUpRuntime, type Precision, type Runtime } from '../native/runtime';
 import { libtorchPredictor } from '../runtime/predictor';
 import { calibrateModel } from '../trust/calibrate';
+import type { Trust, ViewChoice } from '../trust/trust-model';
+import { scoreWithTrust } from '../trust/trusted-scoring';
 import { removeLeftoverTemporaries } from '../util/atomic-write';
 import { WbcError } from '../util/errors';
 import { makeFolders } from '../util/folders';
@@ -185,7 +188,13 @@ async function trainIntoLockedFolder(
     validationLabels: labelsAt(data, data.validationSlots), classes: data.classes.length, maxAcceptedError: settings.maxAcceptedError,
     outOfScopeRate: settings.outOfScopeRate, seed: settings.seed,
   });
-  const info = { ...await describeTrainedModel(engine, data, settings, runtime, last, plan, started, trust.calibration.byViews[String(settings.testTimeViews)].review.threshold), calibration: trust.calibration, outOfScope: trust.outOfScope, calibrationScores: trust.calibrationScores };
+  // The adaptive mode is the model's default only where training asked for it (--tta auto, the default).
+  const { adaptive, ...fixedViews } = trust.calibration;
+  const calibration = settings.testTimeViews === 'auto' ? trust.calibration : fixedViews;
+  const info = {
+    ...await describeTrainedModel(engine, data, settings, runtime, last, plan, started, calibration),
+    calibration, outOfScope: trust.outOfScope, calibrationScores: trust.calibrationScores,
+  };
   saveModel(settings.out, info, engine, trust.files);
   // Only now is the model complete; until here a kill leaves the checkpoint to resume from.
   checkpoints.remove();
@@ -206,11 +215,16 @@ function trainingEngine(settings: TrainSettings, data: TrainingData, runtime: Ru
 
 /** The test scores and the record of how the model was made. */
 async function describeTrainedModel(
-  engine: NativeEngine, data: TrainingData, settings: TrainSettings, runtime: Runtime, last: Checkpoint, plan: OutFolderPlan, started: number, reviewThreshold: number,
+  engine: NativeEngine, data: TrainingData, settings: TrainSettings, runtime: Runtime, last: Checkpoint, plan: OutFolderPlan, started: number, calibration: CalibrationInfo,
 ): Promise<Omit<TrainedModelInfo, 'format' | 'version'>> {
   const classes = data.classes;
-  const views = settings.testTimeViews;
-  const testPredicted = argmaxRows(probabilitiesOf(await libtorchPredictor(engine).scoreViews(data.pixels, data.testSlots, views)), classes.length);
+  // Scored as the model will score by default, so that `wbc evaluate --split test` reproduces these figures.
+  const adaptive = calibration.adaptive;
+  const views = adaptive ? adaptive.views : settings.testTimeViews as number;
+  const reviewThreshold = adaptive ? adaptive.review.threshold : calibration.byViews[String(views)].review.threshold;
+  const trust: Trust = { views: adaptive ? 'auto' : views as ViewChoice, temperature: 1, reviewThreshold, adaptive };
+  const scored = await scoreWithTrust(libtorchPredictor(engine), data.pixels, data.testSlots, trust);
+  const testPredicted = argmaxRows(scored.probabilities, classes.length);
   return {
     createdAt: new Date().toISOString(),
     classes,

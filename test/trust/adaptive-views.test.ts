@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { scoreWithTrust } from '../../src/classifier/adaptive-scoring';
+import { scoreWithTrust } from '../../src/trust/trusted-scoring';
 import type { ModelInfo } from '../../src/model/model-folder';
 import { validateModelInfo } from '../../src/model/model-schema';
 import { averageLogits, type ViewScores } from '../../src/model/scores';

@@ -8,7 +8,7 @@ import type { Balance } from '../../model/model-folder';
 import { DEFAULT_OUT_OF_SCOPE_RATE } from '../../trust/calibrate';
 import { DEFAULT_MAX_ACCEPTED_ERROR } from '../../trust/review-threshold';
 import { checkOutputPaths } from '../../util/output-paths';
-import { CACHE_OPTIONS, GROUP_OPTIONS, RUNTIME_OPTIONS, RUNTIME_USAGE, cacheChoice, decimal, groupChoice, parse, positionals, runtimeChoice, wholeNumber, type Command } from '../args';
+import { CACHE_OPTIONS, GROUP_OPTIONS, RUNTIME_OPTIONS, RUNTIME_USAGE, cacheChoice, decimal, groupChoice, parse, positionals, runtimeChoice, viewChoice, wholeNumber, type Command } from '../args';
 import { printOut, printWarnings } from '../output';
 import { describeTrust } from './info';
 import { ProgressLine, bar, duration, percent } from '../progress';
@@ -32,7 +32,8 @@ split apart, and writes a model folder with the weights, the split and the test 
   --weight-decay F           AdamW weight decay (default ${d.weightDecay})
   --label-smoothing F        (default ${d.labelSmoothing})
   --patience N               stop after N epochs without a better validation score (default ${d.patience})
-  --tta N                    flips/turns averaged at prediction: 1, 2, 4 or 8 (default ${d.testTimeViews})
+  --tta auto|N               test-time views at prediction: auto (one view, all eight where it is not
+                             sure; the default) or 1, 2, 4 or 8 flips/turns averaged for every image
   --test-fraction F          share of each class held out for the test, drawn per image (default ${d.testFraction})
   --validation-fraction F    share of the training split used for validation (default ${d.validationFraction})
   --seed N                   seed for the split, initial weights and augmentation (default ${d.seed})
@@ -115,7 +116,7 @@ export const trainCommand: Command = {
       weightDecay: decimal(args.text('weight-decay'), 'weight-decay'),
       labelSmoothing: decimal(args.text('label-smoothing'), 'label-smoothing'),
       patience: wholeNumber(args.text('patience'), 'patience'),
-      testTimeViews: wholeNumber(args.text('tta'), 'tta'),
+      testTimeViews: viewChoice(args.text('tta')),
       testFraction: decimal(args.text('test-fraction'), 'test-fraction'),
       validationFraction: decimal(args.text('validation-fraction'), 'validation-fraction'),
       seed: wholeNumber(args.text('seed'), 'seed'),

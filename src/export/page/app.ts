@@ -2,7 +2,7 @@
  * The exported page: images are dropped or picked, classified in a Web Worker (worker.ts), and shown as a
  * table (each image beside its answer) with the differential count and a CSV like `wbc classify` writes. Nothing leaves the browser.
  */
-import { predictionRow, predictionsHeader } from '../../classify/prediction-columns.js';
+import { predictionRow, predictionsHeader, SCHEME_COLUMNS, schemeFields } from '../../classify/prediction-columns.js';
 import type { FromWorker, ModelFacts, PageResult } from './protocol.js';
 
 interface Row {
@@ -36,9 +36,13 @@ let sent: File[] = [];
 /** Object URLs of the files shown in the table, revoked when the table is replaced. */
 let thumbnails: string[] = [];
 
-/** The CLI's CSV; the out-of-scope columns stay empty, as the CLI leaves them for a model without that score. */
+/**
+ * The CLI's CSV; the out-of-scope columns stay empty, as the CLI leaves them for a model without that score,
+ * and the group columns are the classes' own (the CLI's default scheme, nine).
+ */
 function csv(classes: string[]): string {
-  return predictionsHeader(classes) + rows.map((r) => predictionRow({ ...r, outOfScopeScore: null, outOfScope: null })).join('');
+  const line = (r: Row): string => predictionRow({ ...r, outOfScopeScore: null, outOfScope: null }, schemeFields({ group: r.prediction, groupConfidence: r.confidence }));
+  return predictionsHeader(classes, SCHEME_COLUMNS) + rows.map(line).join('');
 }
 
 /** Top two classes; ties go to the lower class index, as in the CLI. */

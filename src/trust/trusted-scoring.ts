@@ -1,9 +1,8 @@
-import type { ViewScores } from '../model/scores';
-import type { Predictor } from '../runtime/predictor';
-import { adaptiveProbabilities, rowsNeedingViews } from '../trust/adaptive-views';
-import { outOfScopeScores, trustedScores, type Trust, type TrustedScores } from '../trust/trust-model';
-import { averageLogits } from '../model/scores';
 import { requireFinite } from '../model/predict';
+import { averageLogits, type ViewScores } from '../model/scores';
+import type { Predictor } from '../runtime/predictor';
+import { adaptiveProbabilities, rowsNeedingViews } from './adaptive-views';
+import { outOfScopeScores, trustedScores, type Trust, type TrustedScores } from './trust-model';
 
 /**
  * The averaged logits of all `views` views of the images at `rows` of `indices`, in that order: the plain
