@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { before, describe, test } from 'node:test';
+import { wbc } from '../helpers/cli';
+import { makeLabelledFolder, makeNonWhiteFolder, makeTempDir } from '../helpers/images';
+
+const RUN = ['--size', '16', '--width', '4', '--epochs', '2', '--no-cache', '--tta', '1', '--threads', '1'];
+
+function readInfo(model: string) {
+  return JSON.parse(fs.readFileSync(path.join(model, 'model.json'), 'utf8'));
+}
+
+describe('wbc train --non-white', () => {
+  const work = makeTempDir();
+  const white = path.join(work, 'white');
+  const nonWhite = path.join(work, 'non-white');
+  const model = path.join(work, 'model');
+
+  before(async () => {
+    await makeLabelledFolder(white, 12);
+    await makeNonWhiteFolder(nonWhite, 12);
+    const trained = wbc(['train', white, '--non-white', nonWhite, '--out', model, ...RUN]);
+    assert.equal(trained.status, 0, trained.stderr);
+  });
+
+  test('adds the kinds as the last classes, marked nonWhite, and splits them like the white images', () => {
+    const info = readInfo(model);
+    assert.deepEqual(info.classes, ['blue', 'green', 'red', 'erythroblasts', 'platelets']);
+    assert.deepEqual(info.nonWhite, ['erythroblasts', 'platelets']);
+    assert.equal(info.network.classes, 5);
+    const kinds = (files: string[]) => new Set(files.map((file) => file.split(path.sep)[0]));
+    for (const side of ['train', 'test'] as const) assert.deepEqual(kinds(info.split[side]), new Set(info.classes), side);
+    for (const side of ['train', 'validation', 'test'] as const) assert.equal(info.split.contentHashes[side].length, info.split[side].length);
+    assert.deepEqual(Object.keys(info.data.imagesPerClass), info.classes);
+  });
+
+  test('the same seed puts the white images on the same sides as training without --non-white', () => {
+    const plain = path.join(work, 'plain');
+    const trained = wbc(['train', white, '--out', plain, ...RUN]);
+    assert.equal(trained.status, 0, trained.stderr);
+    const info = readInfo(plain);
+    assert.equal(info.nonWhite, undefined);
+    assert.ok(!('nonWhite' in info));
+    const withKinds = readInfo(model);
+    const whiteOnly = (files: string[]) => files.filter((file) => !/^(erythroblasts|platelets)\//.test(file));
+    for (const side of ['train', 'validation', 'test'] as const) assert.deepEqual(whiteOnly(withKinds.split[side]), info.split[side], side);
+  });
+
+  test('evaluate --split test on the non-white folder scores exactly its held-out images', () => {
+    const heldOut = readInfo(model).split.test.filter((file: string) => /^(erythroblasts|platelets)\//.test(file));
+    assert.ok(heldOut.length > 0);
+    const evaluated = wbc(['evaluate', model, nonWhite, '--split', 'test', '--no-cache', '--threads', '1']);
+    assert.equal(evaluated.status, 0, evaluated.stderr);
+    assert.match(evaluated.stdout, new RegExp(`Scored ${heldOut.length} images`));
+  });
+
+  test('bad non-white folders are one-line errors', () => {
+    const clashing = path.join(work, 'clashing');
+    fs.cpSync(path.join(nonWhite, 'platelets'), path.join(clashing, 'red'), { recursive: true });
+    for (const [folder, message] of [[clashing, /red is also a white-cell class/], [path.join(work, 'missing'), /no such folder/]] as const) {
+      const trained = wbc(['train', white, '--non-white', folder, '--out', path.join(work, 'refused'), ...RUN]);
+      assert.equal(trained.status, 1);
+      assert.match(trained.stderr, message);
+      assert.equal(trained.stderr.trim().split('\n').length, 1, trained.stderr);
+      assert.ok(!fs.existsSync(path.join(work, 'refused')));
+    }
+  });
+
+  test('a model.json whose nonWhite kinds are not its last classes is refused', () => {
+    const edited = path.join(work, 'edited');
+    fs.cpSync(model, edited, { recursive: true });
+    fs.writeFileSync(path.join(edited, 'model.json'), JSON.stringify({ ...readInfo(model), nonWhite: ['red'] }));
+    const described = wbc(['info', edited]);
+    assert.equal(described.status, 1);
+    assert.match(described.stderr, /nonWhite must list the last classes/);
+  });
+});
