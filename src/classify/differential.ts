@@ -1,6 +1,7 @@
 import { clopperPearsonInterval } from '../trust/binomial-interval';
 import { csvRow } from '../util/csv';
 import { WbcError } from '../util/errors';
+import { countNonWhite, formatNonWhite, nonWhiteCsvFields, separateNonWhite, type NonWhiteCount } from './non-white-count';
 import type { Prediction } from './predictions';
 
 export interface DifferentialRow {
@@ -16,6 +17,8 @@ export interface Differential {
   /** Cells unlike any the model was trained on (also counted in needsReview). */
   outOfScope: number;
   rows: DifferentialRow[];
+  /** Cells answered as non-white kinds (models trained with --non-white), counted apart from `total`. */
+  nonWhite?: NonWhiteCount;
 }
 
 /** `part` as a percentage of `whole`; 0 for an empty whole so that no NaN reaches a report. */
@@ -27,8 +30,13 @@ function oneDecimal(value: number): string {
   return value.toFixed(1);
 }
 
-/** The white-cell differential: how many cells of each class, in class order, including absent classes. */
-export function differentialCount(predictions: readonly Prediction[], classes: readonly string[]): Differential {
+/**
+ * The white-cell differential: how many cells of each class, in class order, including absent classes.
+ * Cells answered as one of `nonWhiteKinds` are left out of it and counted apart.
+ */
+export function differentialCount(allPredictions: readonly Prediction[], allClasses: readonly string[], nonWhiteKinds: readonly string[] = []): Differential {
+  const { white: predictions, nonWhite } = separateNonWhite(allPredictions, allClasses, nonWhiteKinds);
+  const classes = allClasses.filter((name) => !nonWhiteKinds.includes(name));
   const counts = new Map<string, number>(classes.map((name) => [name, 0]));
   let needsReview = 0;
   let outOfScope = 0;
@@ -52,6 +60,7 @@ export function differentialCount(predictions: readonly Prediction[], classes: r
       const count = counts.get(className)!;
       return { className, count, percent: percentOf(count, total) };
     }),
+    ...(nonWhiteKinds.length > 0 && { nonWhite: countNonWhite(nonWhite, nonWhiteKinds, total) }),
   };
 }
 
@@ -77,6 +86,7 @@ export function formatDifferential(differential: Differential): string {
     line(table[table.length - 1]),
     `needs review: ${review} (${oneDecimal(percentOf(review, differential.total))}%)`,
     `out of scope: ${differential.outOfScope} (${oneDecimal(percentOf(differential.outOfScope, differential.total))}%), unlike the cells the model was trained on; included in needs review`,
+    ...(differential.nonWhite ? [formatNonWhite(differential.nonWhite)] : []),
     '',
   ].join('\n');
 }
@@ -99,5 +109,6 @@ export function differentialCsv(differential: Differential): string {
     csvRow(['total', String(total), oneDecimal(total === 0 ? 0 : 100), '', '']),
     csvRow(['needs_review', String(needsReview), oneDecimal(percentOf(needsReview, total)), '', '']),
     csvRow(['out_of_scope', String(outOfScope), oneDecimal(percentOf(outOfScope, total)), '', '']),
+    ...(differential.nonWhite ? nonWhiteCsvFields(differential.nonWhite).map(csvRow) : []),
   ].join('');
 }

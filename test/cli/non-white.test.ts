@@ -3,9 +3,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, test } from 'node:test';
 import { wbc } from '../helpers/cli';
+import { parseCsv } from '../../src/classify/csv';
 import { makeLabelledFolder, makeNonWhiteFolder, makeTempDir } from '../helpers/images';
 
-const RUN = ['--size', '16', '--width', '4', '--epochs', '2', '--no-cache', '--tta', '1', '--threads', '1'];
+// Enough epochs that the tiny network tells the tints apart, so that classify names non-white kinds.
+const RUN = ['--size', '16', '--width', '4', '--epochs', '8', '--no-cache', '--tta', '1', '--threads', '1'];
 
 function readInfo(model: string) {
   return JSON.parse(fs.readFileSync(path.join(model, 'model.json'), 'utf8'));
@@ -53,6 +55,23 @@ describe('wbc train --non-white', () => {
     const evaluated = wbc(['evaluate', model, nonWhite, '--split', 'test', '--no-cache', '--threads', '1']);
     assert.equal(evaluated.status, 0, evaluated.stderr);
     assert.match(evaluated.stdout, new RegExp(`Scored ${heldOut.length} images`));
+  });
+
+  test('classify names non-white kinds in the CSV and counts them apart from the differential', () => {
+    const cells = path.join(work, 'cells');
+    for (const folder of [white, nonWhite]) fs.cpSync(folder, cells, { recursive: true });
+    const out = path.join(work, 'predictions.csv');
+    const classified = wbc(['classify', model, cells, '--out', out, '--threads', '1']);
+    assert.equal(classified.status, 0, classified.stderr);
+    const [header, ...rows] = parseCsv(fs.readFileSync(out, 'utf8'));
+    const predicted = rows.map((row) => row[header.indexOf('prediction')]);
+    const count = (kind: string) => predicted.filter((name) => name === kind).length;
+    assert.ok(count('erythroblasts') + count('platelets') > 0, 'the model names no non-white kind');
+    const differential = new Map(parseCsv(fs.readFileSync(path.join(work, 'predictions-differential.csv'), 'utf8')).map((row) => [row[0], row]));
+    assert.equal(differential.get('total')![1], String(rows.length - count('erythroblasts') - count('platelets')));
+    assert.equal(differential.get('erythroblasts')![1], String(count('erythroblasts')));
+    assert.equal(differential.get('platelets')![1], String(count('platelets')));
+    assert.match(classified.stdout, /not white cells, not in the differential:\n  erythroblasts/);
   });
 
   test('bad non-white folders are one-line errors', () => {

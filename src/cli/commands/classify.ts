@@ -77,7 +77,7 @@ export const classifyCommand: Command = {
     printWarnings(result.skipped.map((skipped) => skipped.reason), 'skipped: ');
     if (result.predictions.length === 0) throw new WbcError(`no readable images in ${imageDir}`);
     writeFileAtomic(out, predictionsCsv(result.predictions, result.classes));
-    const perFolder = args.flag('per-folder') ? differentialsByFolder(result.predictions, result.classes) : undefined;
+    const perFolder = args.flag('per-folder') ? differentialsByFolder(result.predictions, result.classes, result.nonWhite) : undefined;
     writeFileAtomic(differentialFile, perFolder ? perFolderDifferentialCsv(result.differential, perFolder) : differentialCsv(result.differential));
     printOut(`Classified ${result.predictions.length} images (${result.views}; review threshold ${result.reviewThreshold})\n`);
     printOut(`${formatDifferential(result.differential)}\n\nPredictions: ${out}\nDifferential count: ${differentialFile}${perFolder ? ` (and one per folder, for ${perFolder.length} folders)` : ''}`);
