@@ -4,9 +4,11 @@ import { loadImages } from '../data/load-images';
 import { openPixelCache } from '../data/pixel-cache';
 import type { EvaluatedImage } from '../evaluate/evaluated-csv';
 import { computeMetrics, type Metrics } from '../evaluate/metrics';
+import { nonWhiteCrossings, type NonWhiteCrossings, type ScoredAnswer } from '../evaluate/non-white-crossings';
 import { chooseImages } from '../evaluate/seen-images';
 import { argmaxRows } from '../model/predict';
 import { assessTrust, type TrustAssessment } from '../trust/assess';
+import { isFlaggedForReview } from '../trust/review-threshold';
 import { describeViews } from '../trust/trust-model';
 import { checkInteger, checkOneOf, checkString, optional } from '../util/check';
 import { WbcError } from '../util/errors';
@@ -27,6 +29,8 @@ export interface EvaluateResult {
   images: EvaluatedImage[];
   /** Calibration (ECE, reliability bins) and how the review flag did on these images. */
   trust: TrustAssessment;
+  /** For models with non-white kinds: white cells called non-white and the reverse. */
+  nonWhite?: NonWhiteCrossings;
   /** The test-time views used and the temperatures they were calibrated with, in a few words. */
   views: string;
   scored: number;
@@ -83,6 +87,7 @@ export async function evaluateFolder(scoring: Scoring, dataDir: string, options:
   const outOfScope: boolean[] = [];
   const scoredImages: EvaluatedImage[] = [];
   const skipped: EvaluateResult['skipped'] = [];
+  const answers: ScoredAnswer[] = [];
   for (let start = 0; start < images.length; start += chunkSize) {
     const chunk = images.slice(start, start + chunkSize);
     const loaded = await loadImages(chunk.map((image) => image.path), info.input.storedSize, {
@@ -106,7 +111,10 @@ export async function evaluateFolder(scoring: Scoring, dataDir: string, options:
         confidence: probabilities[row * classes + predicted[row]],
         correct: label === predicted[row],
       });
-      if (outOfScopeScores) outOfScope.push(outOfScopeScores[row] > (trust.outOfScope?.threshold ?? Infinity));
+      const isOutOfScope = !!outOfScopeScores && outOfScopeScores[row] > (trust.outOfScope?.threshold ?? Infinity);
+      if (outOfScopeScores) outOfScope.push(isOutOfScope);
+      const confidence = probabilities[row * classes + predicted[row]];
+      answers.push({ truth: info.classes[label], prediction: info.classes[predicted[row]], needsReview: isFlaggedForReview(confidence, trust.reviewThreshold, isOutOfScope) });
     });
     probabilityParts.push(probabilities);
   }
@@ -115,5 +123,6 @@ export async function evaluateFolder(scoring: Scoring, dataDir: string, options:
   if (trust.note) warnings.push(trust.note);
   const metrics = computeMetrics(info.classes, truth, predictedAll);
   const assessment = assessTrust(concatenate(probabilityParts), classes, truth, trust.reviewThreshold, trust.outOfScope ? outOfScope : null);
-  return { metrics, images: scoredImages, trust: assessment, views: describeViews(trust), scored: truth.length, skipped, warnings };
+  const crossings = info.nonWhite && nonWhiteCrossings(answers, info.nonWhite);
+  return { metrics, images: scoredImages, trust: assessment, ...(crossings && { nonWhite: crossings }), views: describeViews(trust), scored: truth.length, skipped, warnings };
 }

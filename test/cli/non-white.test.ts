@@ -74,6 +74,29 @@ describe('wbc train --non-white', () => {
     assert.match(classified.stdout, /not white cells, not in the differential:\n  erythroblasts/);
   });
 
+  test('evaluate says how many white cells were called non-white and the reverse', () => {
+    const both = path.join(work, 'both');
+    for (const folder of [white, nonWhite]) fs.cpSync(folder, both, { recursive: true });
+    const json = path.join(work, 'scores.json');
+    const rowsFile = path.join(work, 'evaluated.csv');
+    const evaluated = wbc(['evaluate', model, both, '--json', json, '--predictions', rowsFile, '--no-cache', '--threads', '1']);
+    assert.equal(evaluated.status, 0, evaluated.stderr);
+    const [header, ...rows] = parseCsv(fs.readFileSync(rowsFile, 'utf8'));
+    const isNonWhite = (name: string) => name === 'erythroblasts' || name === 'platelets';
+    const truth = (row: string[]) => row[header.indexOf('true_class')];
+    const predicted = (row: string[]) => row[header.indexOf('prediction')];
+    const whiteCalledNonWhite = rows.filter((row) => !isNonWhite(truth(row)) && isNonWhite(predicted(row))).length;
+    const nonWhiteCalledWhite = rows.filter((row) => isNonWhite(truth(row)) && !isNonWhite(predicted(row))).length;
+    const { nonWhite: crossings, classes } = JSON.parse(fs.readFileSync(json, 'utf8'));
+    assert.deepEqual(classes, ['blue', 'green', 'red', 'erythroblasts', 'platelets']);
+    assert.deepEqual([crossings.whiteCells, crossings.nonWhiteCells], [36, 24]);
+    assert.equal(crossings.whiteCalledNonWhite, whiteCalledNonWhite);
+    assert.equal(crossings.nonWhiteCalledWhite, nonWhiteCalledWhite);
+    assert.ok(crossings.nonWhiteCalledWhiteUnreviewed <= nonWhiteCalledWhite);
+    assert.match(evaluated.stdout, new RegExp(`white cells called non-white: ${whiteCalledNonWhite} of 36`));
+    assert.match(evaluated.stdout, new RegExp(`non-white cells called white: ${nonWhiteCalledWhite} of 24 .*, ${crossings.nonWhiteCalledWhiteUnreviewed} of them without a review flag`));
+  });
+
   test('bad non-white folders are one-line errors', () => {
     const clashing = path.join(work, 'clashing');
     fs.cpSync(path.join(nonWhite, 'platelets'), path.join(clashing, 'red'), { recursive: true });

@@ -1,6 +1,7 @@
 import { CONFUSION_EXTENSIONS, writeConfusionMatrixImage } from '../../evaluate/confusion-image';
 import { evaluate } from '../../classifier/evaluate';
 import { evaluatedImagesCsv } from '../../evaluate/evaluated-csv';
+import { formatNonWhiteCrossings } from '../../evaluate/non-white-crossings';
 import { formatMetrics } from '../../evaluate/report';
 import { writeReliabilityImage } from '../../trust/reliability-image';
 import { writeFileAtomic } from '../../util/atomic-write';
@@ -63,11 +64,13 @@ export const evaluateCommand: Command = {
       `review: threshold ${review.threshold}; ${(review.flagged * 100).toFixed(1)}% flagged (${(review.outOfScope * 100).toFixed(1)}% out of scope); ` +
       `accepted ${(review.acceptedAccuracy * 100).toFixed(1)}% right (95% upper bound of their error ${(review.acceptedErrorUpperBound * 100).toFixed(2)}%)\n`,
     );
+    if (result.nonWhite) printOut(`${formatNonWhiteCrossings(result.nonWhite)}\n`);
     if (json) {
       const { threshold, flagged, acceptedAccuracy, acceptedErrorUpperBound } = review;
       writeFileAtomic(json, `${JSON.stringify({
         ...result.metrics, images: result.scored, skipped: result.skipped,
         ece, review: { threshold, flagged, acceptedAccuracy, acceptedErrorUpperBound, outOfScope: review.outOfScope }, views: result.views,
+        ...(result.nonWhite && { nonWhite: result.nonWhite }),
       }, null, 2)}\n`);
       printOut(`Scores written to ${json}`);
     }
