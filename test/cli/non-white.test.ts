@@ -35,6 +35,8 @@ describe('wbc train --non-white', () => {
     for (const side of ['train', 'test'] as const) assert.deepEqual(kinds(info.split[side]), new Set(info.classes), side);
     for (const side of ['train', 'validation', 'test'] as const) assert.equal(info.split.contentHashes[side].length, info.split[side].length);
     assert.deepEqual(Object.keys(info.data.imagesPerClass), info.classes);
+    const described = wbc(['info', model]);
+    assert.match(described.stdout, /non-white: +erythroblasts, platelets \(/);
   });
 
   test('the same seed puts the white images on the same sides as training without --non-white', () => {
@@ -44,6 +46,7 @@ describe('wbc train --non-white', () => {
     const info = readInfo(plain);
     assert.equal(info.nonWhite, undefined);
     assert.ok(!('nonWhite' in info));
+    assert.doesNotMatch(wbc(['info', plain]).stdout, /non-white/);
     const withKinds = readInfo(model);
     const whiteOnly = (files: string[]) => files.filter((file) => !/^(erythroblasts|platelets)\//.test(file));
     for (const side of ['train', 'validation', 'test'] as const) assert.deepEqual(whiteOnly(withKinds.split[side]), info.split[side], side);
