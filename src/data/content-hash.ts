@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 
 /** Hex digits kept of each SHA-256: 64 bits: among a million images, two share one by chance with odds of about 1 in 37 million. */
 const DIGITS = 16;
