@@ -3,7 +3,7 @@
  * (`--tta auto`) against eight views for every image, side by side in one run (issue 25).
  *   - speed end to end (decode included, the library's classify() as `wbc classify` runs it) and on cached
  *     pixels (scoring only), for each engine, the two modes interleaved (auto first on even repeats);
- *     each ratio is eight views' time ÷ auto's, taken pair by pair
+ *     each ratio is eight views' time ÷ auto's, wall and CPU time, taken pair by pair
  *   - accuracy, ECE and the review flag on the model's own test split for 1, 2, 8 views and auto, and the
  *     share of test images that took the extra views
  * The model must have adaptive calibration (trained, or recalibrated, by a version that fits it).
@@ -24,26 +24,41 @@ function seconds(since: bigint): number {
   return Number(process.hrtime.bigint() - since) / 1e9;
 }
 
-/** `repeats` pairs of (auto, eight views) timings, the order alternating; returns eight's time ÷ auto's per pair. */
+/** CPU seconds of this process, every thread (ONNX Runtime's and LibTorch's included), since `since`. */
+function cpuSeconds(since: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / 1e6;
+}
+
+/**
+ * `repeats` pairs of (auto, eight views) runs, the order alternating. Figures: wall seconds and CPU seconds
+ * of each mode, and per pair eight's time ÷ auto's for both. On a machine that other work shares, the
+ * CPU-time ratio is the steadier one: waiting for a core is not counted.
+ */
 async function pairs(name: string, run: (views: ViewChoice) => Promise<void>): Promise<void> {
-  const ratios: number[] = [];
-  const auto: number[] = [];
-  const eight: number[] = [];
+  const wall = { auto: [] as number[], eight: [] as number[], ratio: [] as number[] };
+  const cpu = { auto: [] as number[], eight: [] as number[], ratio: [] as number[] };
   for (let repeat = 0; repeat < REPEATS; repeat += 1) {
     const order: ViewChoice[] = repeat % 2 === 0 ? ['auto', 8] : [8, 'auto'];
-    const times = new Map<ViewChoice, number>();
+    const times = new Map<ViewChoice, { wall: number; cpu: number }>();
     for (const views of order) {
       const started = process.hrtime.bigint();
+      const cpuStarted = process.cpuUsage();
       await run(views);
-      times.set(views, seconds(started));
+      times.set(views, { wall: seconds(started), cpu: cpuSeconds(cpuStarted) });
     }
-    auto.push(times.get('auto')!);
-    eight.push(times.get(8)!);
-    ratios.push(times.get(8)! / times.get('auto')!);
+    for (const [figures, key] of [[wall, 'wall'], [cpu, 'cpu']] as const) {
+      figures.auto.push(times.get('auto')![key]);
+      figures.eight.push(times.get(8)![key]);
+      figures.ratio.push(times.get(8)![key] / times.get('auto')![key]);
+    }
   }
-  spread(`${name}_auto_s`, auto);
-  spread(`${name}_tta8_s`, eight);
-  spread(`${name}_speedup`, ratios);
+  spread(`${name}_auto_s`, wall.auto);
+  spread(`${name}_tta8_s`, wall.eight);
+  spread(`${name}_speedup`, wall.ratio);
+  spread(`${name}_auto_cpu_s`, cpu.auto);
+  spread(`${name}_tta8_cpu_s`, cpu.eight);
+  spread(`${name}_cpu_speedup`, cpu.ratio);
 }
 
 async function main(): Promise<void> {

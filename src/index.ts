@@ -9,6 +9,10 @@ export { evaluate, type EvaluateOptions, type EvaluateResult } from './classifie
 export { classify, type ClassifyOptions, type ClassifyResult } from './classifier/classify';
 export { openClassifier, type Classifier, type ClassifierOptions, type ClassifyImagesOptions, type ImagesClassified } from './classifier/open-classifier';
 export type { EvaluateFolderOptions } from './classifier/evaluate-folder';
+export { recordCalibrationScores, type RecordCalibrationOptions, type CalibrationRecorded } from './classifier/record-calibration-scores';
+export { chooseScheme, type SchemeChoice } from './scheme/choose-scheme';
+export { BUILT_IN_SCHEMES, type Scheme, type SchemeCategory, type SchemeDefinition } from './scheme/scheme';
+export { schemeDifferential, schemeDifferentialCsv, formatSchemeDifferential, type SchemeDifferential } from './classify/scheme-differential';
 export { readModelInfo, type ModelInfo } from './model/model-folder';
 export type { EngineChoice } from './runtime/predictor';
 export { exportOnnx, type OnnxExportResult } from './export/onnx-export';

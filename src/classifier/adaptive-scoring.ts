@@ -6,6 +6,18 @@ import { averageLogits } from '../model/scores';
 import { requireFinite } from '../model/predict';
 
 /**
+ * The averaged logits of all `views` views of the images at `rows` of `indices`, in that order: the plain
+ * view's logits are already in `one`, so only the other views are scored.
+ */
+async function allViewsLogits(predictor: Predictor, pixels: Uint8Array, indices: Int32Array, rows: readonly number[], one: ViewScores, views: number): Promise<Float32Array> {
+  const { classes } = one;
+  const plain = new Float32Array(rows.length * classes);
+  rows.forEach((row, i) => plain.set(one.logitsPerView[0].subarray(row * classes, (row + 1) * classes), i * classes));
+  const others = await predictor.scoreViews(pixels, Int32Array.from(rows, (row) => indices[row]), views, 1);
+  return averageLogits([plain, ...others.logitsPerView]);
+}
+
+/**
  * Scores a batch as `trust` says: a fixed number of views for every image, or adaptively (--tta auto):
  * the plain view for every image, then every view only for the images that view is not sure of.
  */
@@ -14,9 +26,7 @@ export async function scoreWithTrust(predictor: Predictor, pixels: Uint8Array, i
   if (!adaptive) return trustedScores(await predictor.scoreViews(pixels, indices, trust.views as number), trust);
   const one: ViewScores = await predictor.scoreViews(pixels, indices, 1);
   const unsure = rowsNeedingViews(one.logitsPerView[0], one.classes, adaptive);
-  const many = unsure.length === 0
-    ? new Float32Array(0)
-    : averageLogits((await predictor.scoreViews(pixels, Int32Array.from(unsure, (row) => indices[row]), adaptive.views)).logitsPerView);
+  const many = unsure.length === 0 ? new Float32Array(0) : await allViewsLogits(predictor, pixels, indices, unsure, one, adaptive.views);
   return {
     probabilities: requireFinite(adaptiveProbabilities(one.logitsPerView[0], unsure, many, one.classes, adaptive)),
     outOfScopeScores: outOfScopeScores(one, trust),

@@ -12,6 +12,8 @@ export interface ClassifyFilesOptions {
   /** Classes whose every prediction is marked for review. */
   alwaysReview?: readonly string[];
   onProgress?: (done: number, total: number) => void;
+  /** Checked before each chunk: once aborted, classification stops there and rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export interface FilesClassified {
@@ -21,11 +23,13 @@ export interface FilesClassified {
 
 /** Classifies image files chunk by chunk: each chunk is decoded, scored and let go before the next. */
 export async function classifyFiles(scoring: Scoring, files: readonly string[], options: ClassifyFilesOptions = {}): Promise<FilesClassified> {
-  const { info, trust } = scoring;
+  const { info, trust, scheme } = scoring;
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
   const predictions: Prediction[] = [];
   const skipped: FilesClassified['skipped'] = [];
   for (let start = 0; start < files.length; start += chunkSize) {
+    // Between chunks no decoding or scoring is in flight, so a caller can then close the runtime safely.
+    options.signal?.throwIfAborted();
     const chunk = files.slice(start, start + chunkSize);
     const loaded = await loadImages(chunk, info.input.storedSize, {
       cache: options.cache,
@@ -36,7 +40,7 @@ export async function classifyFiles(scoring: Scoring, files: readonly string[], 
     const scores = await scoring.score(loaded.pixels, Int32Array.from(loaded.loaded.keys()));
     const names = loaded.loaded.map((i) => (options.root === undefined ? chunk[i] : path.relative(options.root, chunk[i])));
     predictions.push(...toPredictions(names, scores.probabilities, info.classes, trust.reviewThreshold, {
-      outOfScopeScores: scores.outOfScopeScores, outOfScopeThreshold: trust.outOfScope?.threshold, alwaysReview: options.alwaysReview,
+      outOfScopeScores: scores.outOfScopeScores, outOfScopeThreshold: trust.outOfScope?.threshold, alwaysReview: options.alwaysReview, scheme,
     }));
   }
   return { predictions, skipped };

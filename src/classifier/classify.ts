@@ -1,5 +1,9 @@
 import * as path from 'node:path';
 import { differentialCount, type Differential } from '../classify/differential';
+import { schemeDifferential, type SchemeDifferential } from '../classify/scheme-differential';
+import type { ReviewChoice } from '../model/model-schema';
+import type { SchemeChoice } from '../scheme/choose-scheme';
+import type { Scheme } from '../scheme/scheme';
 import type { Prediction } from '../classify/predictions';
 import { scanImages } from '../data/image-folder';
 import { openPixelCache } from '../data/pixel-cache';
@@ -20,6 +24,10 @@ export interface ClassifyOptions extends RuntimeOptions {
   reviewThreshold?: number;
   /** Classes whose every prediction is marked for review (labs confirm every blast by eye). */
   alwaysReview?: string[];
+  /** The reporting scheme: `nine` (the default, class by class), `grouped`, a scheme file's path, or a definition. */
+  scheme?: SchemeChoice;
+  /** The review target fitted on the model's calibration scores, instead of training's (--max-accepted-error). */
+  maxAcceptedError?: number;
   /** The runtime that runs the network: onnx (ONNX Runtime, CPU) by default in fp32 on the CPU, else libtorch. */
   engine?: EngineChoice;
   /** Cache decoded pixels here; off by default, since unlabelled images are usually classified once. */
@@ -41,8 +49,15 @@ export interface ClassifyResult {
   /** The runtime that ran the network. */
   engine: EngineChoice;
   predictions: Prediction[];
+  /** Class by class. */
   differential: Differential;
+  /** The reporting scheme, and the differential in its categories with the class detail beneath each. */
+  scheme: Scheme;
+  schemeDifferential: SchemeDifferential;
+  /** The scheme's review threshold (for its categories' confidences). */
   reviewThreshold: number;
+  /** How a scheme's own review threshold was chosen, with its guarantee; absent when it is the class-level one. */
+  schemeReview?: ReviewChoice;
   /** The test-time views used and the temperatures they were calibrated with, in a few words. */
   views: string;
   /** Said once: why the confidences or flags are less trustworthy than a calibrated model's, if they are. */
@@ -74,14 +89,14 @@ export async function classify(modelDir: string, imageDir: string, options: Clas
     throw error;
   }
   const { cache, classifier, warnings } = prepared;
-  const { info, trust, engine, alwaysReview } = classifier;
+  const { info, trust, engine, alwaysReview, scheme, schemeReview } = classifier;
   let { files } = prepared;
   try {
     if (group) {
       group.agree({
         'image folder (its files)': fingerprint(files.map((file) => path.relative(imageDir, file))),
         model: fingerprint(info),
-        'classification options': fingerprint({ views: trust.views, reviewThreshold: trust.reviewThreshold, alwaysReview, engine }),
+        'classification options': fingerprint({ views: trust.views, reviewThreshold: trust.reviewThreshold, alwaysReview, engine, scheme: scheme.categories }),
       });
       const { start, end } = group.share(files.length);
       files = files.slice(start, end);
@@ -99,6 +114,7 @@ export async function classify(modelDir: string, imageDir: string, options: Clas
     }
     return {
       classes: info.classes, ...(info.nonWhite && { nonWhite: info.nonWhite }), engine, predictions, differential: differentialCount(predictions, info.classes, info.nonWhite),
+      scheme, schemeDifferential: schemeDifferential(predictions, info.classes, scheme), ...(schemeReview && { schemeReview }),
       reviewThreshold: trust.reviewThreshold, views: describeViews(trust), calibrationNote: trust.note, skipped, warnings,
       ...(group && { group: { rank: group.rank, worldSize: group.worldSize } }),
     };
@@ -111,7 +127,7 @@ export async function classify(modelDir: string, imageDir: string, options: Clas
 async function prepareClassification(modelDir: string, imageDir: string, options: ClassifyOptions) {
   const cache = options.cacheDir ? openPixelCache(options.cacheDir) : undefined;
   const classifier = await openClassifier(modelDir, {
-    engine: options.engine, views: options.testTimeViews, reviewThreshold: options.reviewThreshold, alwaysReview: options.alwaysReview,
+    engine: options.engine, views: options.testTimeViews, reviewThreshold: options.reviewThreshold, alwaysReview: options.alwaysReview, scheme: options.scheme, maxAcceptedError: options.maxAcceptedError,
     device: options.device, threads: options.threads, precision: options.precision,
   });
   try {

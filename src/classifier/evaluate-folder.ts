@@ -7,6 +7,7 @@ import { computeMetrics, type Metrics } from '../evaluate/metrics';
 import { nonWhiteCrossings, type NonWhiteCrossings, type ScoredAnswer } from '../evaluate/non-white-crossings';
 import { chooseImages } from '../evaluate/seen-images';
 import { argmaxRows } from '../model/predict';
+import { categoryProbabilities } from '../scheme/category-scores';
 import { assessTrust, type TrustAssessment } from '../trust/assess';
 import { isFlaggedForReview } from '../trust/review-threshold';
 import { describeViews } from '../trust/trust-model';
@@ -27,15 +28,24 @@ export interface EvaluateFolderOptions {
 export interface EvaluateResult {
   metrics: Metrics;
   images: EvaluatedImage[];
-  /** Calibration (ECE, reliability bins) and how the review flag did on these images. */
+  /** Calibration (ECE, reliability bins) and how the class-level review flag did on these images. */
   trust: TrustAssessment;
   /** For models with non-white kinds: white cells called non-white and the reverse. */
   nonWhite?: NonWhiteCrossings;
+  /** The same at the reporting scheme's level (its categories, its review threshold); absent for `nine`. */
+  scheme?: SchemeScores;
   /** The test-time views used and the temperatures they were calibrated with, in a few words. */
   views: string;
   scored: number;
   skipped: { path: string; reason: string }[];
   warnings: string[];
+}
+
+export interface SchemeScores {
+  name: string;
+  /** Accuracy, macro-F1, per-category metrics and the confusion matrix of the categories (the top category against the true class's). */
+  metrics: Metrics;
+  trust: TrustAssessment;
 }
 
 export function checkEvaluateFolderOptions(options: EvaluateFolderOptions): void {
@@ -70,7 +80,7 @@ function concatenate(parts: readonly Float32Array[]): Float32Array {
  */
 export async function evaluateFolder(scoring: Scoring, dataDir: string, options: EvaluateFolderOptions = {}): Promise<EvaluateResult> {
   checkEvaluateFolderOptions(options);
-  const { info, trust } = scoring;
+  const { info, trust, scheme } = scoring;
   const cache = openPixelCache(options.cacheDir);
   const folder = scanImageFolder(dataDir);
   const toModelLabel = modelLabels(folder, info.classes);
@@ -114,7 +124,7 @@ export async function evaluateFolder(scoring: Scoring, dataDir: string, options:
       const isOutOfScope = !!outOfScopeScores && outOfScopeScores[row] > (trust.outOfScope?.threshold ?? Infinity);
       if (outOfScopeScores) outOfScope.push(isOutOfScope);
       const confidence = probabilities[row * classes + predicted[row]];
-      answers.push({ truth: info.classes[label], prediction: info.classes[predicted[row]], needsReview: isFlaggedForReview(confidence, trust.reviewThreshold, isOutOfScope) });
+      answers.push({ truth: info.classes[label], prediction: info.classes[predicted[row]], needsReview: isFlaggedForReview(confidence, scoring.classReviewThreshold, isOutOfScope) });
     });
     probabilityParts.push(probabilities);
   }
@@ -122,7 +132,20 @@ export async function evaluateFolder(scoring: Scoring, dataDir: string, options:
   if (truth.length === 0) throw new WbcError(`no readable images in ${dataDir}`);
   if (trust.note) warnings.push(trust.note);
   const metrics = computeMetrics(info.classes, truth, predictedAll);
-  const assessment = assessTrust(concatenate(probabilityParts), classes, truth, trust.reviewThreshold, trust.outOfScope ? outOfScope : null);
+  const probabilities = concatenate(probabilityParts);
+  const outOfScopeFlags = trust.outOfScope ? outOfScope : null;
+  const assessment = assessTrust(probabilities, classes, truth, scoring.classReviewThreshold, outOfScopeFlags);
+  let schemeScores: SchemeScores | undefined;
+  if (!scheme.identity) {
+    const names = scheme.categories.map((category) => category.name);
+    const byCategory = categoryProbabilities(probabilities, scheme);
+    const truthCategories = truth.map((label) => scheme.categoryOfClass[label]);
+    schemeScores = {
+      name: scheme.name,
+      metrics: computeMetrics(names, truthCategories, Array.from(argmaxRows(byCategory, names.length))),
+      trust: assessTrust(byCategory, names.length, truthCategories, trust.reviewThreshold, outOfScopeFlags),
+    };
+  }
   const crossings = info.nonWhite && nonWhiteCrossings(answers, info.nonWhite);
-  return { metrics, images: scoredImages, trust: assessment, ...(crossings && { nonWhite: crossings }), views: describeViews(trust), scored: truth.length, skipped, warnings };
+  return { metrics, images: scoredImages, trust: assessment, ...(crossings && { nonWhite: crossings }), ...(schemeScores && { scheme: schemeScores }), views: describeViews(trust), scored: truth.length, skipped, warnings };
 }

@@ -4,10 +4,12 @@ import { checkRuntimeOptions, setUpRuntime, type RuntimeOptions } from '../nativ
 import { defaultEngine, ENGINE_CHOICES, openPredictor, type EngineChoice } from '../runtime/predictor';
 import { trustFor, VIEW_CHOICES, type ViewChoice } from '../trust/trust-model';
 import { scoreWithTrust } from './adaptive-scoring';
+import { chooseScheme, type SchemeChoice } from '../scheme/choose-scheme';
 import { checkInteger, checkNumber, checkOneOf, checkString, optional } from '../util/check';
 import { WbcError } from '../util/errors';
 import { classifyFiles, type FilesClassified } from './classify-files';
 import { evaluateFolder, type EvaluateFolderOptions, type EvaluateResult } from './evaluate-folder';
+import { trustUnderScheme } from './scheme-trust';
 import type { Scoring } from './scoring';
 
 export interface ClassifierOptions extends RuntimeOptions {
@@ -15,10 +17,17 @@ export interface ClassifierOptions extends RuntimeOptions {
   engine?: EngineChoice;
   /** Test-time views averaged (1, 2, 4 or 8), or `auto` (one view, all of them where it is not sure); by default `auto` where the model was calibrated for it, else the model's own count. */
   views?: ViewChoice;
-  /** Override the model's review threshold. */
+  /** Override the model's review threshold (the scheme's, for its categories' confidences). */
   reviewThreshold?: number;
   /** Classes whose every prediction is marked for review (labs confirm every blast by eye). */
   alwaysReview?: string[];
+  /** The reporting scheme: `nine` (the default, class by class), `grouped`, a scheme file's path, or a definition. */
+  scheme?: SchemeChoice;
+  /**
+   * The review target: the most error among accepted answers that the 95% upper bound may allow; the
+   * model's (training's --max-accepted-error) by default. Another value is fitted on the model's calibration scores.
+   */
+  maxAcceptedError?: number;
 }
 
 export interface ClassifyImagesOptions {
@@ -29,6 +38,8 @@ export interface ClassifyImagesOptions {
   /** Images decoded and scored at once: bounds memory whatever the number of files. */
   chunkSize?: number;
   onProgress?: (done: number, total: number) => void;
+  /** Stops between chunks once aborted: classify() then rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export interface ImagesClassified extends FilesClassified {
@@ -55,10 +66,15 @@ export interface Classifier extends Scoring {
 export function checkClassifierOptions(options: ClassifierOptions): void {
   optional(options.views, (v) => checkOneOf('--tta', v, VIEW_CHOICES));
   optional(options.reviewThreshold, (v) => checkNumber('--review-threshold', v, { min: 0, max: 1 }));
+  optional(options.maxAcceptedError, (v) => checkNumber('--max-accepted-error', v, { min: 0, max: 1, minInclusive: false, maxInclusive: false }));
+  if (options.maxAcceptedError !== undefined && options.reviewThreshold !== undefined) throw new WbcError('--review-threshold and --max-accepted-error both set the review threshold; give one');
   optional(options.engine, (v) => checkOneOf('--engine', v, ENGINE_CHOICES));
   if (options.engine === 'onnx' && options.device === 'cuda') throw new WbcError('--engine onnx runs on the CPU; leave out --device cuda');
   if (options.engine === 'onnx' && options.precision === 'bf16') throw new WbcError('--engine onnx runs in fp32; leave out --precision bf16');
   if (options.alwaysReview !== undefined && !Array.isArray(options.alwaysReview)) throw new WbcError('alwaysReview must be a list of class names');
+  if (options.scheme !== undefined && typeof options.scheme !== 'string' && (typeof options.scheme !== 'object' || options.scheme === null)) {
+    throw new WbcError('scheme must be nine, grouped, a scheme file\'s path or a scheme definition');
+  }
   checkRuntimeOptions(options);
 }
 
@@ -68,6 +84,7 @@ function checkClassifyImagesOptions(files: readonly string[], options: ClassifyI
   optional(options.cacheDir, (v) => checkString('--cache-dir', v));
   optional(options.chunkSize, (v) => checkInteger('chunkSize', v, 1, 1_000_000));
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw new WbcError('onProgress must be a function');
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw new WbcError('signal must be an AbortSignal');
 }
 
 /**
@@ -82,7 +99,9 @@ export async function openClassifier(modelDir: string, options: ClassifierOption
   const runtime = setUpRuntime({ device: onnx ? 'cpu' : options.device, threads: options.threads, precision: onnx ? 'fp32' : options.precision });
   const model = loadModel(modelDir, runtime);
   const { info } = model;
-  const trust = trustFor(info, model.outOfScopeBytes, options.views, options.reviewThreshold);
+  const scheme = chooseScheme(options.scheme, info.classes);
+  const classTrust = trustFor(info, model.outOfScopeBytes, options.views, options.reviewThreshold);
+  const { trust, review: schemeReview } = trustUnderScheme(modelDir, info, classTrust, scheme, options);
   const alwaysReview = options.alwaysReview ?? [];
   const unknown = alwaysReview.filter((name) => !info.classes.includes(name));
   if (unknown.length) throw new WbcError(`cannot always review ${unknown.join(', ')}: the model's classes are ${info.classes.join(', ')}`);
@@ -96,6 +115,9 @@ export async function openClassifier(modelDir: string, options: ClassifierOption
   const scoring: Scoring = {
     info,
     trust,
+    scheme,
+    classReviewThreshold: scheme.identity ? trust.reviewThreshold : classTrust.reviewThreshold,
+    ...(schemeReview && { schemeReview }),
     async score(pixels, indices) {
       requireOpen();
       return scoreWithTrust(predictor, pixels, indices, trust);

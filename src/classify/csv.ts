@@ -1,19 +1,19 @@
 import { WbcError } from '../util/errors';
-import { predictionRow, predictionsHeader } from './prediction-columns';
+import { predictionRow, predictionsHeader, SCHEME_COLUMNS, schemeFields } from './prediction-columns';
 import type { Prediction } from './predictions';
 
 /**
  * The per-image results: top-2 classes, review flag, out-of-scope score and flag (empty for models
- * without an out-of-scope check), then one probability column per class.
+ * without an out-of-scope check), one probability column per class, then the scheme's category and its confidence.
  */
 export function predictionsCsv(predictions: readonly Prediction[], classes: readonly string[]): string {
   const rows = predictions.map((p) => {
     if (p.probabilities.length !== classes.length) {
       throw new WbcError(`prediction for "${p.file}" has ${p.probabilities.length} probabilities for ${classes.length} classes`);
     }
-    return predictionRow(p);
+    return predictionRow(p, schemeFields(p));
   });
-  return predictionsHeader(classes) + rows.join('');
+  return predictionsHeader(classes, SCHEME_COLUMNS) + rows.join('');
 }
 
 /**

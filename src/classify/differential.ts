@@ -2,6 +2,7 @@ import { clopperPearsonInterval } from '../trust/binomial-interval';
 import { csvRow } from '../util/csv';
 import { WbcError } from '../util/errors';
 import { countNonWhite, formatNonWhite, nonWhiteCsvFields, separateNonWhite, type NonWhiteCount } from './non-white-count';
+import { formatItRatio, itRatio, type ItRatio } from './it-ratio';
 import type { Prediction } from './predictions';
 
 export interface DifferentialRow {
@@ -19,6 +20,8 @@ export interface Differential {
   rows: DifferentialRow[];
   /** Cells answered as non-white kinds (models trained with --non-white), counted apart from `total`. */
   nonWhite?: NonWhiteCount;
+  /** The I/T ratio from the class counts; null where the model lacks a class it needs. */
+  itRatio: ItRatio | null;
 }
 
 /** `part` as a percentage of `whole`; 0 for an empty whole so that no NaN reaches a report. */
@@ -61,6 +64,7 @@ export function differentialCount(allPredictions: readonly Prediction[], allClas
       return { className, count, percent: percentOf(count, total) };
     }),
     ...(nonWhiteKinds.length > 0 && { nonWhite: countNonWhite(nonWhite, nonWhiteKinds, total) }),
+    itRatio: itRatio(counts),
   };
 }
 
@@ -84,6 +88,7 @@ export function formatDifferential(differential: Differential): string {
     ...table.slice(0, -1).map(line),
     '-'.repeat(widths[0] + widths[1] + widths[2] + 4),
     line(table[table.length - 1]),
+    ...(differential.itRatio ? [formatItRatio(differential.itRatio)] : []),
     `needs review: ${review} (${oneDecimal(percentOf(review, differential.total))}%)`,
     `out of scope: ${differential.outOfScope} (${oneDecimal(percentOf(differential.outOfScope, differential.total))}%), unlike the cells the model was trained on; included in needs review`,
     ...(differential.nonWhite ? [formatNonWhite(differential.nonWhite)] : []),
@@ -99,16 +104,22 @@ function intervalFields(count: number, total: number): [string, string] {
 
 /**
  * `class,count,percent,ci_low,ci_high` rows in class order (the exact 95% Clopper–Pearson interval of each
- * percentage), then `total`, `needs_review` and `out_of_scope` rows, whose interval fields are empty.
+ * percentage), then `total`, `needs_review` and `out_of_scope` rows, whose interval fields are empty; then,
+ * where the model has the classes, `neutrophil_lineage` (its cells) and `i_t_ratio` (the immature ones, the
+ * ratio as a percentage and its interval).
  */
 export function differentialCsv(differential: Differential): string {
-  const { total, needsReview, outOfScope } = differential;
+  const { total, needsReview, outOfScope, itRatio: ratio } = differential;
   return [
     csvRow(['class', 'count', 'percent', 'ci_low', 'ci_high']),
     ...differential.rows.map((row) => csvRow([row.className, String(row.count), oneDecimal(row.percent), ...intervalFields(row.count, total)])),
     csvRow(['total', String(total), oneDecimal(total === 0 ? 0 : 100), '', '']),
     csvRow(['needs_review', String(needsReview), oneDecimal(percentOf(needsReview, total)), '', '']),
     csvRow(['out_of_scope', String(outOfScope), oneDecimal(percentOf(outOfScope, total)), '', '']),
+    ...(ratio ? [
+      csvRow(['neutrophil_lineage', String(ratio.lineage), oneDecimal(percentOf(ratio.lineage, total)), '', '']),
+      csvRow(['i_t_ratio', String(ratio.immature), oneDecimal(ratio.ratio * 100), ...[ratio.low, ratio.high].map((x) => (x * 100).toFixed(2))]),
+    ] : []),
     ...(differential.nonWhite ? nonWhiteCsvFields(differential.nonWhite).map(csvRow) : []),
   ].join('');
 }

@@ -46,3 +46,13 @@ export function predictionRow(p: PredictionColumns, extra: readonly string[] = [
     ...extra,
   ]);
 }
+
+/**
+ * The reporting scheme's columns (src/scheme): the cell's category and its confidence. Callers append them
+ * after the class probabilities, so that every column before them stays where it was.
+ */
+export const SCHEME_COLUMNS = ['group', 'group_confidence'] as const;
+
+export function schemeFields(p: { group: string; groupConfidence: number }): string[] {
+  return [p.group, decimal(p.groupConfidence)];
+}

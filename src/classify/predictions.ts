@@ -1,3 +1,5 @@
+import { categoryProbabilities, topCategory } from '../scheme/category-scores';
+import type { Scheme } from '../scheme/scheme';
 import { WbcError } from '../util/errors';
 
 export interface Prediction {
@@ -11,6 +13,9 @@ export interface Prediction {
   outOfScopeScore: number | null;
   outOfScope: boolean;
   probabilities: number[];
+  /** The reporting scheme's category (src/scheme) and its confidence: the sum of its classes' probabilities. */
+  group: string;
+  groupConfidence: number;
 }
 
 /** What besides low confidence sends a prediction to review. */
@@ -20,12 +25,15 @@ export interface ReviewRules {
   outOfScopeThreshold?: number;
   /** Classes whose every prediction is reviewed (e.g. blasts). */
   alwaysReview?: readonly string[];
+  /** The reporting scheme: the review threshold applies to its category's confidence; absent: class by class. */
+  scheme?: Scheme;
 }
 
 /**
  * Turns the model's softmax output (row-major, files.length × classes.length) into one prediction per
- * file: the top two classes, their probabilities, and whether it needs review: top probability below the
- * review threshold (a threshold of 1 reviews everything), out of scope, or an always-review class.
+ * file: the top two classes, their probabilities, the scheme's top category and its probability, and whether
+ * it needs review: that category probability (the top class's, without a scheme) below the review threshold
+ * (a threshold of 1 reviews everything), out of scope, or an always-review class.
  * Ties go to the lower class index, so that results do not depend on sort stability.
  */
 export function toPredictions(
@@ -43,6 +51,9 @@ export function toPredictions(
       `expected ${files.length} files × ${classes.length} classes = ${files.length * classes.length} probabilities, ` +
         `got ${probabilities.length}`,
     );
+  }
+  if (rules.scheme && rules.scheme.categoryOfClass.length !== classes.length) {
+    throw new WbcError(`scheme ${rules.scheme.name} is for ${rules.scheme.categoryOfClass.length} classes, not ${classes.length}`);
   }
   if (rules.outOfScopeScores && rules.outOfScopeScores.length !== files.length) {
     throw new WbcError(`expected ${files.length} out-of-scope scores, got ${rules.outOfScopeScores.length}`);
@@ -63,7 +74,11 @@ export function toPredictions(
     }
     const outOfScopeScore = rules.outOfScopeScores ? rules.outOfScopeScores[row] : null;
     const outOfScope = outOfScopeScore !== null && outOfScopeScore > (rules.outOfScopeThreshold ?? Infinity);
-    const lowConfidence = scores[best] < reviewThreshold || reviewThreshold >= 1;
+    const group = rules.scheme
+      ? topCategory(categoryProbabilities(probabilities.subarray(row * classes.length, (row + 1) * classes.length), rules.scheme))
+      : undefined;
+    const groupConfidence = group ? group.confidence : scores[best];
+    const lowConfidence = groupConfidence < reviewThreshold || reviewThreshold >= 1;
     return {
       file,
       prediction: classes[best],
@@ -74,6 +89,8 @@ export function toPredictions(
       outOfScopeScore,
       outOfScope,
       probabilities: scores,
+      group: group ? rules.scheme!.categories[group.category].name : classes[best],
+      groupConfidence,
     };
   });
 }

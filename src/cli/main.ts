@@ -2,6 +2,7 @@ import sharp from 'sharp';
 import { WbcError, messageOf } from '../util/errors';
 import { printErr, printOut } from './output';
 import type { Command } from './args';
+import { calibrateCommand } from './commands/calibrate';
 import { classifyCommand } from './commands/classify';
 import { reportCommand } from './commands/report';
 import { serveCommand } from './commands/serve';
@@ -11,7 +12,7 @@ import { infoCommand } from './commands/info';
 import { splitCommand } from './commands/split';
 import { trainCommand } from './commands/train';
 
-const commands: Command[] = [trainCommand, evaluateCommand, classifyCommand, splitCommand, infoCommand, serveCommand, reportCommand, exportCommand];
+const commands: Command[] = [trainCommand, evaluateCommand, classifyCommand, splitCommand, infoCommand, serveCommand, reportCommand, exportCommand, calibrateCommand];
 
 const usage = `Usage: wbc <command> [options]
 

@@ -84,6 +84,8 @@ interface Found {
   files: string[];
   /** Files that are not images. */
   notImages: number;
+  /** Image-named entries that are not regular files (a FIFO, a socket, a device): never opened, since reading one may hang. */
+  notRegular: string[];
 }
 
 /**
@@ -118,7 +120,7 @@ class FolderWalker {
   }
 
   /** Images at any depth below `dir`; `shown` names it in warnings. */
-  walk(dir: string, shown: string, found: Found = { files: [], notImages: 0 }, ancestors: ReadonlySet<string> = new Set()): Found {
+  walk(dir: string, shown: string, found: Found = { files: [], notImages: 0, notRegular: [] }, ancestors: ReadonlySet<string> = new Set()): Found {
     const id = this.enter(dir, shown, ancestors);
     if (id === undefined) return found;
     let entries: fs.Dirent[];
@@ -133,7 +135,10 @@ class FolderWalker {
       const kind = kindOf(dir, entry);
       if (kind === 'folder') this.walk(path.join(dir, entry.name), `${shown}/${entry.name}`, found, inside);
       else if (isImageEntry(kind, entry.name)) found.files.push(path.join(dir, entry.name));
-      else found.notImages += 1;
+      else {
+        found.notImages += 1;
+        if (kind === 'other' && isImageName(entry.name)) found.notRegular.push(path.join(dir, entry.name));
+      }
     }
     return found;
   }
@@ -213,6 +218,8 @@ export interface UnlabelledFolder {
   files: string[];
   /** Link loops and unreadable sub-folders, which were skipped. */
   warnings: string[];
+  /** Absolute paths of image-named entries that are not regular files (a FIFO, a socket, a device), skipped unopened. */
+  notRegular: string[];
 }
 
 /** Finds the images in an unlabelled folder and its sub-folders, at any depth; files that are not images are ignored. */
@@ -220,14 +227,14 @@ export function scanImages(dir: string): UnlabelledFolder {
   requireFolder(dir);
   const root = path.resolve(dir);
   const walker = new FolderWalker();
-  const { files } = walker.walk(root, dir);
+  const { files, notRegular } = walker.walk(root, dir);
   if (files.length === 0) {
     const unreadable = walker.warnings.length ? ` (${walker.warnings.join('; ')})` : '';
     throw new WbcError(`${dir} has no images (looking for ${IMAGE_EXTENSIONS.join(' ')})${unreadable}`);
   }
   const relative = new Map(files.map((file) => [file, path.relative(root, file)]));
   files.sort((a, b) => naturalOrder.compare(relative.get(a)!, relative.get(b)!) || compareCodePoints(a, b));
-  return { root, files, warnings: walker.warnings };
+  return { root, files, warnings: walker.warnings, notRegular: notRegular.sort(compareCodePoints) };
 }
 
 /** Absolute paths of the images in `dir` and its sub-folders (an unlabelled folder), in natural order. */

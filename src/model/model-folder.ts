@@ -125,6 +125,31 @@ function readMatchingPair(dir: string): { info: ModelInfo; weights: Buffer; outO
   }
 }
 
+/**
+ * A file that model.json names beside its SHA-256 (`calibrationScores`), read when it is needed and checked
+ * against the hash; `what` says in the error what the file is for.
+ */
+export function readNamedModelFile(dir: string, named: { file: string; sha256: string }, what: string): Buffer {
+  if (path.basename(named.file) !== named.file) throw new WbcError(`${path.join(dir, INFO_FILE)} names ${what} outside the model folder`);
+  const file = path.join(dir, named.file);
+  if (!fs.existsSync(file)) throw new WbcError(`${file} (${what}) is missing; the model folder is damaged`);
+  const bytes = readRegularFile(file, MAX_WEIGHTS_BYTES);
+  if (sha256(bytes) !== named.sha256) throw new WbcError(`${file} (${what}) does not match ${INFO_FILE}; the model folder is damaged`);
+  return bytes;
+}
+
+/**
+ * Adds a file to a finished model: the file first, then model.json with `addition` merged in, each
+ * atomically, so that the folder always holds a model whose description matches its files.
+ */
+export function addToModel(dir: string, file: { name: string; bytes: Uint8Array }, addition: Partial<ModelInfo>): ModelInfo {
+  const info = readModelInfo(dir);
+  writeFileAtomic(path.join(dir, file.name), file.bytes);
+  const updated = { ...info, ...addition };
+  writeFileAtomic(path.join(dir, INFO_FILE), `${JSON.stringify(updated, null, 2)}\n`);
+  return updated;
+}
+
 export function loadModel(dir: string, options: { device: 'cpu' | 'cuda'; bfloat16: boolean }): LoadedModel {
   const { info, weights, outOfScopeBytes } = readMatchingPair(dir);
   const engine = newEngine(info.network, info.input, { ...options, seed: 0 });

@@ -86,6 +86,8 @@ export interface ModelInfo {
   calibration?: CalibrationInfo;
   /** The out-of-scope score, its threshold and its statistics file with that file's SHA-256 (absent in older models). */
   outOfScope?: OutOfScopeInfo;
+  /** The validation images' scores, kept so that any reporting scheme gets its own review threshold (absent in older models). */
+  calibrationScores?: CalibrationScoresInfo;
 }
 
 /** What training writes: every part of the record present. */
@@ -188,6 +190,18 @@ export interface OutOfScopeInfo {
   calibrationImages: number;
 }
 
+/**
+ * model.json's `calibrationScores`: the calibration (validation) images' logits under every test-time view,
+ * their labels and out-of-scope scores, in `file` (src/trust/calibration-scores.ts).
+ */
+export interface CalibrationScoresInfo {
+  file: string;
+  /** SHA-256 of `file`, checked when it is read. */
+  sha256: string;
+  images: number;
+  views: number;
+  classes: number;
+}
 
 /** Names that are safe as folder names on every system, as class names become folders (`wbc split`). */
 const CLASS_NAME = /^(?!\.{1,2}$)[^/\\\u0000-\u001f\u007f]{1,200}$/;
@@ -268,16 +282,27 @@ const calibration = object<NonNullable<ModelInfo['calibration']>>({
   adaptive: optional(adaptiveCalibration),
 });
 
+// A bare file name: the file must lie in the model folder itself.
+const modelFileName = text({ pattern: /^(?!\.{1,2}$)[^/\\\u0000-\u001f]{1,200}$/, describe: 'a file name in the model folder' });
+const sha256Text = text({ pattern: /^[0-9a-f]{64}$/, describe: 'a SHA-256 in hexadecimal' });
+
 const outOfScope = object<NonNullable<ModelInfo['outOfScope']>>({
   method: oneOf('knn', 'mahalanobis'),
-  // A bare file name: the file must lie in the model folder itself.
-  file: text({ pattern: /^(?!\.{1,2}$)[^/\\\u0000-\u001f]{1,200}$/, describe: 'a file name in the model folder' }),
-  sha256: text({ pattern: /^[0-9a-f]{64}$/, describe: 'a SHA-256 in hexadecimal' }),
+  file: modelFileName,
+  sha256: sha256Text,
   featureSize: integer(1, 65536),
   neighbours: optional(integer(1, 100_000)),
   threshold: number(-Number.MAX_VALUE, Number.MAX_VALUE),
   rate: fraction,
   calibrationImages: count,
+});
+
+const calibrationScores = object<CalibrationScoresInfo>({
+  file: modelFileName,
+  sha256: sha256Text,
+  images: count,
+  views: oneOf(1, 2, 4, 8),
+  classes: integer(2, 1000),
 });
 
 const modelInfo = object<ModelInfo>({
@@ -321,6 +346,7 @@ const modelInfo = object<ModelInfo>({
   weightsSha256: optional(text({ pattern: /^[0-9a-f]{64}$/, describe: 'a SHA-256 in hexadecimal' })),
   calibration: optional(calibration),
   outOfScope: optional(outOfScope),
+  calibrationScores: optional(calibrationScores),
 });
 
 /** Throws a one-line WbcError naming the first field of `raw` that is missing, of the wrong type or out of range. */
@@ -337,6 +363,9 @@ export function validateModelInfo(raw: unknown): ModelInfo {
   const smallest = 2 ** (info.network.widths.length - 1);
   if (info.input.inputSize < smallest) {
     throw new WbcError(`input.inputSize must be at least ${smallest} for ${info.network.widths.length} stages, got ${info.input.inputSize}`);
+  }
+  if (info.calibrationScores && info.calibrationScores.classes !== info.classes.length) {
+    throw new WbcError(`calibrationScores.classes is ${info.calibrationScores.classes} but classes lists ${info.classes.length}`);
   }
   if (info.training && info.training.precision === undefined && info.training.bfloat16 === undefined) throw new WbcError('training.precision is missing');
   // Models from before the hash existed (version 1) may lack it; from version 2 on it is what ties weights to description.

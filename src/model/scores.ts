@@ -6,25 +6,26 @@ import { WbcError } from '../util/errors';
 export interface ViewScores {
   classes: number;
   featureSize: number;
-  /** One n × classes array of logits per view, plain view first. */
+  /** One n × classes array of logits per view scored, in view order (the plain view first when it was scored). */
   logitsPerView: Float32Array[];
-  /** n × featureSize pooled features of the plain view. */
+  /** n × featureSize pooled features of the plain view; empty when the plain view was not scored. */
   features: Float32Array;
 }
 
 /**
- * Scores images under the first `views` test-time views (the plain crop, then flips and quarter
- * turns), one forward pass per view; the plain view's pass also gives the features. Asynchronous, so
- * that the engine's passes can run off the JavaScript thread.
+ * Scores images under test-time views `firstView` to `views - 1` (view 0 is the plain crop, then flips and
+ * quarter turns), one forward pass per view; the plain view's pass also gives the features. Asynchronous,
+ * so that the engine's passes can run off the JavaScript thread.
  */
-export async function scoreViews(engine: NativeEngine, pixels: Uint8Array, indices: Int32Array, views: number): Promise<ViewScores> {
+export async function scoreViews(engine: NativeEngine, pixels: Uint8Array, indices: Int32Array, views: number, firstView = 0): Promise<ViewScores> {
   const featureSize = engine.featureSize();
   const n = indices.length;
   const logitsPerView: Float32Array[] = [];
   let features = new Float32Array(0);
   let classes = 0;
-  const augments = views === 1 ? [null] : dihedralViews(n, views);
-  for (const [view, augment] of augments.entries()) {
+  const augments = (views === 1 ? [null] : dihedralViews(n, views)).slice(firstView);
+  for (const [position, augment] of augments.entries()) {
+    const view = firstView + position;
     let rows: Float32Array;
     try {
       rows = await engine.logitsAndFeatures(pixels, indices, augment);

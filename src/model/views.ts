@@ -34,14 +34,14 @@ export function writeView(source: Uint8Array, sourceOffset: number, size: number
 }
 
 /**
- * A batch of `views` views of each of `count` images, view-major: view v of image i is at v * count + i,
- * so that the network's output rows for one view are contiguous.
+ * A batch of views `first` to `views - 1` of each of `count` images, view-major: view v of image i is at
+ * (v - first) * count + i, so that the network's output rows for one view are contiguous.
  */
-export function viewBatch(images: Uint8Array, count: number, size: number, views: number): Uint8Array {
+export function viewBatch(images: Uint8Array, count: number, size: number, views: number, first = 0): Uint8Array {
   const imageBytes = size * size * 3;
-  const batch = new Uint8Array(views * count * imageBytes);
-  for (let view = 0; view < views; view += 1) {
-    for (let i = 0; i < count; i += 1) writeView(images, i * imageBytes, size, view, batch, (view * count + i) * imageBytes);
+  const batch = new Uint8Array((views - first) * count * imageBytes);
+  for (let view = first; view < views; view += 1) {
+    for (let i = 0; i < count; i += 1) writeView(images, i * imageBytes, size, view, batch, ((view - first) * count + i) * imageBytes);
   }
   return batch;
 }

@@ -3,19 +3,22 @@ import { Worker } from 'node:worker_threads';
 import type { LoadedModel } from '../model/model-folder';
 import { requireFinite } from '../model/predict';
 import { messageOf, WbcError } from '../util/errors';
+import { stopWorker } from '../util/worker-stop';
 import { onnxModelBytes } from './onnx-model';
-import type { OnnxReply, OnnxRequest, OnnxWorkerData } from './onnx-worker';
+import type { OnnxClose, OnnxReply, OnnxRequest, OnnxWorkerData } from './onnx-worker';
 import type { Predictor } from './predictor';
 
 /**
- * Images per ONNX Runtime call (times the views: 256 rows with 8). ONNX Runtime's arena keeps the largest
- * call's activations for good: classifying 10,000 images peaked at 1.08 GB with 64 images a call, 0.72 GB
- * with 32 and 0.54 GB with 16, with no speed difference beyond the noise (bench/RESULTS.md).
+ * Rows (images × views) per ONNX Runtime call. ONNX Runtime's arena keeps the largest call's activations
+ * for good: classifying 10,000 images with 8 views peaked at 1.08 GB with 512 rows a call, 0.72 GB with 256
+ * and 0.54 GB with 128, with no speed difference beyond the noise (bench/RESULTS.md). Counting rows, not
+ * images, keeps calls of one view as large: 32 images a call made one view cost as much as 1.7 of eight.
  */
-const CHUNK = 32;
+const ROWS_PER_CALL = 256;
 
 interface SessionThread {
   run(request: OnnxRequest): Promise<{ logits: Float32Array; features: Float32Array }>;
+  /** Waits for the requests in flight, then lets the thread release its session and end by itself. */
   close(): Promise<void>;
 }
 
@@ -36,7 +39,8 @@ async function startSessionThread(bytes: Uint8Array, threads: number): Promise<S
   });
   const opened = await nextReply();
   if (opened.type === 'failed') {
-    await worker.terminate();
+    // A thread whose session failed to open listens to nothing and ends by itself.
+    await stopWorker(worker);
     throw new WbcError(opened.message);
   }
   worker.unref();
@@ -59,7 +63,10 @@ async function startSessionThread(bytes: Uint8Array, threads: number): Promise<S
       return result;
     },
     close: async () => {
-      await worker.terminate();
+      await queue;
+      if (await stopWorker(worker, { type: 'close' } satisfies OnnxClose) === 'terminated') {
+        process.emitWarning('ONNX Runtime\'s thread did not end when closed and was terminated');
+      }
     },
   };
 }
@@ -77,23 +84,25 @@ export async function onnxPredictor(model: LoadedModel, threads: number): Promis
   const imageBytes = storedSize * storedSize * 3;
   return {
     engine: 'onnx',
-    async scoreViews(pixels, indices, views) {
+    async scoreViews(pixels, indices, views, firstView = 0) {
       const n = indices.length;
-      const logitsPerView = Array.from({ length: views }, () => new Float32Array(n * classes));
-      const features = new Float32Array(n * featureSize);
-      for (let start = 0; start < n; start += CHUNK) {
-        const count = Math.min(CHUNK, n - start);
+      const scoredViews = views - firstView;
+      const logitsPerView = Array.from({ length: scoredViews }, () => new Float32Array(n * classes));
+      const features = new Float32Array(firstView === 0 ? n * featureSize : 0);
+      const imagesPerCall = Math.max(1, Math.floor(ROWS_PER_CALL / scoredViews));
+      for (let start = 0; start < n; start += imagesPerCall) {
+        const count = Math.min(imagesPerCall, n - start);
         const images = new Uint8Array(count * imageBytes);
         for (let i = 0; i < count; i += 1) {
           const index = indices[start + i];
           if (!Number.isInteger(index) || index < 0 || (index + 1) * imageBytes > pixels.length) throw new WbcError(`image index ${index} is outside the pixel buffer`);
           images.set(pixels.subarray(index * imageBytes, (index + 1) * imageBytes), i * imageBytes);
         }
-        const out = await session.run({ images, count, storedSize, views, featureSize });
+        const out = await session.run({ type: 'score', images, count, storedSize, views, firstView, featureSize });
         const logits = requireFinite(out.logits);
-        // View-major rows: view v's logits for this chunk are contiguous; the plain view (0) comes first.
-        for (let v = 0; v < views; v += 1) logitsPerView[v].set(logits.subarray(v * count * classes, (v + 1) * count * classes), start * classes);
-        features.set(out.features, start * featureSize);
+        // View-major rows: each view's logits for this chunk are contiguous, in view order.
+        for (let v = 0; v < scoredViews; v += 1) logitsPerView[v].set(logits.subarray(v * count * classes, (v + 1) * count * classes), start * classes);
+        if (firstView === 0) features.set(out.features, start * featureSize);
       }
       return { classes, featureSize, logitsPerView, features };
     },

@@ -36,10 +36,11 @@ export async function runImages(session: ort.InferenceSession, images: Uint8Arra
 }
 
 /**
- * The `views` test-time views of `count` stored-size images, run in one call: view-major logits
- * (views × count × classes, the plain view first) and the plain view's features (count × featureSize).
+ * Test-time views `first` to `views - 1` of `count` stored-size images, run in one call: view-major logits
+ * ((views - first) × count × classes) and, when the plain view (0) is among them, its features
+ * (count × featureSize; empty otherwise).
  */
-export async function runViews(session: ort.InferenceSession, images: Uint8Array, count: number, storedSize: number, views: number, featureSize: number): Promise<{ logits: Float32Array; features: Float32Array }> {
-  const out = await runImages(session, viewBatch(images, count, storedSize, views), views * count, storedSize, [LOGITS_NAME, FEATURES_NAME]);
-  return { logits: out[LOGITS_NAME], features: out[FEATURES_NAME].slice(0, count * featureSize) };
+export async function runViews(session: ort.InferenceSession, images: Uint8Array, count: number, storedSize: number, views: number, featureSize: number, first = 0): Promise<{ logits: Float32Array; features: Float32Array }> {
+  const out = await runImages(session, viewBatch(images, count, storedSize, views, first), (views - first) * count, storedSize, [LOGITS_NAME, FEATURES_NAME]);
+  return { logits: out[LOGITS_NAME], features: first === 0 ? out[FEATURES_NAME].slice(0, count * featureSize) : new Float32Array(0) };
 }

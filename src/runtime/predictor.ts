@@ -10,18 +10,19 @@ export const ENGINE_CHOICES: readonly EngineChoice[] = ['libtorch', 'onnx'];
 /**
  * What classification needs from a runtime, so that LibTorch and ONNX Runtime are interchangeable: for
  * stored-size RGB images (HWC bytes, one after another in `pixels`), one row per entry of `indices`, the
- * class logits of each of `views` test-time views and the plain view's pooled features (src/model/scores.ts).
+ * class logits of test-time views `firstView` (0 by default) to `views - 1`, and the plain view's pooled
+ * features when it is among them (src/model/scores.ts).
  */
 export interface Predictor {
   readonly engine: EngineChoice;
-  scoreViews(pixels: Uint8Array, indices: Int32Array, views: number): Promise<ViewScores>;
+  scoreViews(pixels: Uint8Array, indices: Int32Array, views: number, firstView?: number): Promise<ViewScores>;
   close(): Promise<void>;
 }
 
 export function libtorchPredictor(engine: NativeEngine): Predictor {
   return {
     engine: 'libtorch',
-    scoreViews: (pixels, indices, views) => scoreViews(engine, pixels, indices, views),
+    scoreViews: (pixels, indices, views, firstView) => scoreViews(engine, pixels, indices, views, firstView),
     close: async () => undefined,
   };
 }

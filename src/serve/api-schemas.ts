@@ -198,7 +198,7 @@ export const API = {
   'POST /api/rescan': {
     summary: 'Scan the folder again: new images are classified, gone ones marked missing, changed ones classified anew (their review dropped, kept in the audit); answers once the store is in step, the classification goes on',
     body: Type.Object({}, { additionalProperties: false }),
-    response: { 200: Progress, ...bodyErrors({ 409: 'the review is signed off, or the folder is being scanned or classified' }) },
+    response: { 200: Progress, ...bodyErrors({ 409: 'the review is signed off, the folder is being scanned or classified, or the server is stopping' }) },
   },
   'GET /api/cells': {
     summary: 'Every cell, in id order',
@@ -259,7 +259,7 @@ export const API = {
     body: Type.Object({}, { additionalProperties: false }),
     response: {
       200: LabelledExport,
-      ...bodyErrors({ 409: 'no cell is reviewed as a class yet, the export folder is not an earlier export, or an image left the folder' }),
+      ...bodyErrors({ 409: 'no cell is reviewed as a class yet, the export folder is not an earlier export, or an image left the folder, is gone or changed since it was classified (nothing exported)' }),
     },
   },
 } as const;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { predictionRow, predictionsHeader } from '../classify/prediction-columns';
@@ -30,13 +31,28 @@ function linkOrCopy(source: string, target: string): void {
   }
 }
 
+/**
+ * Refuses, in one line, an exported file whose content is not the one the cell was classified and
+ * reviewed from. Checked on the exported file itself (after linking or copying), so that an image
+ * replaced between the check and the link cannot slip in under another image's review.
+ */
+function requireClassifiedContent(cell: Cell, exported: string): void {
+  const retry = 'rescan the folder, review it again, then export';
+  if (cell.sha256 === null) throw new WbcError(`${cell.file} has no recorded content hash yet; ${retry}`);
+  const now = createHash('sha256').update(fs.readFileSync(exported)).digest('hex');
+  if (now !== cell.sha256) {
+    throw new WbcError(`${cell.file} changed since it was classified (sha256 ${cell.sha256.slice(0, 12)}… now ${now.slice(0, 12)}…); ${retry}`);
+  }
+}
+
 /** Marks a folder as made by this export, the only kind of existing folder an export may replace. */
 const EXPORT_MARKER = '.wbc-review-export';
 
 /**
  * Writes the cells reviewed as one of the classes into `folder/<class>/` (hard links where the file
  * system allows, else copies), a folder `wbc train` accepts. The folder is built beside its place and
- * renamed into it, replacing an earlier export, so that it is never seen half-written.
+ * renamed into it, replacing an earlier export, so that it is never seen half-written. Each image must
+ * still have the content it was classified from (its sha256), or nothing is exported.
  */
 export function exportLabelledFolder(cells: readonly Cell[], resolveImage: (cell: Cell) => string, folder: string): LabelledExport {
   const reviewed = cells.filter((cell) => cell.label !== null && !isBin(cell.label));
@@ -56,7 +72,9 @@ export function exportLabelledFolder(cells: readonly Cell[], resolveImage: (cell
       const classDir = path.join(building, cell.label!);
       if (!perClass[cell.label!]) fs.mkdirSync(classDir);
       perClass[cell.label!] = (perClass[cell.label!] ?? 0) + 1;
-      linkOrCopy(resolveImage(cell), path.join(classDir, exportName(cell)));
+      const exported = path.join(classDir, exportName(cell));
+      linkOrCopy(resolveImage(cell), exported);
+      requireClassifiedContent(cell, exported);
     }
     fs.rmSync(folder, { recursive: true, force: true });
     fs.renameSync(building, folder);

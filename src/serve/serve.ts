@@ -43,7 +43,11 @@ export interface RunningServer {
   warnings: string[];
   db: string;
   progress: Progress;
-  close(): Promise<void>;
+  /**
+   * Stops the classification after its chunk under way (it ends by itself, closing its runtime), then the
+   * server and the store. Gives what to tell the person stopping it: a worker that had to be terminated.
+   */
+  close(): Promise<string[]>;
 }
 
 function realFolder(dir: string, what: string): string {
@@ -155,10 +159,11 @@ export async function serve(modelDir: string, imageDir: string, options: ServeOp
     title: path.basename(realImageDir),
     modelName: path.basename(realModelDir),
   }, { tls });
-  const close = async (): Promise<void> => {
-    await folder.stop();
+  const close = async (): Promise<string[]> => {
+    const warnings = await folder.stop();
     await app.close();
     store.close();
+    return warnings;
   };
   try {
     await app.listen({ port: options.port ?? 8080, host });

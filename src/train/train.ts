@@ -186,7 +186,7 @@ async function trainIntoLockedFolder(
     validationLabels: labelsAt(data, data.validationSlots), classes: data.classes.length, maxAcceptedError: settings.maxAcceptedError,
     outOfScopeRate: settings.outOfScopeRate, seed: settings.seed,
   });
-  const info = { ...await describeTrainedModel(engine, data, settings, runtime, last, plan, started, trust.calibration.byViews[String(settings.testTimeViews)].review.threshold), calibration: trust.calibration, outOfScope: trust.outOfScope };
+  const info = { ...await describeTrainedModel(engine, data, settings, runtime, last, plan, started, trust.calibration.byViews[String(settings.testTimeViews)].review.threshold), calibration: trust.calibration, outOfScope: trust.outOfScope, calibrationScores: trust.calibrationScores };
   saveModel(settings.out, info, engine, trust.files);
   // Only now is the model complete; until here a kill leaves the checkpoint to resume from.
   checkpoints.remove();

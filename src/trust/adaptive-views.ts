@@ -1,4 +1,4 @@
-import type { AdaptiveCalibration } from '../model/model-schema';
+import type { AdaptiveCalibration, CalibrationInfo, ReviewChoice } from '../model/model-schema';
 import { averageLogits } from '../model/scores';
 import { softmaxRows } from '../model/views';
 import { WbcError } from '../util/errors';
@@ -22,7 +22,7 @@ function topOfRow(probabilities: Float32Array, row: number, classes: number): { 
 }
 
 /** The rows of `logits` (n × classes) listed in `rows`, one after another. */
-function pickRows(logits: Float32Array, rows: readonly number[], classes: number): Float32Array {
+export function pickRows(logits: Float32Array, rows: readonly number[], classes: number): Float32Array {
   const picked = new Float32Array(rows.length * classes);
   rows.forEach((row, i) => picked.set(logits.subarray(row * classes, (row + 1) * classes), i * classes));
   return picked;
@@ -63,7 +63,7 @@ export function adaptiveProbabilities(
  * The lowest cut on the one-view confidence at which the adaptive answers agree with all views' answers
  * on at least ADAPTIVE_AGREEMENT of the images: images at or above the cut keep their one-view answer.
  */
-function chooseCut(oneView: Float32Array, allViews: Float32Array, classes: number): number {
+function agreementCut(oneView: Float32Array, allViews: Float32Array, classes: number): number {
   const n = oneView.length / classes;
   const tops = Array.from({ length: n }, (_, row) => {
     const one = topOfRow(oneView, row, classes);
@@ -90,20 +90,43 @@ export interface AdaptiveFitInput {
   /** Calibration images that passed the out-of-scope check: the review threshold is chosen on them. */
   inScope: readonly number[];
   maxAcceptedError: number;
+  /** All views' review choice on the same images: the adaptive mode may send no larger a share to review. */
+  reviewToMatch: ReviewChoice;
+}
+
+/** Cuts tried above the agreement cut: about this many, at quantiles of the one-view confidences. */
+const CUT_CANDIDATES = 100;
+
+function flaggedShare(review: ReviewChoice): number {
+  return review.calibrationImages ? 1 - review.accepted / review.calibrationImages : 1;
 }
 
 /**
- * Fits the adaptive mode on the calibration images: the cut (ADAPTIVE_AGREEMENT with all views), then a
- * temperature for each of its two kinds of answer, then the review threshold with its guarantee, all on
- * what the adaptive mode itself outputs.
+ * Fits the adaptive mode on the calibration images. The cut is the lowest one-view confidence at which
+ * (1) the answers agree with all views' on ADAPTIVE_AGREEMENT of the images and (2) the review threshold,
+ * fitted on what the adaptive mode outputs, sends no larger a share to review than all views do: one view's
+ * confidences are less sharp, so a cut that only kept the answers would send more cells to review.
  */
 export function fitAdaptiveViews(input: AdaptiveFitInput): AdaptiveCalibration {
+  const { logitsPerView, classes } = input;
+  if (logitsPerView.length < 2) throw new WbcError('adaptive views need at least 2 views to choose between');
+  const gate = softmaxRows(logitsPerView[0], classes, input.gateTemperature);
+  const allViews = averageLogits(logitsPerView);
+  const lowest = agreementCut(gate, allViews, classes);
+  const above = Array.from(input.labels.keys(), (row) => topOfRow(gate, row, classes).confidence).filter((c) => c > lowest).sort((a, b) => a - b);
+  const step = Math.max(1, Math.floor(above.length / CUT_CANDIDATES));
+  for (const cut of [lowest, ...above.filter((_, i) => i % step === 0)]) {
+    const fitted = fitAtCut(input, allViews, cut);
+    if (flaggedShare(fitted.review) <= flaggedShare(input.reviewToMatch) + 1e-9) return fitted;
+  }
+  return fitAtCut(input, allViews, 1); // every image but the certain ones takes every view
+}
+
+/** The adaptive mode at one cut: a temperature for each kind of answer, then the review threshold with its guarantee. */
+function fitAtCut(input: AdaptiveFitInput, allViews: Float32Array, cut: number): AdaptiveCalibration {
   const { logitsPerView, labels, classes } = input;
   const views = logitsPerView.length;
-  if (views < 2) throw new WbcError('adaptive views need at least 2 views to choose between');
   const oneView = logitsPerView[0];
-  const allViews = averageLogits(logitsPerView);
-  const cut = chooseCut(softmaxRows(oneView, classes, input.gateTemperature), allViews, classes);
   const unsure = rowsNeedingViews(oneView, classes, { gateTemperature: input.gateTemperature, cut });
   const unsureSet = new Set(unsure);
   const sure = Array.from(labels.keys()).filter((row) => !unsureSet.has(row));
@@ -131,4 +154,25 @@ export function fitAdaptiveViews(input: AdaptiveFitInput): AdaptiveCalibration {
     agreement: labels.length ? agreeing / labels.length : 1,
     extraViewShare: labels.length ? unsure.length / labels.length : 0,
   };
+}
+
+/**
+ * The adaptive mode for a model from its calibration record (one-view temperature, target, all views'
+ * review choice) and its calibration images' scores: how training fits it, and `wbc calibrate` for a model
+ * trained before adaptive views.
+ */
+export function fitAdaptiveForModel(
+  scores: { logitsPerView: readonly Float32Array[]; labels: Int32Array; classes: number },
+  inScope: readonly number[],
+  calibration: Pick<CalibrationInfo, 'byViews' | 'maxAcceptedError'>,
+): AdaptiveCalibration {
+  const allViews = String(scores.logitsPerView.length);
+  if (!calibration.byViews['1'] || !calibration.byViews[allViews]) throw new WbcError(`adaptive views need the calibration of 1 and ${allViews} views`);
+  return fitAdaptiveViews({
+    ...scores,
+    gateTemperature: calibration.byViews['1'].temperature,
+    inScope,
+    maxAcceptedError: calibration.maxAcceptedError,
+    reviewToMatch: calibration.byViews[allViews].review,
+  });
 }

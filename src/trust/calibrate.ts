@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { VIEW_COUNTS, type CalibrationInfo, type OutOfScopeInfo, type OutOfScopeMethod, type ViewCalibration } from '../model/model-schema';
+import { VIEW_COUNTS, type CalibrationInfo, type CalibrationScoresInfo, type OutOfScopeInfo, type OutOfScopeMethod, type ViewCalibration } from '../model/model-schema';
 import { averageLogits, scoreViews, topLabel } from '../model/scores';
 import { softmaxRows } from '../model/views';
 import type { NativeEngine } from '../native/binding';
 import { WbcError } from '../util/errors';
-import { fitAdaptiveViews } from './adaptive-views';
+import { fitAdaptiveForModel } from './adaptive-views';
+import { encodeCalibrationScores } from './calibration-scores';
 import { expectedCalibrationError } from './ece';
 import { KnnScorer, MahalanobisScorer, thresholdForRate } from './out-of-scope';
 import { chooseGuaranteedThreshold, DEFAULT_MAX_ACCEPTED_ERROR } from './review-threshold';
@@ -32,6 +33,8 @@ export interface CalibrateInput {
 export interface Calibrated {
   calibration: CalibrationInfo;
   outOfScope: OutOfScopeInfo;
+  /** The calibration images' scores under every view, for thresholds fitted later (a reporting scheme's). */
+  calibrationScores: CalibrationScoresInfo;
   /** Files for the model folder, written before model.json. */
   files: { name: string; bytes: Uint8Array }[];
 }
@@ -52,7 +55,8 @@ function fitScorer(method: OutOfScopeMethod, features: Float32Array, labels: Int
  * the out-of-scope statistics from the training images and their threshold on the calibration
  * (validation) images; then, for each test-time view count, a temperature and a review threshold
  * fitted on the calibration images that pass the out-of-scope check; and the adaptive mode's cut,
- * temperatures and review threshold (src/trust/adaptive-views.ts).
+ * temperatures and review threshold (src/trust/adaptive-views.ts). The calibration images' scores are
+ * kept as a file too, so that a reporting scheme's threshold can be fitted later without retraining.
  */
 export async function calibrateModel(input: CalibrateInput): Promise<Calibrated> {
   const { engine, pixels, classes } = input;
@@ -82,17 +86,11 @@ export async function calibrateModel(input: CalibrateInput): Promise<Calibrated>
     };
   }
 
-  const adaptive = fitAdaptiveViews({
-    logitsPerView: scored.logitsPerView,
-    labels: input.validationLabels,
-    classes,
-    gateTemperature: byViews['1'].temperature,
-    inScope,
-    maxAcceptedError,
-  });
+  const adaptive = fitAdaptiveForModel({ logitsPerView: scored.logitsPerView, labels: input.validationLabels, classes }, inScope, { byViews, maxAcceptedError });
 
   const array = scorer.toArray();
   const bytes = new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
+  const kept = encodeCalibrationScores({ classes, logitsPerView: scored.logitsPerView, labels: input.validationLabels, outOfScopeScores });
   return {
     calibration: { images: input.validationSlots.length, maxAcceptedError, byViews, adaptive },
     outOfScope: {
@@ -105,6 +103,7 @@ export async function calibrateModel(input: CalibrateInput): Promise<Calibrated>
       rate,
       calibrationImages: input.validationSlots.length,
     },
-    files: [{ name: OUT_OF_SCOPE_FILE, bytes }],
+    calibrationScores: kept.info,
+    files: [{ name: OUT_OF_SCOPE_FILE, bytes }, { name: kept.info.file, bytes: kept.bytes }],
   };
 }

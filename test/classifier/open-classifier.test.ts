@@ -49,3 +49,25 @@ test('bad options are refused in one line before anything loads', async () => {
   await assert.rejects(openClassifier('/nonexistent', { engine: 'onnx', device: 'cuda' }), /--engine onnx runs on the CPU/);
   await assert.rejects(openClassifier('/nonexistent'), /no such model folder/);
 });
+
+test('an aborted signal stops classify() between chunks, and the classifier still closes', async () => {
+  const { model, labelled } = await fixture();
+  const classifier = await openClassifier(model, { engine: 'onnx', threads: 1 });
+  try {
+    const stop = new AbortController();
+    const seen: number[] = [];
+    const stopped = classifier.classify(listImages(labelled), {
+      chunkSize: 5,
+      signal: stop.signal,
+      onProgress: (done) => {
+        seen.push(done);
+        if (done === 3) stop.abort(new WbcError('stopped on request'));
+      },
+    });
+    await assert.rejects(stopped, /stopped on request/);
+    assert.equal(Math.max(...seen), 5, 'the chunk under way was finished, the next one never begun');
+    await assert.rejects(classifier.classify([], { signal: 'stop' as unknown as AbortSignal }), /signal must be an AbortSignal/);
+  } finally {
+    await classifier.close();
+  }
+});

@@ -17,17 +17,23 @@ function prediction(file: string, overrides: Partial<Prediction> = {}): Predicti
     outOfScopeScore: 0.123456,
     outOfScope: false,
     probabilities: [0.18766, 0.81234],
+    group: 'blasts',
+    groupConfidence: 0.81234,
     ...overrides,
   };
 }
 
-test('header, one row per prediction, 4 decimals, true/false and \\n line endings', () => {
-  const csv = predictionsCsv([prediction('a.png'), prediction('b/c.png', { needsReview: true, outOfScopeScore: 1.5, outOfScope: true })], CLASSES);
+test('header, one row per prediction, 4 decimals, true/false and \\n line endings; the scheme\'s columns last', () => {
+  const csv = predictionsCsv([
+    prediction('a.png'),
+    prediction('b/c.png', { needsReview: true, outOfScopeScore: 1.5, outOfScope: true, group: 'granulocytes', groupConfidence: 0.999994 }),
+  ], CLASSES);
+  // Everything before group and group_confidence is exactly what the CSV held before reporting schemes.
   assert.equal(
     csv,
-    'file,prediction,confidence,second,second_confidence,needs_review,out_of_scope_score,out_of_scope,bands,blasts\n' +
-      'a.png,blasts,0.8123,bands,0.1877,false,0.1235,false,0.1877,0.8123\n' +
-      'b/c.png,blasts,0.8123,bands,0.1877,true,1.5000,true,0.1877,0.8123\n',
+    'file,prediction,confidence,second,second_confidence,needs_review,out_of_scope_score,out_of_scope,bands,blasts,group,group_confidence\n' +
+      'a.png,blasts,0.8123,bands,0.1877,false,0.1235,false,0.1877,0.8123,blasts,0.8123\n' +
+      'b/c.png,blasts,0.8123,bands,0.1877,true,1.5000,true,0.1877,0.8123,granulocytes,1.0000\n',
   );
 });
 
@@ -37,7 +43,7 @@ test('a model without an out-of-scope check leaves both out-of-scope cells empty
 });
 
 test('no predictions gives just the header', () => {
-  assert.equal(predictionsCsv([], CLASSES), 'file,prediction,confidence,second,second_confidence,needs_review,out_of_scope_score,out_of_scope,bands,blasts\n');
+  assert.equal(predictionsCsv([], CLASSES), 'file,prediction,confidence,second,second_confidence,needs_review,out_of_scope_score,out_of_scope,bands,blasts,group,group_confidence\n');
 });
 
 test('quotes fields with commas, quotes and line breaks', () => {
@@ -73,11 +79,12 @@ test('round-trips through parseCsv with awkward and Unicode names', () => {
       second: classes[(i + 1) % 3],
       probabilities: [0.5, 0.25, 0.25],
       needsReview: i % 2 === 0,
+      group: classes[i % 3],
     }),
   );
   const rows = parseCsv(predictionsCsv(predictions, classes));
   assert.equal(rows.length, files.length + 1);
-  assert.deepEqual(rows[0], ['file', 'prediction', 'confidence', 'second', 'second_confidence', 'needs_review', 'out_of_scope_score', 'out_of_scope', ...classes]);
+  assert.deepEqual(rows[0], ['file', 'prediction', 'confidence', 'second', 'second_confidence', 'needs_review', 'out_of_scope_score', 'out_of_scope', ...classes, 'group', 'group_confidence']);
   rows.slice(1).forEach((row, i) => {
     assert.deepEqual(row, [
       files[i],
@@ -91,6 +98,8 @@ test('round-trips through parseCsv with awkward and Unicode names', () => {
       '0.5000',
       '0.2500',
       '0.2500',
+      classes[i % 3],
+      '0.8123',
     ]);
   });
 });
@@ -117,8 +126,8 @@ test('rejects a prediction whose probabilities do not match the classes', () => 
 
 test('names that start with a tab or a carriage return are guarded as formulas too (OWASP CSV injection)', () => {
   const csv = predictionsCsv([
-    { file: '\t=1+1.png', prediction: 'a', confidence: 0.9, second: 'b', secondConfidence: 0.1, needsReview: false, outOfScopeScore: null, outOfScope: false, probabilities: [0.9, 0.1] },
-    { file: '\r=1+1.png', prediction: 'a', confidence: 0.9, second: 'b', secondConfidence: 0.1, needsReview: false, outOfScopeScore: null, outOfScope: false, probabilities: [0.9, 0.1] },
+    { file: '\t=1+1.png', prediction: 'a', confidence: 0.9, second: 'b', secondConfidence: 0.1, needsReview: false, outOfScopeScore: null, outOfScope: false, probabilities: [0.9, 0.1], group: 'a', groupConfidence: 0.9 },
+    { file: '\r=1+1.png', prediction: 'a', confidence: 0.9, second: 'b', secondConfidence: 0.1, needsReview: false, outOfScopeScore: null, outOfScope: false, probabilities: [0.9, 0.1], group: 'a', groupConfidence: 0.9 },
   ], ['a', 'b']);
   const files = parseCsv(csv).slice(1).map((row) => row[0]);
   assert.deepEqual(files, ["'\t=1+1.png", "'\r=1+1.png"]);

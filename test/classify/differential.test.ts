@@ -19,6 +19,8 @@ function predictions(labels: readonly string[], reviewEvery = 0, outOfScopeEvery
     outOfScopeScore: 0.5,
     outOfScope: outOfScopeEvery > 0 && i % outOfScopeEvery === 0,
     probabilities: [0.1, 0, 0, 0.9],
+    group: label,
+    groupConfidence: 0.9,
   }));
 }
 
@@ -57,6 +59,7 @@ test('empty predictions give a total of 0 and percentages of 0, never NaN', () =
     needsReview: 0,
     outOfScope: 0,
     rows: CLASSES.map((className) => ({ className, count: 0, percent: 0 })),
+    itRatio: null,
   });
   const text = formatDifferential(d);
   const csv = differentialCsv(d);

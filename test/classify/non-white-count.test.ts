@@ -22,6 +22,8 @@ function predictions(labels: readonly string[], review: readonly number[] = []):
     outOfScopeScore: 0.5,
     outOfScope: false,
     probabilities: [0.1, 0.9, 0, 0],
+    group: label,
+    groupConfidence: 0.9,
   }));
 }
 

@@ -8,7 +8,7 @@ import type { Prediction } from '../../src/classify/predictions';
 const CLASSES = ['lymphocyte', 'neutrophil'];
 
 function prediction(file: string, className: string, needsReview = false): Prediction {
-  return { file, prediction: className, confidence: 0.9, second: CLASSES.find((c) => c !== className)!, secondConfidence: 0.1, needsReview, outOfScopeScore: null, outOfScope: false, probabilities: [0.9, 0.1] };
+  return { file, prediction: className, confidence: 0.9, second: CLASSES.find((c) => c !== className)!, secondConfidence: 0.1, needsReview, outOfScopeScore: null, outOfScope: false, probabilities: [0.9, 0.1], group: className, groupConfidence: 0.9 };
 }
 
 const predictions = [

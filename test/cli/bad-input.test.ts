@@ -72,7 +72,7 @@ describe('bad input gets a one-line error, never a stack trace', () => {
     assertCleanFailure(wbc(['train', data, '--bogus']), /Unknown option '--bogus'/);
     assertCleanFailure(wbc(['train']), /expected <labelled-dir>/);
     assertCleanFailure(wbc(['classify', model, data, '--out', path.join(work, 'x.txt')]), /must name a \.csv file/);
-    assertCleanFailure(wbc(['evaluate', model, data, '--tta', '3']), /--tta must be one of 1, 2, 4, 8, got 3/);
+    assertCleanFailure(wbc(['evaluate', model, data, '--tta', '3']), /--tta must be one of 1, 2, 4, 8, auto, got 3/);
     assertCleanFailure(wbc(['frobnicate']), /unknown command 'frobnicate'/);
   });
 

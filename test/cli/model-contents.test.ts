@@ -65,7 +65,7 @@ describe('what a model folder holds', () => {
 
   test('no absolute path, user name or host name anywhere in it', () => {
     const files = filesIn(model);
-    assert.deepEqual(files.map(({ file }) => path.basename(file)).sort(), ['confusion-matrix.svg', 'model.json', 'out-of-scope.bin', 'weights.pt']);
+    assert.deepEqual(files.map(({ file }) => path.basename(file)).sort(), ['calibration-scores.bin', 'confusion-matrix.svg', 'model.json', 'out-of-scope.bin', 'weights.pt']);
     const folders = [data, work, os.tmpdir(), fs.realpathSync(work), process.cwd(), os.homedir()];
     const names = [os.userInfo().username, os.hostname()];
     for (const { file, bytes } of files) {
@@ -139,5 +139,52 @@ describe('what a model folder holds', () => {
     assert.match(tested.stdout, new RegExp(`Scored ${split.test.length} images`));
     const classified = wbc(['classify', old, path.join(data, 'red'), '--out', path.join(work, 'old.csv'), '--threads', '1']);
     assert.equal(classified.status, 0, classified.stderr);
+  });
+
+  test('a scheme works from the calibration scores training kept; an older model gets them with wbc calibrate', async () => {
+    // Enough images for a validation split of a few per class.
+    const data = path.join(work, 'data-40');
+    const model = path.join(work, 'model-40');
+    await makeLabelledFolder(data, 40);
+    const trained = wbc(['train', data, '--out', model, ...RUN, '--validation-fraction', '0.3']);
+    assert.equal(trained.status, 0, trained.stderr);
+    assert.ok(readInfo(model).calibrationScores.images > 10);
+    const schemeFile = path.join(work, 'warm-cold.json');
+    fs.writeFileSync(schemeFile, JSON.stringify({ categories: { warm: ['red', 'green'], cold: { classes: ['blue'], loinc: '12345-6' } } }));
+    const csv = path.join(work, 'scheme.csv');
+    const classified = wbc(['classify', model, data, '--scheme', schemeFile, '--out', csv, '--threads', '1', '--engine', 'libtorch']);
+    assert.equal(classified.status, 0, classified.stderr);
+    assert.match(classified.stdout, /review threshold fitted for scheme warm-cold\.json/);
+    const [header, ...rows] = fs.readFileSync(csv, 'utf8').trim().split('\n');
+    assert.ok(header.endsWith(',blue,green,red,group,group_confidence'), header);
+    assert.ok(rows.every((row) => /,(warm|cold),[01]\.\d{4}$/.test(row)), rows[0]);
+    assert.match(fs.readFileSync(path.join(work, 'scheme-differential.csv'), 'utf8'), /^category,class,count,percent,ci_low,ci_high,loinc\nwarm,,\d+,[\d.]+,[\d.]+,[\d.]+,\nwarm,red,\d+,.*\nwarm,green,\d+,.*\ncold,,\d+,[\d.]+,[\d.]+,[\d.]+,12345-6\ncold,blue,\d+,/);
+
+    // A model from before the scores were kept: told what to do in one line, then given them.
+    const older = path.join(work, 'before-schemes');
+    fs.cpSync(model, older, { recursive: true });
+    const { calibrationScores, ...info } = readInfo(older);
+    // ...and from before adaptive test-time views.
+    const { adaptive, ...calibration } = info.calibration;
+    fs.rmSync(path.join(older, calibrationScores.file));
+    fs.writeFileSync(path.join(older, 'model.json'), JSON.stringify({ ...info, calibration }));
+    assert.equal(wbc(['info', older]).stdout.includes('adaptive'), false);
+    const refused = wbc(['classify', older, data, '--scheme', schemeFile, '--out', path.join(work, 'refused.csv'), '--threads', '1']);
+    assert.equal(refused.status, 1);
+    assert.match(refused.stderr, /^\n?wbc classify: scheme warm-cold\.json needs a review threshold of its own, .* run `wbc calibrate .*before-schemes <the labelled folder it was trained on>` once, or retrain\n$/);
+    const calibrated = wbc(['calibrate', older, data, '--no-cache', '--threads', '1']);
+    assert.equal(calibrated.status, 0, calibrated.stderr);
+    assert.match(calibrated.stdout, /, the same\)/, 'the refitted class-level threshold is training\'s');
+    assert.deepEqual(readInfo(older).calibrationScores, calibrationScores);
+    // The adaptive mode, fitted on the same scores, is training's own.
+    assert.deepEqual(readInfo(older).calibration.adaptive, adaptive);
+    assert.match(calibrated.stdout, /adaptive test-time views \(--tta auto, now the default\)/);
+    assert.deepEqual(fs.readFileSync(path.join(older, calibrationScores.file)), fs.readFileSync(path.join(model, calibrationScores.file)));
+    const again = wbc(['calibrate', older, data, '--no-cache', '--threads', '1']);
+    assert.equal(again.status, 1);
+    assert.match(again.stderr, /already has its calibration scores \(calibration-scores\.bin\); add --force/);
+    const elsewhere = wbc(['calibrate', older, path.join(data, 'red'), '--force', '--no-cache', '--threads', '1']);
+    assert.equal(elsewhere.status, 1);
+    assert.match(elsewhere.stderr, /of the model's \d+ validation images are not in .*red; give the labelled folder it was trained on\n$/);
   });
 });

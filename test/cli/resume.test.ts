@@ -78,7 +78,7 @@ function assertSameModel(model: string, reference: string): void {
 
 /** A finished model folder holds no checkpoint and no temporary files. */
 function assertTidy(model: string): void {
-  assert.deepEqual(fs.readdirSync(model).sort(), ['confusion-matrix.svg', 'model.json', 'out-of-scope.bin', 'weights.pt']);
+  assert.deepEqual(fs.readdirSync(model).sort(), ['calibration-scores.bin', 'confusion-matrix.svg', 'model.json', 'out-of-scope.bin', 'weights.pt']);
 }
 
 describe('an interrupted training run resumes to the same model', () => {

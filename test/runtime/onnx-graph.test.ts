@@ -117,6 +117,14 @@ test('the ONNX predictor gives LibTorch\'s logits for every view and the plain v
     ours.logitsPerView.forEach((logits, v) => assert.ok(maxDifference(logits, theirs.logitsPerView[v]) < 1e-4, `${views} views, view ${v}: ${maxDifference(logits, theirs.logitsPerView[v])}`));
     assert.ok(maxDifference(ours.features, theirs.features) < 1e-4, `features: ${maxDifference(ours.features, theirs.features)}`);
   }
+  // Views 1 to 7 alone (adaptive views score the plain view first): the same logits, and no features.
+  for (const predictor of [onnx, libtorch]) {
+    const rest = await predictor.scoreViews(pixels, chosen, 8, 1);
+    const all = await libtorch.scoreViews(pixels, chosen, 8);
+    assert.equal(rest.logitsPerView.length, 7);
+    assert.equal(rest.features.length, 0);
+    rest.logitsPerView.forEach((logits, v) => assert.ok(maxDifference(logits, all.logitsPerView[v + 1]) < 1e-4, `${predictor.engine}, view ${v + 1}`));
+  }
   await assert.rejects(onnx.scoreViews(pixels, Int32Array.from([count]), 1), /outside the pixel buffer/);
   await onnx.close();
 });

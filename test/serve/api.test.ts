@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { parseCsv } from '../../src/classify/csv';
 import type { Cell } from '../../src/serve/api-schemas';
+import { writeSolid } from '../helpers/images';
 import { CLASSES, apiFixture } from './fixture';
 
 const LOCAL = { host: '127.0.0.1:8080' };
@@ -131,6 +132,29 @@ test('the labelled-folder export holds the cells reviewed as a class, one sub-fo
   assert.equal(refused.statusCode, 409);
   assert.match(refused.json().error, /not an earlier export/);
   assert.equal(fs.readFileSync(path.join(folder, 'precious.txt'), 'utf8'), 'keep me');
+});
+
+test('the labelled-folder export refuses, in one line, an image changed or gone since it was classified, and writes nothing', async () => {
+  const { app, context, imageDir, dir } = await apiFixture();
+  const exportFolder = () => app.inject({ method: 'POST', url: '/api/export/labelled-folder', headers: JSON_HEADERS, payload: {} });
+  await app.inject({ method: 'PUT', url: '/api/cells', headers: JSON_HEADERS, payload: { reviewer: 'Ann', ids: [1, 3], label: 'red' } });
+  assert.equal((await exportFolder()).statusCode, 200);
+  const earlier = fs.readdirSync(path.join(context.exportDir, 'red')).sort();
+  assert.deepEqual(earlier, ['1-a.png', '3-c.png']);
+
+  // c.png now holds other content: its review was made of the image before.
+  await writeSolid(path.join(imageDir, 'c.png'), 8, 8, [10, 10, 10]);
+  const changed = await exportFolder();
+  assert.equal(changed.statusCode, 409);
+  assert.match(changed.json().error, /^c\.png changed since it was classified \(sha256 [0-9a-f]{12}… now [0-9a-f]{12}…\); rescan the folder, review it again, then export$/);
+  assert.deepEqual(fs.readdirSync(path.join(context.exportDir, 'red')).sort(), earlier, 'the earlier export is left as it was');
+  assert.deepEqual(fs.readdirSync(dir).filter((name) => name.endsWith('.building')), [], 'nothing half-built is left');
+
+  fs.rmSync(path.join(imageDir, 'c.png'));
+  fs.rmSync(path.join(imageDir, 'a.png'));
+  const gone = await exportFolder();
+  assert.equal(gone.statusCode, 409);
+  assert.equal(gone.json().error, 'a.png is no longer a file inside the opened folder; rescan the folder, then export');
 });
 
 test('images are served by id, with security headers, and unknown ids are 404', async () => {

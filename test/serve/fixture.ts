@@ -15,7 +15,7 @@ export function prediction(file: string, name: string, confidence: number, extra
   const rest = (1 - confidence) / (CLASSES.length - 1);
   const probabilities = CLASSES.map((c) => (c === name ? confidence : rest));
   const second = CLASSES.find((c) => c !== name)!;
-  return { file, prediction: name, confidence, second, secondConfidence: rest, needsReview: confidence < 0.6, outOfScopeScore: null, outOfScope: false, probabilities, ...extra };
+  return { file, prediction: name, confidence, second, secondConfidence: rest, needsReview: confidence < 0.6, outOfScopeScore: null, outOfScope: false, probabilities, group: name, groupConfidence: confidence, ...extra };
 }
 
 export interface ApiFixture {

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import type { AuditRow, Cell, Differential, Info, Progress } from '../../src/serve/api-schemas';
+import { scanFolder } from '../../src/serve/folder-scan';
 import { serve, type RunningServer } from '../../src/serve/serve';
 import { makeServedFolder } from './served-folder';
 
@@ -105,4 +107,15 @@ test('every start rescans the folder: added, removed, replaced, symlinked-out an
   } finally {
     await second.close();
   }
+});
+
+test('a FIFO named like an image is refused with its reason, never opened: the scan does not hang', { timeout: 20_000 }, async () => {
+  const { images } = await makeServedFolder(1);
+  execFileSync('mkfifo', [path.join(images, 'pipe.png')]);
+  fs.mkdirSync(path.join(images, 'slide-2'));
+  fs.symlinkSync(path.join(images, 'pipe.png'), path.join(images, 'slide-2', 'link-to-pipe.jpg'));
+  const scan = await scanFolder(fs.realpathSync(images));
+  const reason = 'not a regular file (a FIFO, a socket or a device): never opened';
+  assert.deepEqual(scan.refused, [{ file: 'pipe.png', reason }, { file: path.join('slide-2', 'link-to-pipe.jpg'), reason }]);
+  assert.deepEqual([...scan.sha256.keys()].sort(), ['cell-001.png', 'cell-002.png', 'cell-003.png']);
 });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
@@ -30,10 +31,10 @@ after(async () => {
   await browser?.close();
 });
 
-/** A fresh review of the served folder (its own database), closed after `work`. */
-async function withServer(work: (server: RunningServer) => Promise<void>, token?: string): Promise<void> {
+/** A fresh review of the served folder, or of `images` (its own database), closed after `work`. */
+async function withServer(work: (server: RunningServer) => Promise<void>, token?: string, images = folder.images): Promise<void> {
   const dir = makeTempDir();
-  const server = await serve(folder.model, folder.images, { port: 0, db: path.join(dir, 'review.sqlite'), exportDir: path.join(dir, 'out'), threads: 1, token });
+  const server = await serve(folder.model, images, { port: 0, db: path.join(dir, 'review.sqlite'), exportDir: path.join(dir, 'out'), threads: 1, token });
   try {
     await work(server);
   } finally {
@@ -206,6 +207,83 @@ test('after a reload each reviewed cell sits under its reviewed label, and undo 
   });
 });
 
+/** A copy of the served folder that a test may change. */
+function copyOfFolder(): string {
+  const copy = path.join(makeTempDir(), 'slide');
+  fs.cpSync(folder.images, copy, { recursive: true });
+  return copy;
+}
+
+async function classified(server: RunningServer): Promise<void> {
+  for (let i = 0; i < 600 && (await (await fetch(`${server.url}api/progress`)).json()).state !== 'done'; i += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function rescanned(server: RunningServer): Promise<void> {
+  const answer = await fetch(`${server.url}api/rescan`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  assert.equal(answer.status, 200, await answer.text());
+  await classified(server);
+}
+
+test('Rescan folder, by keyboard, shows the progress, adds the new image to the gallery and lists the refused files', { skip: SKIP, timeout: 120_000 }, async () => {
+  const images = copyOfFolder();
+  await withServer(async (server) => {
+    const page = await openPage(server);
+    const before = (await tileIds(page)).length;
+    assert.ok(!(await page.isVisible('#refused')), 'nothing refused yet');
+    fs.copyFileSync(path.join(folder.dir, 'labelled', 'red', '7.png'), path.join(images, 'added.png'));
+    fs.writeFileSync(path.join(images, 'not-an-image.png'), 'plain text');
+    fs.symlinkSync(path.join(folder.dir, 'labelled', 'blue', '0.png'), path.join(images, 'outside.png'));
+    // Record every state the progress line passes through.
+    await page.evaluate(() => {
+      const seen: string[] = [];
+      (window as unknown as { progressSeen: string[] }).progressSeen = seen;
+      new MutationObserver(() => seen.push(document.getElementById('progress-text')!.textContent ?? ''))
+        .observe(document.getElementById('progress-text')!, { childList: true, characterData: true, subtree: true });
+    });
+    await tabTo(page, '#rescan');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#message:has-text("Folder rescanned")', { timeout: 60_000 });
+    const seen = await page.evaluate(() => (window as unknown as { progressSeen: string[] }).progressSeen);
+    assert.ok(seen.some((text) => /^Classifying/.test(text)), `the progress was shown: ${JSON.stringify(seen)}`);
+    assert.match(seen[seen.length - 1], /images classified$/);
+    assert.equal((await tileIds(page)).length, before + 1, 'the added image is in the gallery');
+    assert.equal(await page.locator('.tile img[alt="added.png"]').count(), 1);
+    assert.ok(await page.isVisible('#refused'));
+    const refused = (await page.textContent('#refused')) ?? '';
+    assert.match(refused, /^2 files of the folder refused/);
+    assert.match(refused, /not-an-image\.png: cannot be read as an image/);
+    assert.match(refused, /outside\.png: its real path leaves the folder/);
+    // Put right, the files are no longer listed after the next rescan.
+    fs.rmSync(path.join(images, 'not-an-image.png'));
+    fs.rmSync(path.join(images, 'outside.png'));
+    await page.click('#rescan');
+    await page.waitForFunction(() => document.getElementById('refused')!.hidden);
+  }, undefined, images);
+});
+
+test('the report counts label changes as changes recorded, not what a rescan found', { skip: SKIP, timeout: 120_000 }, async () => {
+  const images = copyOfFolder();
+  await withServer(async (server) => {
+    await classified(server);
+    const ids = [...(await cellsOf(server)).keys()];
+    for (const [id, label] of [[ids[0], 'red'], [ids[1], 'smudge']] as const) {
+      const put = await fetch(`${server.url}api/cells/${id}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ label, reviewer: 'Ann' }) });
+      assert.equal(put.status, 200);
+    }
+    fs.copyFileSync(path.join(folder.dir, 'labelled', 'red', '7.png'), path.join(images, 'added.png'));
+    fs.rmSync(path.join(images, 'cell-012.png'));
+    await rescanned(server);
+    const kinds = ((await (await fetch(`${server.url}api/audit`)).json()) as { kind: string }[]).map((row) => row.kind);
+    assert.deepEqual(kinds.sort(), ['added', 'label', 'label', 'missing'], 'the audit holds rescan events too');
+    const report = await (await browser.newContext()).newPage();
+    await report.goto(`${server.url}report`);
+    await report.waitForSelector('body[data-ready="true"]');
+    assert.match((await report.textContent('#report')) ?? '', /Changes recorded2, from /);
+  }, undefined, images);
+});
+
 /** No horizontal scroll, and every control of the header inside the viewport. */
 async function assertFits(page: Page): Promise<void> {
   const fit = await page.evaluate(() => ({
@@ -267,7 +345,7 @@ test('at 390×844 nothing scrolls sideways or overlaps, and every control is rea
     const table = (await page.locator('#differential table').boundingBox())!;
     assert.ok(table.x >= 0 && table.x + table.width <= 390, 'the differential fits the width');
     // Each control can be reached by keyboard on the phone layout too.
-    for (const id of ['reviewer', 'tile-smaller', 'tile-larger', 'sign-off', 'export-folder']) await tabTo(page, `#${id}`);
+    for (const id of ['reviewer', 'tile-smaller', 'tile-larger', 'sign-off', 'export-folder', 'rescan']) await tabTo(page, `#${id}`);
   });
 });
 

@@ -16,7 +16,7 @@ export interface ServedFolder {
 export async function makeServedFolder(perClass = 4): Promise<ServedFolder> {
   const dir = makeTempDir();
   const labelled = path.join(dir, 'labelled');
-  await makeLabelledFolder(labelled, 8);
+  await makeLabelledFolder(labelled, Math.max(8, perClass));
   const model = path.join(dir, 'model');
   await train(labelled, { out: model, inputSize: 16, width: 4, epochs: 2, testTimeViews: 1, cacheDir: null, threads: 1 });
   const images = path.join(dir, 'slide');

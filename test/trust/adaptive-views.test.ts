@@ -7,12 +7,15 @@ import { averageLogits, type ViewScores } from '../../src/model/scores';
 import { softmaxRows } from '../../src/model/views';
 import type { Predictor } from '../../src/runtime/predictor';
 import { ADAPTIVE_AGREEMENT, adaptiveProbabilities, fitAdaptiveViews, rowsNeedingViews } from '../../src/trust/adaptive-views';
+import { chooseGuaranteedThreshold } from '../../src/trust/review-threshold';
 import { trustFor } from '../../src/trust/trust-model';
 import { WbcError } from '../../src/util/errors';
 import { Rng } from '../../src/util/rng';
 
 const CLASSES = 3;
 const VIEWS = 8;
+/** A review choice that sends everything to review: any cut matches it. */
+const REVIEW_ALL = { threshold: 1, supported: false, maxAcceptedError: 0.05, accepted: 0, errors: 0, errorUpperBound: 1, calibrationImages: 1 };
 
 /**
  * Calibration images whose views agree when the plain view is sure and scatter when it is not: each
@@ -51,9 +54,9 @@ function agreementAt(cut: number, logitsPerView: Float32Array[], gateTemperature
   return agreeing / n;
 }
 
-test('the cut is the lowest one-view confidence at which the answers agree with all views on 99.5% of the images', () => {
+test('without a review share to match, the cut is the lowest one-view confidence at which the answers agree with all views on 99.5% of the images', () => {
   const { logitsPerView, labels } = calibrationSet(2000, 3);
-  const fitted = fitAdaptiveViews({ logitsPerView, labels, classes: CLASSES, gateTemperature: 1.3, inScope: Array.from(labels.keys()), maxAcceptedError: 0.05 });
+  const fitted = fitAdaptiveViews({ logitsPerView, labels, classes: CLASSES, gateTemperature: 1.3, inScope: Array.from(labels.keys()), maxAcceptedError: 0.05, reviewToMatch: REVIEW_ALL });
   assert.ok(agreementAt(0, logitsPerView, 1.3) < ADAPTIVE_AGREEMENT, 'the data must make one view alone disagree too often');
   assert.ok(fitted.agreement >= ADAPTIVE_AGREEMENT, `agreement ${fitted.agreement}`);
   assert.equal(fitted.agreement, agreementAt(fitted.cut, logitsPerView, 1.3));
@@ -66,9 +69,25 @@ test('the cut is the lowest one-view confidence at which the answers agree with 
   assert.equal(fitted.gateTemperature, 1.3);
 });
 
+test('the cut rises until the adaptive mode sends no larger a share to review than all views do', () => {
+  const { logitsPerView, labels } = calibrationSet(2000, 3);
+  const inScope = Array.from(labels.keys());
+  const input = { logitsPerView, labels, classes: CLASSES, gateTemperature: 1.3, inScope, maxAcceptedError: 0.05 };
+  const loose = fitAdaptiveViews({ ...input, reviewToMatch: REVIEW_ALL });
+  // All views' own review choice on these images, under their own temperature.
+  const all = softmaxRows(averageLogits(logitsPerView), CLASSES, 1);
+  const tops = inScope.map((row) => ({ confidence: all[row * CLASSES + top(all, row)], correct: top(all, row) === labels[row] }));
+  const allViews = chooseGuaranteedThreshold(tops.map((t) => t.confidence), tops.map((t) => t.correct), 0.05);
+  const matched = fitAdaptiveViews({ ...input, reviewToMatch: allViews });
+  assert.ok(loose.review.accepted < allViews.accepted, 'the data must make one view send more to review');
+  assert.ok(matched.review.accepted >= allViews.accepted, `${matched.review.accepted} accepted against ${allViews.accepted}`);
+  assert.ok(matched.cut > loose.cut && matched.extraViewShare > loose.extraViewShare);
+  assert.ok(matched.agreement >= ADAPTIVE_AGREEMENT);
+});
+
 test('the review threshold keeps its guarantee on what the adaptive mode outputs', () => {
   const { logitsPerView, labels } = calibrationSet(3000, 5);
-  const fitted = fitAdaptiveViews({ logitsPerView, labels, classes: CLASSES, gateTemperature: 1, inScope: Array.from(labels.keys()), maxAcceptedError: 0.03 });
+  const fitted = fitAdaptiveViews({ logitsPerView, labels, classes: CLASSES, gateTemperature: 1, inScope: Array.from(labels.keys()), maxAcceptedError: 0.03, reviewToMatch: REVIEW_ALL });
   assert.ok(fitted.review.supported);
   const unsure = rowsNeedingViews(logitsPerView[0], CLASSES, fitted);
   const many = averageLogits(logitsPerView);
@@ -100,14 +119,14 @@ test('sure rows answer from one view, the others from their averaged views, each
   assert.throws(() => adaptiveProbabilities(one, unsure, new Float32Array(6), CLASSES, adaptive), WbcError);
 });
 
-test('scoring runs one view for every image, then every view only for the unsure ones', async () => {
-  const calls: { indices: number[]; views: number }[] = [];
+test('scoring runs one view for every image, then the other views only for the unsure ones', async () => {
+  const calls: { indices: number[]; views: number; firstView: number }[] = [];
   // Image i's logits: sure of class 0 for even i, unsure for odd i; each view adds its number to class 1.
   const predictor: Predictor = {
     engine: 'libtorch',
-    async scoreViews(_pixels, indices, views): Promise<ViewScores> {
-      calls.push({ indices: Array.from(indices), views });
-      const logitsPerView = Array.from({ length: views }, (_, view) => Float32Array.from(Array.from(indices).flatMap((i) => (i % 2 === 0 ? [6, view, 0] : [0.1, view, 0]))));
+    async scoreViews(_pixels, indices, views, firstView = 0): Promise<ViewScores> {
+      calls.push({ indices: Array.from(indices), views, firstView });
+      const logitsPerView = Array.from({ length: views - firstView }, (_, i) => Float32Array.from(Array.from(indices).flatMap((index) => (index % 2 === 0 ? [6, firstView + i, 0] : [0.1, firstView + i, 0]))));
       return { classes: CLASSES, featureSize: 1, logitsPerView, features: Float32Array.from(indices) };
     },
     close: async () => undefined,
@@ -115,11 +134,13 @@ test('scoring runs one view for every image, then every view only for the unsure
   const adaptive = { views: 4, gateTemperature: 1, cut: 0.9, sureTemperature: 1, unsureTemperature: 1, review: { threshold: 0.5 } };
   const trust = { views: 'auto' as const, temperature: 1, reviewThreshold: 0.5, adaptive: adaptive as never };
   const scored = await scoreWithTrust(predictor, new Uint8Array(0), Int32Array.from([10, 11, 12, 13]), trust);
-  assert.deepEqual(calls, [{ indices: [10, 11, 12, 13], views: 1 }, { indices: [11, 13], views: 4 }]);
+  // The unsure images' plain view is not scored twice.
+  assert.deepEqual(calls, [{ indices: [10, 11, 12, 13], views: 1, firstView: 0 }, { indices: [11, 13], views: 4, firstView: 1 }]);
   // Odd images: the views' mean puts 1.5 on class 1, more than their 0.1 on class 0.
   assert.equal(top(scored.probabilities, 0), 0);
   assert.equal(top(scored.probabilities, 1), 1);
   assert.equal(top(scored.probabilities, 3), 1);
+  assert.deepEqual(Array.from(scored.probabilities.subarray(3, 6)), Array.from(softmaxRows(Float32Array.from([0.1, 1.5, 0]), CLASSES, 1)));
   assert.equal(scored.outOfScopeScores, null);
 });
 

@@ -3,21 +3,24 @@ import { GROUP_USAGE, groupFromConventions } from '../../distributed/options';
 import { predictionsCsv } from '../../classify/csv';
 import { differentialCsv, formatDifferential } from '../../classify/differential';
 import { differentialsByFolder, perFolderDifferentialCsv } from '../../classify/per-folder';
+import { formatSchemeDifferential, schemeDifferentialCsv } from '../../classify/scheme-differential';
+import { describeReviewChoice } from '../../trust/review-threshold';
 import type { EngineChoice } from '../../runtime/predictor';
 import { writeFileAtomic } from '../../util/atomic-write';
 import { WbcError } from '../../util/errors';
 import { checkOutputPaths } from '../../util/output-paths';
-import { GROUP_OPTIONS, RUNTIME_OPTIONS, RUNTIME_USAGE, decimal, groupChoice, parse, positionals, runtimeChoice, viewChoice, type Command } from '../args';
+import { GROUP_OPTIONS, RUNTIME_OPTIONS, RUNTIME_USAGE, SCHEME_USAGE, decimal, groupChoice, parse, positionals, runtimeChoice, viewChoice, type Command } from '../args';
 import { printOut, printWarnings } from '../output';
 import { ProgressLine, bar } from '../progress';
 
 const usage = `Usage: wbc classify <model-dir> <image-dir> [--out FILE.csv] [options]
 
 Classifies every image in a folder and its sub-folders into a CSV: file (relative to <image-dir>),
-prediction, confidence, second, second_confidence, needs_review, out_of_scope_score, out_of_scope and one
-probability column per class; prints the differential count and saves it beside the CSV as
-<name>-differential.csv. Confidences are calibrated probabilities; needs_review is true below the review
-threshold, for out-of-scope cells and for --always-review classes.
+prediction, confidence, second, second_confidence, needs_review, out_of_scope_score, out_of_scope, one
+probability column per class, then group and group_confidence (the scheme's category and its probability);
+prints the differential count and saves it beside the CSV as <name>-differential.csv. Confidences are
+calibrated probabilities; needs_review is true below the scheme's review threshold, for out-of-scope cells
+and for --always-review classes.
 
   --out FILE.csv          where to write the predictions (default: predictions.csv)
   --review-threshold F    mark predictions less confident than F for review (default: the model's)
@@ -28,6 +31,7 @@ threshold, for out-of-scope cells and for --always-review classes.
   --per-folder            add one differential per sub-folder (per slide) to the differential CSV, in a
                           last column \`folder\`: \`(all)\` for the whole folder, then e.g. \`slide-1/\`
   --always-review CLASS   mark every cell predicted as CLASS for review (repeat, or separate with commas)
+${SCHEME_USAGE}
 ${RUNTIME_USAGE}
 
 Sharded over several processes or machines (each classifies a share; rank 0 writes the CSV):
@@ -44,7 +48,7 @@ export const classifyCommand: Command = {
   async run(argv) {
     const args = parse(argv, {
       out: { type: 'string' }, 'review-threshold': { type: 'string' }, tta: { type: 'string' }, engine: { type: 'string' }, 'per-folder': { type: 'boolean' },
-      'always-review': { type: 'string', multiple: true }, ...RUNTIME_OPTIONS, ...GROUP_OPTIONS,
+      'always-review': { type: 'string', multiple: true }, scheme: { type: 'string' }, 'max-accepted-error': { type: 'string' }, ...RUNTIME_OPTIONS, ...GROUP_OPTIONS,
     }, usage);
     if (args.flag('help')) return void printOut(usage);
     const [modelDir, imageDir] = positionals(args.positionals, ['model-dir', 'image-dir'], usage);
@@ -57,8 +61,12 @@ export const classifyCommand: Command = {
       ],
       [{ path: modelDir, what: 'the model folder' }, { path: imageDir, what: 'the image folder' }],
     );
+    const scheme = args.text('scheme');
+    if (args.flag('per-folder') && scheme !== undefined && scheme !== 'nine') throw new WbcError('--per-folder counts class by class for now; leave out --scheme, or drop --per-folder');
     const progress = new ProgressLine();
     const result = await classify(modelDir, imageDir, {
+      scheme,
+      maxAcceptedError: decimal(args.text('max-accepted-error'), 'max-accepted-error'),
       reviewThreshold: decimal(args.text('review-threshold'), 'review-threshold'),
       testTimeViews: viewChoice(args.text('tta')),
       engine: args.text('engine') as EngineChoice | undefined,
@@ -78,8 +86,12 @@ export const classifyCommand: Command = {
     if (result.predictions.length === 0) throw new WbcError(`no readable images in ${imageDir}`);
     writeFileAtomic(out, predictionsCsv(result.predictions, result.classes));
     const perFolder = args.flag('per-folder') ? differentialsByFolder(result.predictions, result.classes, result.nonWhite) : undefined;
-    writeFileAtomic(differentialFile, perFolder ? perFolderDifferentialCsv(result.differential, perFolder) : differentialCsv(result.differential));
+    const classByClass = result.scheme.identity;
+    const differentialText = perFolder ? perFolderDifferentialCsv(result.differential, perFolder)
+      : classByClass ? differentialCsv(result.differential) : schemeDifferentialCsv(result.schemeDifferential);
+    writeFileAtomic(differentialFile, differentialText);
     printOut(`Classified ${result.predictions.length} images (${result.views}; review threshold ${result.reviewThreshold})\n`);
-    printOut(`${formatDifferential(result.differential)}\n\nPredictions: ${out}\nDifferential count: ${differentialFile}${perFolder ? ` (and one per folder, for ${perFolder.length} folders)` : ''}`);
+    if (result.schemeReview) printOut(`review threshold fitted for scheme ${result.scheme.name} (on its categories' confidences): ${describeReviewChoice(result.schemeReview)}\n`);
+    printOut(`${classByClass ? formatDifferential(result.differential) : formatSchemeDifferential(result.schemeDifferential)}\n\nPredictions: ${out}\nDifferential count: ${differentialFile}${perFolder ? ` (and one per folder, for ${perFolder.length} folders)` : ''}`);
   },
 };

@@ -63,7 +63,10 @@ export const serveCommand: Command = {
     await new Promise<void>((resolve) => {
       const stop = () => {
         clearInterval(watch);
-        void server.close().then(resolve);
+        void server.close().then((warnings) => {
+          printWarnings(warnings);
+          resolve();
+        });
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);

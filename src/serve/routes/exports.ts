@@ -23,7 +23,7 @@ export function exportRoutes(context: AppContext): FastifyPluginAsyncTypebox {
     app.post('/api/export/labelled-folder', { schema: API['POST /api/export/labelled-folder'] }, async (_request, reply) => {
       const resolve = (cell: Cell): string => {
         const file = cellImagePath(context.realImageDir, cell.file);
-        if (file === undefined) throw new WbcError(`${cell.file} is no longer a file inside the opened folder`);
+        if (file === undefined) throw new WbcError(`${cell.file} is no longer a file inside the opened folder; rescan the folder, then export`);
         return file;
       };
       try {

@@ -1,4 +1,4 @@
-import type { Answers, Bodies, Differential, Info, Route } from '../api-schemas.js';
+import type { Answers, AuditRow, Bodies, Differential, Info, Route } from '../api-schemas.js';
 
 /** The JSON API the page uses: the one documented for scripts and a LIMS (docs/api.md), with its types. */
 export type { Cell, Info, SignOff } from '../api-schemas.js';
@@ -71,6 +71,12 @@ export function isoWithOffset(time: string | Date): string {
   return `${local}${offset < 0 ? '-' : '+'}${two(offset / 60)}:${two(offset % 60)}`;
 }
 
+/** Whether an audit entry is a person's label change rather than what a rescan found (older servers recorded only those, without a kind). */
+export function isRelabel(row: AuditRow): boolean {
+  const kind = (row as { kind?: string }).kind;
+  return kind === undefined || kind === 'label';
+}
+
 /** What GET /api/info adds where the server checks its record and the folder (older servers lack them). */
 interface RecordChecks {
   integrity?: { ok: boolean; problem?: string };
@@ -90,9 +96,10 @@ export function showRecordChecks(info: Info): void {
     banner.hidden = false;
   }
   const refused = document.getElementById('refused');
-  if (refused && checks.refused && checks.refused.length > 0) {
+  if (refused && checks.refused) {
+    // Shown anew after each rescan: a file put right since is no longer listed.
     refused.querySelector('summary')!.textContent = `${checks.refused.length} file${checks.refused.length === 1 ? '' : 's'} of the folder refused, counted nowhere`;
     refused.querySelector('ul')!.replaceChildren(...checks.refused.map((file) => element('li', `${file.file}: ${file.reason}`)));
-    refused.hidden = false;
+    refused.hidden = checks.refused.length === 0;
   }
 }

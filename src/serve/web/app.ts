@@ -326,6 +326,7 @@ function showSignOff(signOff: SignOff | null): void {
   info.sign_off = signOff;
   document.body.classList.toggle('signed-off', signOff !== null);
   byId<HTMLButtonElement>('sign-off').disabled = signOff !== null;
+  byId<HTMLButtonElement>('rescan').disabled = signOff !== null;
   byId('signed').textContent = signOff ? `Signed off by ${signOff.name} at ${isoWithOffset(signOff.at)}` : '';
 }
 
@@ -344,6 +345,29 @@ async function signOff(): Promise<void> {
 async function exportFolder(): Promise<void> {
   const result = await api('POST /api/export/labelled-folder', {});
   say(`Exported ${result.images} reviewed images to ${result.folder}`);
+}
+
+/** The review as the server has it now: the record checks, the cells (gallery regrouped) and the undo history. */
+async function loadReview(): Promise<void> {
+  const [latest, list, audit] = await Promise.all([api('GET /api/info'), api('GET /api/cells'), api('GET /api/audit')]);
+  info = latest;
+  showRecordChecks(info);
+  cells.clear();
+  selected.clear();
+  for (const cell of list) cells.set(cell.id, cell);
+  undoStack = undoStackFromAudit(audit);
+  renderGallery();
+  await refreshDifferential();
+}
+
+/** Rescans the folder: the server classifies what was added or changed, then the gallery is loaded anew. */
+async function rescan(): Promise<void> {
+  if (frozen()) return say('The review is signed off; it can no longer change.', true);
+  say('Rescanning the folder…');
+  await api('POST /api/rescan', {});
+  await waitForClassification();
+  await loadReview();
+  say(`Folder rescanned: ${plural(order.length, 'cell')}`);
 }
 
 /** The tile size control: − and + step through TILE_SIZES; the choice is remembered in this browser. */
@@ -373,6 +397,7 @@ async function start(): Promise<void> {
   setUpTileSize();
   byId('sign-off').addEventListener('click', () => enqueue(signOff));
   byId('export-folder').addEventListener('click', () => enqueue(exportFolder));
+  byId('rescan').addEventListener('click', () => enqueue(rescan));
   info = await api('GET /api/info');
   showRecordChecks(info);
   document.title = `${info.title} · WBC review`;
@@ -382,11 +407,7 @@ async function start(): Promise<void> {
     + 'Space or Ctrl-click select · Shift+arrows extend · Esc deselect · z undo';
   showSignOff(info.sign_off);
   await waitForClassification();
-  const [list, audit] = await Promise.all([api('GET /api/cells'), api('GET /api/audit')]);
-  for (const cell of list) cells.set(cell.id, cell);
-  undoStack = undoStackFromAudit(audit);
-  renderGallery();
-  await refreshDifferential();
+  await loadReview();
   byId('gallery').addEventListener('keydown', onGalleryKey);
   document.body.dataset.ready = 'true';
 }

@@ -1,4 +1,4 @@
-import { api, differentialTable, element, isoWithOffset, showRecordChecks } from './api.js';
+import { api, differentialTable, element, isoWithOffset, isRelabel, showRecordChecks } from './api.js';
 
 /** A term and its value in the report's list of facts. */
 function fact(list: HTMLDListElement, term: string, value: string): void {
@@ -33,7 +33,10 @@ async function start(): Promise<void> {
   // Cells whose image is gone (where the server marks them) are not part of the review any more.
   const changed = cells.filter((cell) => !(cell as { missing?: boolean }).missing && cell.label !== null && cell.label !== cell.prediction);
   fact(facts, 'Cells changed from the prediction', String(changed.length));
-  fact(facts, 'Changes recorded', audit.length === 0 ? '0' : `${audit.length}, from ${isoWithOffset(audit[0].at)} to ${isoWithOffset(audit[audit.length - 1].at)}`);
+  // Label changes only: what a rescan found (images added, gone, replaced) is no reviewer's change.
+  const relabels = audit.filter(isRelabel);
+  fact(facts, 'Changes recorded', relabels.length === 0 ? '0'
+    : `${relabels.length}, from ${isoWithOffset(relabels[0].at)} to ${isoWithOffset(relabels[relabels.length - 1].at)}`);
   fact(facts, 'Printed at', isoWithOffset(new Date()));
   main.append(facts);
   main.append(element('p', `${differential.total} white cells counted. Percentages per 100 classified white cells with exact 95% Clopper–Pearson intervals.`));

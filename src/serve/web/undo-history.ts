@@ -1,4 +1,5 @@
 import type { AuditRow } from '../api-schemas.js';
+import { isRelabel } from './api.js';
 
 /** One change the page can undo: each cell's label before it and after it. */
 export interface Change {
@@ -12,8 +13,7 @@ function change(rows: readonly Pick<AuditRow, 'cell_id' | 'old_label' | 'new_lab
 
 /** Audit rows that record a person's label change (a record may hold other events too). */
 function isLabelChange(row: AuditRow): boolean {
-  const kind = (row as AuditRow & { kind?: string }).kind;
-  return (kind === undefined || kind === 'label') && typeof row.cell_id === 'number' && 'new_label' in row;
+  return isRelabel(row) && typeof row.cell_id === 'number' && 'new_label' in row;
 }
 
 /**

@@ -1,0 +1,92 @@
+import { WbcError } from '../util/errors';
+
+/**
+ * A reporting scheme: the categories a laboratory reports, each a set of the model's classes. One trained
+ * model serves every scheme, since a category's probability is the sum of its classes' calibrated ones.
+ */
+export interface SchemeCategory {
+  name: string;
+  classes: string[];
+  /** The LOINC code the lab reports the category under, e.g. `26499-4`; absent when it has none. */
+  loinc?: string;
+}
+
+export interface SchemeDefinition {
+  name: string;
+  categories: SchemeCategory[];
+}
+
+/** A scheme checked against a model's classes, with each class's category looked up once. */
+export interface Scheme extends SchemeDefinition {
+  /** The category index of each of the model's classes, in the model's class order. */
+  categoryOfClass: Int32Array;
+  /** Each category is one class: the class-level answers, thresholds and figures are the scheme's. */
+  identity: boolean;
+}
+
+export const BUILT_IN_SCHEMES = ['nine', 'grouped'] as const;
+export const DEFAULT_SCHEME = 'nine';
+
+/** What most labs report (issue 22): bands with segmented neutrophils, metamyelocytes and myelocytes as immature granulocytes. */
+const GROUPED: SchemeDefinition = {
+  name: 'grouped',
+  categories: [
+    { name: 'neutrophils', classes: ['neutrophils', 'bands'] },
+    { name: 'immature granulocytes', classes: ['metamyelocytes', 'myelocytes'] },
+    { name: 'lymphocytes', classes: ['lymphocytes'] },
+    { name: 'monocytes', classes: ['monocytes'] },
+    { name: 'eosinophils', classes: ['eosinophils'] },
+    { name: 'basophils', classes: ['basophils'] },
+    { name: 'blasts', classes: ['blasts'] },
+  ],
+};
+
+/** `nine`: one category per class of the model (whatever its classes), named after the class. */
+function classByClass(classes: readonly string[]): SchemeDefinition {
+  return { name: 'nine', categories: classes.map((name) => ({ name, classes: [name] })) };
+}
+
+/** A built-in scheme for a model with these classes, or undefined when `name` is not built in. */
+export function builtInScheme(name: string, classes: readonly string[]): SchemeDefinition | undefined {
+  if (name === 'nine') return classByClass(classes);
+  if (name === 'grouped') return GROUPED;
+  return undefined;
+}
+
+/** A LOINC code: up to seven digits, a hyphen and a check digit. */
+const LOINC = /^\d{1,7}-\d$/;
+
+/**
+ * Checks a scheme against the model's classes, with a one-line error for the first problem: an empty
+ * category, a category named twice, a class the model does not know, a class in two categories or in none,
+ * a malformed LOINC code.
+ */
+export function checkScheme(definition: SchemeDefinition, classes: readonly string[]): Scheme {
+  const where = `scheme ${definition.name}`;
+  if (definition.categories.length === 0) throw new WbcError(`${where} has no categories`);
+  const categoryOfClass = new Int32Array(classes.length).fill(-1);
+  const names = new Set<string>();
+  definition.categories.forEach((category, index) => {
+    if (names.has(category.name)) throw new WbcError(`${where} names category "${category.name}" twice`);
+    names.add(category.name);
+    if (category.classes.length === 0) throw new WbcError(`${where}: category "${category.name}" has no classes`);
+    if (category.loinc !== undefined && !LOINC.test(category.loinc)) {
+      throw new WbcError(`${where}: category "${category.name}" has LOINC code "${category.loinc}", not of the form 12345-6`);
+    }
+    for (const name of category.classes) {
+      const c = classes.indexOf(name);
+      if (c < 0) throw new WbcError(`${where}: category "${category.name}" lists "${name}", which is not one of the model's classes (${classes.join(', ')})`);
+      if (categoryOfClass[c] >= 0) {
+        throw new WbcError(`${where}: class "${name}" is in two categories, "${definition.categories[categoryOfClass[c]].name}" and "${category.name}"`);
+      }
+      categoryOfClass[c] = index;
+    }
+  });
+  const missing = classes.filter((_, c) => categoryOfClass[c] < 0);
+  if (missing.length) throw new WbcError(`${where}: ${missing.map((name) => `"${name}"`).join(', ')} ${missing.length === 1 ? 'is' : 'are'} in no category; every class of the model must be in one`);
+  return {
+    ...definition,
+    categoryOfClass,
+    identity: definition.categories.every((category, index) => category.classes.length === 1 && category.classes[0] === classes[index]),
+  };
+}
