@@ -29,6 +29,8 @@ export { writeConfusionMatrixImage, confusionMatrixSvg } from './evaluate/confus
 export { predictionsCsv } from './classify/csv';
 export { differentialCount, formatDifferential, differentialCsv, type Differential } from './classify/differential';
 export { differentialsByFolder, perFolderDifferentialCsv, type FolderDifferential } from './classify/per-folder';
+export { per100White, type NonWhiteCount, type NonWhiteRow, type Per100White } from './classify/non-white-count';
+export type { NonWhiteCrossings } from './evaluate/non-white-crossings';
 export type { Prediction } from './classify/predictions';
 export { serve, type ServeOptions, type RunningServer } from './serve/serve';
 export { writeModelReport, type ReportOptions } from './report/report';

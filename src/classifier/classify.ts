@@ -44,6 +44,8 @@ export interface ClassifyOptions extends RuntimeOptions {
 
 export interface ClassifyResult {
   classes: string[];
+  /** The classes that are kinds of cell other than white cells, counted apart from the differential (models trained with --non-white). */
+  nonWhite?: string[];
   /** The runtime that ran the network. */
   engine: EngineChoice;
   predictions: Prediction[];
@@ -111,7 +113,7 @@ export async function classify(modelDir: string, imageDir: string, options: Clas
       skipped.splice(0, skipped.length, ...parts.flatMap((part) => part.skipped));
     }
     return {
-      classes: info.classes, engine, predictions, differential: differentialCount(predictions, info.classes),
+      classes: info.classes, ...(info.nonWhite && { nonWhite: info.nonWhite }), engine, predictions, differential: differentialCount(predictions, info.classes, info.nonWhite),
       scheme, schemeDifferential: schemeDifferential(predictions, info.classes, scheme), ...(schemeReview && { schemeReview }),
       reviewThreshold: trust.reviewThreshold, views: describeViews(trust), calibrationNote: trust.note, skipped, warnings,
       ...(group && { group: { rank: group.rank, worldSize: group.worldSize } }),

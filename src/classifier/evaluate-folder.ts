@@ -4,10 +4,12 @@ import { loadImages } from '../data/load-images';
 import { openPixelCache } from '../data/pixel-cache';
 import type { EvaluatedImage } from '../evaluate/evaluated-csv';
 import { computeMetrics, type Metrics } from '../evaluate/metrics';
+import { nonWhiteCrossings, type NonWhiteCrossings, type ScoredAnswer } from '../evaluate/non-white-crossings';
 import { chooseImages } from '../evaluate/seen-images';
 import { argmaxRows } from '../model/predict';
 import { categoryProbabilities } from '../scheme/category-scores';
 import { assessTrust, type TrustAssessment } from '../trust/assess';
+import { isFlaggedForReview } from '../trust/review-threshold';
 import { describeViews } from '../trust/trust-model';
 import { checkInteger, checkOneOf, checkString, optional } from '../util/check';
 import { WbcError } from '../util/errors';
@@ -28,6 +30,8 @@ export interface EvaluateResult {
   images: EvaluatedImage[];
   /** Calibration (ECE, reliability bins) and how the class-level review flag did on these images. */
   trust: TrustAssessment;
+  /** For models with non-white kinds: white cells called non-white and the reverse. */
+  nonWhite?: NonWhiteCrossings;
   /** The same at the reporting scheme's level (its categories, its review threshold); absent for `nine`. */
   scheme?: SchemeScores;
   /** The test-time views used and the temperatures they were calibrated with, in a few words. */
@@ -93,6 +97,7 @@ export async function evaluateFolder(scoring: Scoring, dataDir: string, options:
   const outOfScope: boolean[] = [];
   const scoredImages: EvaluatedImage[] = [];
   const skipped: EvaluateResult['skipped'] = [];
+  const answers: ScoredAnswer[] = [];
   for (let start = 0; start < images.length; start += chunkSize) {
     const chunk = images.slice(start, start + chunkSize);
     const loaded = await loadImages(chunk.map((image) => image.path), info.input.storedSize, {
@@ -116,7 +121,10 @@ export async function evaluateFolder(scoring: Scoring, dataDir: string, options:
         confidence: probabilities[row * classes + predicted[row]],
         correct: label === predicted[row],
       });
-      if (outOfScopeScores) outOfScope.push(outOfScopeScores[row] > (trust.outOfScope?.threshold ?? Infinity));
+      const isOutOfScope = !!outOfScopeScores && outOfScopeScores[row] > (trust.outOfScope?.threshold ?? Infinity);
+      if (outOfScopeScores) outOfScope.push(isOutOfScope);
+      const confidence = probabilities[row * classes + predicted[row]];
+      answers.push({ truth: info.classes[label], prediction: info.classes[predicted[row]], needsReview: isFlaggedForReview(confidence, scoring.classReviewThreshold, isOutOfScope) });
     });
     probabilityParts.push(probabilities);
   }
@@ -138,5 +146,6 @@ export async function evaluateFolder(scoring: Scoring, dataDir: string, options:
       trust: assessTrust(byCategory, names.length, truthCategories, trust.reviewThreshold, outOfScopeFlags),
     };
   }
-  return { metrics, images: scoredImages, trust: assessment, ...(schemeScores && { scheme: schemeScores }), views: describeViews(trust), scored: truth.length, skipped, warnings };
+  const crossings = info.nonWhite && nonWhiteCrossings(answers, info.nonWhite);
+  return { metrics, images: scoredImages, trust: assessment, ...(crossings && { nonWhite: crossings }), ...(schemeScores && { scheme: schemeScores }), views: describeViews(trust), scored: truth.length, skipped, warnings };
 }

@@ -1,6 +1,7 @@
 import { clopperPearsonInterval } from '../trust/binomial-interval';
 import { csvRow } from '../util/csv';
 import { WbcError } from '../util/errors';
+import { countNonWhite, formatNonWhite, nonWhiteCsvFields, separateNonWhite, type NonWhiteCount } from './non-white-count';
 import { formatItRatio, itRatio, type ItRatio } from './it-ratio';
 import type { Prediction } from './predictions';
 
@@ -17,6 +18,8 @@ export interface Differential {
   /** Cells unlike any the model was trained on (also counted in needsReview). */
   outOfScope: number;
   rows: DifferentialRow[];
+  /** Cells answered as non-white kinds (models trained with --non-white), counted apart from `total`. */
+  nonWhite?: NonWhiteCount;
   /** The I/T ratio from the class counts; null where the model lacks a class it needs. */
   itRatio: ItRatio | null;
 }
@@ -30,8 +33,13 @@ function oneDecimal(value: number): string {
   return value.toFixed(1);
 }
 
-/** The white-cell differential: how many cells of each class, in class order, including absent classes. */
-export function differentialCount(predictions: readonly Prediction[], classes: readonly string[]): Differential {
+/**
+ * The white-cell differential: how many cells of each class, in class order, including absent classes.
+ * Cells answered as one of `nonWhiteKinds` are left out of it and counted apart.
+ */
+export function differentialCount(allPredictions: readonly Prediction[], allClasses: readonly string[], nonWhiteKinds: readonly string[] = []): Differential {
+  const { white: predictions, nonWhite } = separateNonWhite(allPredictions, allClasses, nonWhiteKinds);
+  const classes = allClasses.filter((name) => !nonWhiteKinds.includes(name));
   const counts = new Map<string, number>(classes.map((name) => [name, 0]));
   let needsReview = 0;
   let outOfScope = 0;
@@ -55,6 +63,7 @@ export function differentialCount(predictions: readonly Prediction[], classes: r
       const count = counts.get(className)!;
       return { className, count, percent: percentOf(count, total) };
     }),
+    ...(nonWhiteKinds.length > 0 && { nonWhite: countNonWhite(nonWhite, nonWhiteKinds, total) }),
     itRatio: itRatio(counts),
   };
 }
@@ -82,6 +91,7 @@ export function formatDifferential(differential: Differential): string {
     ...(differential.itRatio ? [formatItRatio(differential.itRatio)] : []),
     `needs review: ${review} (${oneDecimal(percentOf(review, differential.total))}%)`,
     `out of scope: ${differential.outOfScope} (${oneDecimal(percentOf(differential.outOfScope, differential.total))}%), unlike the cells the model was trained on; included in needs review`,
+    ...(differential.nonWhite ? [formatNonWhite(differential.nonWhite)] : []),
     '',
   ].join('\n');
 }
@@ -110,5 +120,6 @@ export function differentialCsv(differential: Differential): string {
       csvRow(['neutrophil_lineage', String(ratio.lineage), oneDecimal(percentOf(ratio.lineage, total)), '', '']),
       csvRow(['i_t_ratio', String(ratio.immature), oneDecimal(ratio.ratio * 100), ...[ratio.low, ratio.high].map((x) => (x * 100).toFixed(2))]),
     ] : []),
+    ...(differential.nonWhite ? nonWhiteCsvFields(differential.nonWhite).map(csvRow) : []),
   ].join('');
 }

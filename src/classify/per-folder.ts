@@ -19,8 +19,8 @@ function folderOf(file: string): string {
   return `${dir.split(path.sep).join('/')}/`;
 }
 
-/** One differential per folder (per slide), in the order the folders first appear in the predictions. */
-export function differentialsByFolder(predictions: readonly Prediction[], classes: readonly string[]): FolderDifferential[] {
+/** One differential per folder (per slide), in the order the folders first appear in the predictions; non-white kinds counted apart. */
+export function differentialsByFolder(predictions: readonly Prediction[], classes: readonly string[], nonWhiteKinds: readonly string[] = []): FolderDifferential[] {
   const groups = new Map<string, Prediction[]>();
   for (const prediction of predictions) {
     const folder = folderOf(prediction.file);
@@ -28,7 +28,7 @@ export function differentialsByFolder(predictions: readonly Prediction[], classe
     if (group) group.push(prediction);
     else groups.set(folder, [prediction]);
   }
-  return [...groups].map(([folder, members]) => ({ folder, differential: differentialCount(members, classes) }));
+  return [...groups].map(([folder, members]) => ({ folder, differential: differentialCount(members, classes, nonWhiteKinds) }));
 }
 
 /**

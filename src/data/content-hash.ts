@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 
 /** Hex digits kept of each SHA-256: 64 bits: among a million images, two share one by chance with odds of about 1 in 37 million. */
 const DIGITS = 16;
@@ -27,14 +26,4 @@ export async function contentHashes(files: readonly string[], concurrency = 8): 
   }
   await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, worker));
   return hashes;
-}
-
-/** Content hashes of each split's images, parallel to its list of paths relative to `root`. */
-export async function contentHashesOf<Split extends Record<string, string[]>>(root: string, split: Split): Promise<{ [Side in keyof Split]: string[] }> {
-  const entries = await Promise.all(Object.entries(split).map(async ([side, files]) => {
-    const hashes = await contentHashes(files.map((file) => path.join(root, file)));
-    // These images were just decoded, so they are readable; one that vanished since gets an empty hash, which matches nothing.
-    return [side, hashes.map((hash) => hash ?? '')] as const;
-  }));
-  return Object.fromEntries(entries) as { [Side in keyof Split]: string[] };
 }

@@ -47,6 +47,8 @@ export interface ModelInfo {
   version: 1 | 2;
   createdAt?: string;
   classes: string[];
+  /** The last classes, when they are kinds of cell that are not white cells (`wbc train --non-white`): never counted in the differential. */
+  nonWhite?: string[];
   network: NetworkSpec;
   input: InputSpec;
   /** Flips and quarter turns averaged at prediction time (1, 2, 4 or 8). */
@@ -308,6 +310,7 @@ const modelInfo = object<ModelInfo>({
   version: oneOf(1, 2),
   createdAt: optional(text()),
   classes: list(text({ pattern: CLASS_NAME, describe: 'a class name (1 to 200 characters, no / or \\ or control characters, not . or ..)' }), 2, 1000),
+  nonWhite: optional(list(text(), 1, 998)),
   network: object({
     widths: list(integer(1, 2048), 1, 8),
     convsPerStage: integer(1, 8),
@@ -350,6 +353,7 @@ const modelInfo = object<ModelInfo>({
 export function validateModelInfo(raw: unknown): ModelInfo {
   const info = modelInfo(raw, '');
   if (new Set(info.classes).size !== info.classes.length) throw new WbcError('classes names a class twice');
+  if (info.nonWhite) checkNonWhiteKinds(info.classes, info.nonWhite);
   if (info.network.classes !== info.classes.length) {
     throw new WbcError(`network.classes is ${info.network.classes} but classes lists ${info.classes.length}`);
   }
@@ -367,4 +371,12 @@ export function validateModelInfo(raw: unknown): ModelInfo {
   // Models from before the hash existed (version 1) may lack it; from version 2 on it is what ties weights to description.
   if (info.version >= 2 && info.weightsSha256 === undefined) throw new WbcError('weightsSha256 is missing');
   return info;
+}
+
+/** Non-white kinds are the last classes, each once, after at least two white classes. */
+function checkNonWhiteKinds(classes: readonly string[], nonWhite: readonly string[]): void {
+  const white = classes.length - nonWhite.length;
+  if (white < 2 || nonWhite.some((kind, index) => classes[white + index] !== kind)) {
+    throw new WbcError(`nonWhite must list the last classes, after at least two white classes; got ${nonWhite.join(', ')} for classes ${classes.join(', ')}`);
+  }
 }

@@ -27,6 +27,11 @@ export interface TrainOptions {
   /** Fraction of the training split kept apart to pick the best epoch and the review threshold. */
   validationFraction?: number;
   seed?: number;
+  /**
+   * A folder with one sub-folder per kind of cell that is not a white cell (erythroblasts/, platelets/): the
+   * kinds become classes after the white ones, split like them, and model.json lists them as `nonWhite`.
+   */
+  nonWhite?: string;
   /** Keep images whose paths within their class folder give the same key (patient, slide) on one side of the split: see SplitSettings. */
   groupBy?: string;
   balance?: Balance;
@@ -120,6 +125,7 @@ export function resolveTrainSettings(options: TrainOptions): TrainSettings {
   checkNumber('--test-fraction', settings.testFraction, { min: 0, max: 1, ...open });
   checkNumber('--validation-fraction', settings.validationFraction, { min: 0, max: 1, maxInclusive: false });
   optional(settings.groupBy, (v) => checkString('--group-by', v));
+  optional(settings.nonWhite, (v) => checkString('--non-white', v));
   checkInteger('--seed', settings.seed, 0, 2 ** 32 - 1);
   checkOneOf('--balance', settings.balance, BALANCE_MODES);
   checkNumber('--lr', settings.learningRate, { min: 0, max: 1, minInclusive: false });

@@ -83,7 +83,8 @@ export async function train(dataDir: string, options: TrainOptions): Promise<Tra
 
 /** A single process, or rank 0 of a group: the only one that writes the model folder. */
 async function trainIntoFolder(dataDir: string, settings: TrainSettings, emit: TrainingListener, started: number, group: Group | undefined): Promise<TrainResult> {
-  checkOutputPaths([{ path: settings.out, option: '--out', kind: 'folder' }], [{ path: dataDir, what: 'the image folder' }]);
+  const inputs = [{ path: dataDir, what: 'the image folder' }, ...(settings.nonWhite === undefined ? [] : [{ path: settings.nonWhite, what: 'the non-white folder' }])];
+  checkOutputPaths([{ path: settings.out, option: '--out', kind: 'folder' }], inputs);
   const cache = openPixelCache(settings.cacheDir);
   const createdOut = !fs.existsSync(settings.out);
   makeFolders(settings.out);
@@ -228,6 +229,7 @@ async function describeTrainedModel(
   return {
     createdAt: new Date().toISOString(),
     classes,
+    ...(data.nonWhite && { nonWhite: data.nonWhite }),
     network: networkSpec(settings.width, classes.length),
     input: { inputSize: settings.inputSize, storedSize: data.storedSize, mean: data.mean, std: data.std },
     testTimeViews: views,

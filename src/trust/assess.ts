@@ -1,6 +1,6 @@
 import { clopperPearsonUpper } from './clopper-pearson';
 import { expectedCalibrationError, reliabilityBins, type ReliabilityBin } from './ece';
-import { GUARANTEE_CONFIDENCE } from './review-threshold';
+import { GUARANTEE_CONFIDENCE, isFlaggedForReview } from './review-threshold';
 import { topLabel } from '../model/scores';
 
 /** How the review flag performed on labelled images. */
@@ -40,7 +40,7 @@ export function assessTrust(
   for (let i = 0; i < n; i += 1) {
     const isOutside = outOfScope?.[i] ?? false;
     if (isOutside) outside += 1;
-    if (confidences[i] < reviewThreshold || reviewThreshold >= 1 || isOutside) flagged += 1;
+    if (isFlaggedForReview(confidences[i], reviewThreshold, isOutside)) flagged += 1;
     else if (correct[i]) acceptedRight += 1;
   }
   const accepted = n - flagged;

@@ -63,3 +63,8 @@ export function describeReviewChoice(choice: ReviewChoice): string {
   }
   return `lowest confidence at which the 95% upper bound of the error among accepted calibration images is ≤ ${target}: ${choice.errors} wrong of ${choice.accepted} accepted, bound ${(choice.errorUpperBound * 100).toFixed(2)}%`;
 }
+
+/** The review rule for a scored cell: below the threshold (a threshold of 1 reviews everything), or out of scope. */
+export function isFlaggedForReview(confidence: number, reviewThreshold: number, outOfScope: boolean): boolean {
+  return confidence < reviewThreshold || reviewThreshold >= 1 || outOfScope;
+}

@@ -64,7 +64,16 @@ export function pixelAt(pixels: Uint8Array, size: number, x: number, y: number, 
 
 /** Three classes (red, green, blue) of noisy, differently tinted 24×24 PNGs, `perClass` each, the same every time. */
 export async function makeLabelledFolder(root: string, perClass = 10): Promise<void> {
-  const tints: Record<string, number[]> = { red: [200, 60, 60], green: [60, 200, 60], blue: [60, 60, 200] };
+  await makeTintedFolder(root, { red: [200, 60, 60], green: [60, 200, 60], blue: [60, 60, 200] }, perClass);
+}
+
+/** Two kinds of cell that are not white cells (`--non-white`), tinted apart from makeLabelledFolder's classes. */
+export async function makeNonWhiteFolder(root: string, perKind = 10): Promise<void> {
+  await makeTintedFolder(root, { erythroblasts: [200, 200, 60], platelets: [140, 140, 140] }, perKind);
+}
+
+/** One class folder per tint of noisy 24×24 PNGs, `perClass` each, the same every time. */
+async function makeTintedFolder(root: string, tints: Record<string, number[]>, perClass: number): Promise<void> {
   let seed = 1;
   const noise = () => {
     seed = (seed * 16807) % 2147483647;

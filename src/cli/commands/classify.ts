@@ -85,7 +85,7 @@ export const classifyCommand: Command = {
     printWarnings(result.skipped.map((skipped) => skipped.reason), 'skipped: ');
     if (result.predictions.length === 0) throw new WbcError(`no readable images in ${imageDir}`);
     writeFileAtomic(out, predictionsCsv(result.predictions, result.classes));
-    const perFolder = args.flag('per-folder') ? differentialsByFolder(result.predictions, result.classes) : undefined;
+    const perFolder = args.flag('per-folder') ? differentialsByFolder(result.predictions, result.classes, result.nonWhite) : undefined;
     const classByClass = result.scheme.identity;
     const differentialText = perFolder ? perFolderDifferentialCsv(result.differential, perFolder)
       : classByClass ? differentialCsv(result.differential) : schemeDifferentialCsv(result.schemeDifferential);

@@ -1,6 +1,7 @@
 import { CONFUSION_EXTENSIONS, writeConfusionMatrixImage } from '../../evaluate/confusion-image';
 import { evaluate } from '../../classifier/evaluate';
 import { evaluatedImagesCsv } from '../../evaluate/evaluated-csv';
+import { formatNonWhiteCrossings } from '../../evaluate/non-white-crossings';
 import { formatMetrics } from '../../evaluate/report';
 import type { ReviewOutcome } from '../../trust/assess';
 import { writeReliabilityImage } from '../../trust/reliability-image';
@@ -79,11 +80,13 @@ export const evaluateCommand: Command = {
       printOut(`Scheme ${scheme.name} (a cell is right when its top category holds its true class)\n\n${formatMetrics(scheme.metrics)}`);
       printOut(`calibration: ECE ${scheme.trust.ece.toFixed(3)} of the category confidences\n${describeReview(scheme.trust.review)}\n`);
     }
+    if (result.nonWhite) printOut(`${formatNonWhiteCrossings(result.nonWhite)}\n`);
     if (json) {
       const schemeJson = scheme && { name: scheme.name, ...scheme.metrics, ece: scheme.trust.ece, review: reviewJson(scheme.trust.review) };
       writeFileAtomic(json, `${JSON.stringify({
         ...result.metrics, images: result.scored, skipped: result.skipped,
         ece, review: reviewJson(review), views: result.views, ...(schemeJson && { scheme: schemeJson }),
+        ...(result.nonWhite && { nonWhite: result.nonWhite }),
       }, null, 2)}\n`);
       printOut(`Scores written to ${json}`);
     }

@@ -61,6 +61,7 @@ export function describeModel(info: ModelInfo): string {
   const { split, testMetrics: m } = info;
   return [
     `classes:        ${info.classes.join(', ')}`,
+    ...(info.nonWhite ? [`non-white:      ${info.nonWhite.join(', ')} (not white cells: counted apart, never in the differential)`] : []),
     `input:          ${info.input.inputSize}x${info.input.inputSize} px, centre ${percent(info.input.inputSize / info.input.storedSize, 0)} of each image; mean ${info.input.mean.map((v) => v.toFixed(3)).join('/')}, std ${info.input.std.map((v) => v.toFixed(3)).join('/')}`,
     `network:        ${info.network.widths.length} stages x ${info.network.convsPerStage} convs, widths ${info.network.widths.join('-')}, dropout ${info.network.dropout}`,
     `prediction:     ${describePrediction(info)}`,

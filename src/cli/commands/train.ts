@@ -37,6 +37,8 @@ split apart, and writes a model folder with the weights, the split and the test 
   --test-fraction F          share of each class held out for the test, drawn per image (default ${d.testFraction})
   --validation-fraction F    share of the training split used for validation (default ${d.validationFraction})
   --seed N                   seed for the split, initial weights and augmentation (default ${d.seed})
+  --non-white DIR            also teach the kinds of cell in DIR's sub-folders that are not white cells
+                             (erythroblasts/, platelets/): extra classes, never counted in the differential
   --group-by REGEX           keep images whose paths within their class folder give the same match (the
                              first capture group, or the whole match) on one side of the split: patient, slide
   --max-per-class N          use at most N images of each class (quick trials)
@@ -90,7 +92,7 @@ export const trainCommand: Command = {
       size: { type: 'string' }, crop: { type: 'string' }, batch: { type: 'string' }, balance: { type: 'string' },
       lr: { type: 'string' }, 'weight-decay': { type: 'string' }, 'label-smoothing': { type: 'string' },
       patience: { type: 'string' }, tta: { type: 'string' }, 'test-fraction': { type: 'string' },
-      'validation-fraction': { type: 'string' }, seed: { type: 'string' }, 'group-by': { type: 'string' }, 'max-per-class': { type: 'string' },
+      'validation-fraction': { type: 'string' }, seed: { type: 'string' }, 'group-by': { type: 'string' }, 'non-white': { type: 'string' }, 'max-per-class': { type: 'string' },
       confusion: { type: 'string' }, 'max-accepted-error': { type: 'string' }, 'out-of-scope-rate': { type: 'string' }, ...CACHE_OPTIONS, ...RUNTIME_OPTIONS,
       ...GROUP_OPTIONS,
     }, usage);
@@ -121,6 +123,7 @@ export const trainCommand: Command = {
       validationFraction: decimal(args.text('validation-fraction'), 'validation-fraction'),
       seed: wholeNumber(args.text('seed'), 'seed'),
       groupBy: args.text('group-by'),
+      nonWhite: args.text('non-white'),
       maxPerClass: wholeNumber(args.text('max-per-class'), 'max-per-class'),
       maxAcceptedError: decimal(args.text('max-accepted-error'), 'max-accepted-error'),
       outOfScopeRate: decimal(args.text('out-of-scope-rate'), 'out-of-scope-rate'),
