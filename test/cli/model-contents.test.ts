@@ -146,7 +146,8 @@ describe('what a model folder holds', () => {
     const data = path.join(work, 'data-40');
     const model = path.join(work, 'model-40');
     await makeLabelledFolder(data, 40);
-    const trained = wbc(['train', data, '--out', model, ...RUN, '--validation-fraction', '0.3']);
+    // --tta auto (the default; RUN asks for 1): the adaptive mode is recorded, for wbc calibrate to remake below.
+    const trained = wbc(['train', data, '--out', model, ...RUN.map((arg, i) => (RUN[i - 1] === '--tta' ? 'auto' : arg)), '--validation-fraction', '0.3']);
     assert.equal(trained.status, 0, trained.stderr);
     assert.ok(readInfo(model).calibrationScores.images > 10);
     const schemeFile = path.join(work, 'warm-cold.json');
@@ -166,6 +167,7 @@ describe('what a model folder holds', () => {
     const { calibrationScores, ...info } = readInfo(older);
     // ...and from before adaptive test-time views.
     const { adaptive, ...calibration } = info.calibration;
+    assert.ok(adaptive, 'training with --tta auto records the adaptive mode');
     fs.rmSync(path.join(older, calibrationScores.file));
     fs.writeFileSync(path.join(older, 'model.json'), JSON.stringify({ ...info, calibration }));
     assert.equal(wbc(['info', older]).stdout.includes('adaptive'), false);

@@ -50,12 +50,12 @@ test('train, evaluate, classify and info on a subset of the real data', { skip: 
   const classified = wbc(['classify', model, UNLABELLED, '--out', csv]);
   assert.equal(classified.status, 0, classified.stderr);
   const rows = parseCsv(fs.readFileSync(csv, 'utf8'));
-  assert.deepEqual(rows[0], ['file', 'prediction', 'confidence', 'second', 'second_confidence', 'needs_review', 'out_of_scope_score', 'out_of_scope', ...CLASSES]);
+  assert.deepEqual(rows[0], ['file', 'prediction', 'confidence', 'second', 'second_confidence', 'needs_review', 'out_of_scope_score', 'out_of_scope', ...CLASSES, 'group', 'group_confidence']);
   const images = fs.readdirSync(UNLABELLED).filter((f) => /\.jpe?g$/i.test(f));
   assert.equal(rows.length - 1, images.length);
   for (const row of rows.slice(1)) {
     assert.ok(CLASSES.includes(row[1]));
-    const probabilities = row.slice(8).map(Number);
+    const probabilities = row.slice(8, 8 + CLASSES.length).map(Number);
     assert.ok(Math.abs(probabilities.reduce((a, b) => a + b, 0) - 1) < 0.01);
     assert.ok(Number(row[2]) >= Number(row[4]));
     assert.ok(Number.isFinite(Number(row[6])) && row[6] !== '');
