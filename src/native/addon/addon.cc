@@ -18,7 +18,10 @@ namespace {
 
 // Fresh pages are slow to fault in on the machines we target; LibTorch ran 3-10x faster when glibc
 // keeps freed memory for reuse instead of returning it to the kernel after every step.
+// One arena for every thread: the engine's calls run on libuv's pool threads (AsyncWorkers), and with an
+// arena each, each kept its own peak (classifying 10,000 images peaked at 1.53 GB instead of 0.84 GB).
 void keepFreedMemory() {
+  mallopt(M_ARENA_MAX, 1);
   mallopt(M_MMAP_MAX, 0);
   mallopt(M_TRIM_THRESHOLD, INT_MAX);
   mallopt(M_TOP_PAD, 1 << 30);
