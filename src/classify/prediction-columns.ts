@@ -13,6 +13,7 @@ export interface PredictionColumns {
   second: string;
   secondConfidence: number;
   needsReview: boolean;
+  /** How unlike the training cells the image is (higher = more unlike); null when the model has no out-of-scope check. */
   outOfScopeScore: number | null;
   outOfScope: boolean | null;
   probabilities: readonly number[];

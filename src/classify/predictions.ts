@@ -1,16 +1,10 @@
+import type { PredictionColumns } from './prediction-columns';
 import { categoryProbabilities, topCategory } from '../scheme/category-scores';
 import type { Scheme } from '../scheme/scheme';
 import { WbcError } from '../util/errors';
 
-export interface Prediction {
-  file: string;
-  prediction: string;
-  confidence: number;
-  second: string;
-  secondConfidence: number;
-  needsReview: boolean;
-  /** How unlike the training cells the image is (higher = more unlike); null when the model has no out-of-scope check. */
-  outOfScopeScore: number | null;
+/** One classified image: the predictions CSV's columns (with an out-of-scope flag always given), and its category. */
+export interface Prediction extends PredictionColumns {
   outOfScope: boolean;
   probabilities: number[];
   /** The reporting scheme's category (src/scheme) and its confidence: the sum of its classes' probabilities. */

@@ -1,23 +1,7 @@
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { startWbc, type RunningCli } from '../helpers/cli';
-import { makeServedFolder } from './served-folder';
-
-/** Starts `wbc serve` on a free port and resolves to its printed URL. */
-async function startServer(args: string[]): Promise<{ cli: RunningCli; url: string }> {
-  const cli = startWbc(['serve', ...args, '--port', '0']);
-  let output = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    cli.child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const line = output.split('\n').find((l) => l.startsWith('http://'));
-      if (line) resolve(line.trim());
-    });
-    void cli.finished.then((result) => reject(new Error(`wbc serve ended: ${result.stderr}`)));
-  });
-  return { cli, url };
-}
+import { makeServedFolder, startServer } from './served-folder';
 
 async function waitUntilClassified(url: string): Promise<void> {
   for (let i = 0; i < 600; i += 1) {

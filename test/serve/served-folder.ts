@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { train } from '../../src/train/train';
+import { startWbc, type RunningCli } from '../helpers/cli';
 import { makeLabelledFolder, makeTempDir } from '../helpers/images';
 
 export interface ServedFolder {
@@ -29,4 +30,19 @@ export async function makeServedFolder(perClass = 4): Promise<ServedFolder> {
     }
   }
   return { dir, model, images };
+}
+
+/** Starts `wbc serve` on a free port and resolves to its printed URL. */
+export async function startServer(args: string[]): Promise<{ cli: RunningCli; url: string }> {
+  const cli = startWbc(['serve', ...args, '--port', '0']);
+  let output = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    cli.child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const line = output.split('\n').find((l) => l.startsWith('http://'));
+      if (line) resolve(line.trim());
+    });
+    void cli.finished.then((result) => reject(new Error(`wbc serve ended: ${result.stderr}`)));
+  });
+  return { cli, url };
 }

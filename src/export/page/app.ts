@@ -2,18 +2,11 @@
  * The exported page: images are dropped or picked, classified in a Web Worker (worker.ts), and shown as a
  * table (each image beside its answer) with the differential count and a CSV like `wbc classify` writes. Nothing leaves the browser.
  */
-import { predictionRow, predictionsHeader, SCHEME_COLUMNS, schemeFields } from '../../classify/prediction-columns.js';
+import { predictionRow, predictionsHeader, SCHEME_COLUMNS, schemeFields, type PredictionColumns } from '../../classify/prediction-columns.js';
 import type { FromWorker, ModelFacts, PageResult } from './protocol.js';
 
-interface Row {
-  file: string;
-  prediction: string;
-  confidence: number;
-  second: string;
-  secondConfidence: number;
-  needsReview: boolean;
-  probabilities: number[];
-}
+/** The CLI's answer for one image, less the out-of-scope score, which the page does not compute. */
+type Row = Omit<PredictionColumns, 'outOfScopeScore' | 'outOfScope'> & { probabilities: number[] };
 
 function element<T extends HTMLElement>(id: string): T {
   const found = document.getElementById(id);
