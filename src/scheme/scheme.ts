@@ -27,6 +27,22 @@ export interface Scheme extends SchemeDefinition {
 export const BUILT_IN_SCHEMES = ['nine', 'grouped'] as const;
 export const DEFAULT_SCHEME = 'nine';
 
+/**
+ * LOINC codes (per 100 leukocytes in blood) of the built-in categories, as LOINC's Manual Differential
+ * panel 24318-8 lists them; only codes checked against loinc.org (docs/fhir.md cites each). The other
+ * categories have none yet: a lab's scheme file can give its own.
+ */
+const LOINC_OF_CATEGORY: Readonly<Record<string, string>> = {
+  basophils: '30180-4',
+  blasts: '26446-5',
+  eosinophils: '26450-7',
+};
+
+function withLoinc(category: SchemeCategory): SchemeCategory {
+  const loinc = LOINC_OF_CATEGORY[category.name];
+  return loinc === undefined ? category : { ...category, loinc };
+}
+
 /** What most labs report (issue 22): bands with segmented neutrophils, metamyelocytes and myelocytes as immature granulocytes. */
 const GROUPED: SchemeDefinition = {
   name: 'grouped',
@@ -38,12 +54,12 @@ const GROUPED: SchemeDefinition = {
     { name: 'eosinophils', classes: ['eosinophils'] },
     { name: 'basophils', classes: ['basophils'] },
     { name: 'blasts', classes: ['blasts'] },
-  ],
+  ].map(withLoinc),
 };
 
 /** `nine`: one category per class of the model (whatever its classes), named after the class. */
 function classByClass(classes: readonly string[]): SchemeDefinition {
-  return { name: 'nine', categories: classes.map((name) => ({ name, classes: [name] })) };
+  return { name: 'nine', categories: classes.map((name) => withLoinc({ name, classes: [name] })) };
 }
 
 /** A built-in scheme for a model with these classes, or undefined when `name` is not built in. */
