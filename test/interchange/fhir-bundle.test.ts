@@ -136,6 +136,8 @@ test('built-in schemes carry the LOINC codes they have; the others are coded loc
   const grouped = MADE[1].bundle;
   assert.equal(observationCoded(grouped, CATEGORY_SYSTEM, 'eosinophils').code.coding?.find((c) => c.system === LOINC_SYSTEM)?.code, '26450-7');
   assert.equal(observationCoded(grouped, CATEGORY_SYSTEM, 'basophils').code.coding?.find((c) => c.system === LOINC_SYSTEM)?.code, '30180-4');
+  assert.equal(observationCoded(grouped, CATEGORY_SYSTEM, 'neutrophils').code.coding?.find((c) => c.system === LOINC_SYSTEM)?.code, '26511-6');
+  assert.equal(observationCoded(MADE[0].bundle, CATEGORY_SYSTEM, 'neutrophils').code.coding?.find((c) => c.system === LOINC_SYSTEM)?.code, '26505-8');
   const ig = observationCoded(grouped, CATEGORY_SYSTEM, 'immature granulocytes');
   assert.equal(ig.code.text, 'immature granulocytes');
   assert.equal(ig.code.coding?.length, 1);
