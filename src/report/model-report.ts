@@ -2,6 +2,7 @@ import sharp from 'sharp';
 import type { EvaluatedImage } from '../evaluate/evaluated-csv';
 import type { Metrics } from '../evaluate/metrics';
 import { trainingPrecision, type ModelInfo } from '../model/model-folder';
+import { defaultScoring } from '../trust/trust-model';
 import { escapeMarkup } from '../util/markup';
 import { htmlTable } from './html';
 import { lineChart } from './line-chart';
@@ -24,10 +25,7 @@ export interface ReportData {
 
 /** The views and review threshold a report names: those the folder was scored with, else the model's defaults. */
 export function reportScoring(data: ReportData): { views: string; reviewThreshold: number } {
-  if (data.scoring) return data.scoring;
-  const adaptive = data.info.calibration?.adaptive;
-  if (adaptive) return { views: `adaptive (1, or ${adaptive.views} where one view is not sure)`, reviewThreshold: adaptive.review.threshold };
-  return { views: String(data.info.testTimeViews), reviewThreshold: data.info.reviewThreshold };
+  return data.scoring ?? defaultScoring(data.info);
 }
 
 /** Thumbnails per confusion-matrix cell, and in all: the file stays small whatever the folder's size. */
