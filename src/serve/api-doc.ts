@@ -51,6 +51,8 @@ export async function openApiDocument(): Promise<OpenApiDocument> {
   const app = buildApp({
     store,
     classes: [],
+    nonWhite: [],
+    scheme: { name: 'nine', categories: [], categoryOfClass: new Int32Array(0), identity: true, nonWhite: [] },
     realImageDir: path.resolve('.'),
     progress: { state: 'done', done: 0, total: 0, skipped: 0, warnings: [] },
     refused: [],

@@ -7,6 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { openClassifier } from '../classifier/open-classifier';
 import type { Prediction } from '../classify/predictions';
 import type { PrecisionChoice } from '../native/runtime';
+import type { SchemeDefinition } from '../scheme/scheme';
 import { messageOf, WbcError } from '../util/errors';
 
 export interface ClassifyJob {
@@ -17,6 +18,8 @@ export interface ClassifyJob {
   files: string[];
   threads?: number;
   precision?: PrecisionChoice;
+  /** The reporting scheme: its categories and review threshold decide each cell's group and flag. */
+  scheme: SchemeDefinition;
 }
 
 /** Asks the worker to stop after the chunk under way, close its classifier and end. */
@@ -45,7 +48,7 @@ port.unref();
 
 async function classifyFolder(): Promise<WorkerMessage> {
   if (stopping.signal.aborted) return { type: 'stopped' };
-  const classifier = await openClassifier(job.modelDir, { threads: job.threads, precision: job.precision });
+  const classifier = await openClassifier(job.modelDir, { threads: job.threads, precision: job.precision, scheme: job.scheme });
   try {
     const result = await classifier.classify(job.files, {
       root: job.imageDir,

@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { needsOwnThreshold } from '../classifier/scheme-trust';
 import { modelFingerprint, readModelInfo } from '../model/model-folder';
+import { chooseScheme, type SchemeChoice } from '../scheme/choose-scheme';
+import type { Scheme, SchemeDefinition } from '../scheme/scheme';
 import { checkRuntimeOptions, cpuHasNativeBfloat16, resolvePrecision, type PrecisionChoice } from '../native/runtime';
 import { checkInteger, checkString, optional } from '../util/check';
 import { WbcError } from '../util/errors';
@@ -28,6 +31,11 @@ export interface ServeOptions {
   exportDir?: string;
   threads?: number;
   precision?: PrecisionChoice;
+  /**
+   * The reporting scheme (`nine` by default, `grouped`, a scheme file or a definition): the review queue
+   * uses its review threshold, the gallery and the differential its categories. Recorded with the review.
+   */
+  scheme?: SchemeChoice;
 }
 
 export interface RunningServer {
@@ -112,6 +120,28 @@ function claimStore(store: ReviewStore, imageDir: string, modelDir: string, db: 
   if (savedPath !== modelDir) store.setMeta('model_dir', modelDir);
 }
 
+/** What is recorded of a scheme: its name and categories, in order. */
+function schemeRecord(scheme: SchemeDefinition): string {
+  return JSON.stringify({ name: scheme.name, categories: scheme.categories.map(({ name, classes, loinc }) => ({ name, classes, ...(loinc !== undefined && { loinc }) })) });
+}
+
+/**
+ * Each cell's group and review flag were set under the review's scheme, and a signed differential was
+ * counted in it: a review is never reopened under another scheme, or another version of the same file,
+ * but refused in one line naming the scheme it was made under. A review from before schemes was made
+ * class by class (nine).
+ */
+function claimScheme(store: ReviewStore, scheme: Scheme, nine: Scheme, db: string): void {
+  const wanted = schemeRecord(scheme);
+  const saved = store.getMeta('scheme') ?? (store.cells().length > 0 ? schemeRecord(nine) : undefined);
+  if (saved !== undefined && saved !== wanted) {
+    const savedName = (JSON.parse(saved) as SchemeDefinition).name;
+    const how = savedName === scheme.name ? `another version of scheme ${savedName} (its categories differ from this one's)` : `scheme ${savedName}, not ${scheme.name}`;
+    throw new WbcError(`the review ${db} was classified and flagged under ${how}; open it with --scheme ${savedName} as it was, or use --db for a new review`);
+  }
+  if (store.getMeta('scheme') !== wanted) store.setMeta('scheme', wanted);
+}
+
 /**
  * Serves the review of an image folder: rescans it, then classifies what is new or changed in a worker
  * thread while the page and the API already answer.
@@ -119,6 +149,8 @@ function claimStore(store: ReviewStore, imageDir: string, modelDir: string, db: 
 export async function serve(modelDir: string, imageDir: string, options: ServeOptions = {}): Promise<RunningServer> {
   checkServeOptions(options);
   const info = readModelInfo(modelDir);
+  const scheme = chooseScheme(options.scheme, info.classes, info.nonWhite);
+  needsOwnThreshold(modelDir, info, scheme);
   const realImageDir = realFolder(imageDir, 'the image folder');
   const realModelDir = realFolder(modelDir, 'the model folder');
   const tls = readTls(options);
@@ -134,12 +166,15 @@ export async function serve(modelDir: string, imageDir: string, options: ServeOp
   const store = new ReviewStore(db);
   try {
     claimStore(store, realImageDir, realModelDir, db);
+    claimScheme(store, scheme, chooseScheme('nine', info.classes, info.nonWhite), db);
   } catch (error) {
     store.close();
     throw error;
   }
   // Every start rescans the folder: new images are classified, gone and changed ones recorded.
-  const folder = new FolderKeeper(store, { modelDir: realModelDir, imageDir: realImageDir, threads: options.threads, precision: options.precision });
+  const folder = new FolderKeeper(store, {
+    modelDir: realModelDir, imageDir: realImageDir, threads: options.threads, precision: options.precision, scheme: { name: scheme.name, categories: scheme.categories },
+  });
   try {
     await folder.rescan();
   } catch (error) {
@@ -149,6 +184,8 @@ export async function serve(modelDir: string, imageDir: string, options: ServeOp
   const app = buildApp({
     store,
     classes: info.classes,
+    nonWhite: info.nonWhite ?? [],
+    scheme,
     realImageDir,
     progress: folder.progress,
     refused: folder.refused,

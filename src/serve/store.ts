@@ -7,20 +7,23 @@ import { AuditRow, Cell, type Integrity, type SignOff } from './api-schemas';
 import { CHAIN_START, changeHash, checkChain, signOffHash, type AuditKind, type ChainedChange, type ChainedSignOff } from './audit-chain';
 import { chainHeadFile, headFileProblem, writeChainHead } from './chain-head-file';
 
-export type ReviewState = Pick<Cell, 'prediction' | 'label' | 'needs_review' | 'out_of_scope'>;
+export type ReviewState = Pick<Cell, 'prediction' | 'group' | 'probabilities' | 'label' | 'needs_review' | 'out_of_scope'>;
 
-interface CellRow extends Omit<Cell, 'needs_review' | 'out_of_scope' | 'probabilities' | 'missing'> {
+interface CellRow extends Omit<Cell, 'needs_review' | 'out_of_scope' | 'probabilities' | 'missing' | 'group' | 'group_confidence'> {
   needs_review: number;
   missing: number;
   out_of_scope: number | null;
   probabilities: string;
+  category: string;
+  category_confidence: number;
 }
 
 /**
  * The schema's migrations: the one at index v takes a database from version v to v + 1 (PRAGMA
  * user_version). Version 1 is the first versioned schema; databases made before versions have exactly
  * its tables, which IF NOT EXISTS leaves as they are. Version 2 chains the audit by hash, records rescan
- * events in it, and gives each cell the SHA-256 of the image it was classified from.
+ * events in it, and gives each cell the SHA-256 of the image it was classified from. Version 3 gives each
+ * cell its reporting scheme's category and its confidence (meta `scheme` names the scheme).
  */
 const MIGRATIONS: readonly ((db: Database.Database) => void)[] = [(db) => db.exec(`
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -70,6 +73,11 @@ CREATE TABLE IF NOT EXISTS sign_off (id INTEGER PRIMARY KEY CHECK (id = 1), name
   if (signOff) {
     db.prepare('UPDATE sign_off SET chain_head = ?, hash = ? WHERE id = 1').run(head, signOffHash({ ...signOff, chain_head: head }));
   }
+}, (db) => {
+  // Reviews before schemes were classified class by class (nine): a cell's category is its prediction.
+  db.exec(`ALTER TABLE cells ADD COLUMN category TEXT NOT NULL DEFAULT '';
+    ALTER TABLE cells ADD COLUMN category_confidence REAL NOT NULL DEFAULT 0;
+    UPDATE cells SET category = prediction, category_confidence = confidence;`);
 }];
 
 /** The schema version this code reads and writes. */
@@ -101,9 +109,11 @@ interface MaybeOutOfScope {
   outOfScopeScore?: number | null;
 }
 
-function toCell(row: CellRow): Cell {
+function toCell({ category, category_confidence: categoryConfidence, ...row }: CellRow): Cell {
   return {
     ...row,
+    group: category,
+    group_confidence: categoryConfidence,
     needs_review: row.needs_review === 1,
     out_of_scope: row.out_of_scope === null ? null : row.out_of_scope === 1,
     probabilities: JSON.parse(row.probabilities) as number[],
@@ -237,9 +247,10 @@ export class ReviewStore {
    */
   addPredictions(predictions: readonly Prediction[], sha256: ReadonlyMap<string, string> = new Map(), at = new Date().toISOString()): void {
     const upsert = this.db.prepare(`INSERT INTO cells
-      (file, prediction, confidence, second, second_confidence, needs_review, out_of_scope, out_of_scope_score, probabilities, sha256, missing)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
+      (file, prediction, confidence, second, second_confidence, needs_review, out_of_scope, out_of_scope_score, probabilities, sha256, category, category_confidence, missing)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
       ON CONFLICT(file) DO UPDATE SET prediction = excluded.prediction, confidence = excluded.confidence, second = excluded.second,
+        category = excluded.category, category_confidence = excluded.category_confidence,
         second_confidence = excluded.second_confidence, needs_review = excluded.needs_review, out_of_scope = excluded.out_of_scope,
         out_of_scope_score = excluded.out_of_scope_score, probabilities = excluded.probabilities, sha256 = excluded.sha256, missing = 0
       RETURNING id, (SELECT COUNT(*) FROM audit WHERE audit.cell_id = cells.id) AS events`);
@@ -250,7 +261,7 @@ export class ReviewStore {
         const hasCheck = outOfScopeScore !== undefined && outOfScopeScore !== null;
         const hash = sha256.get(p.file) ?? null;
         const row = upsert.get(p.file, p.prediction, p.confidence, p.second, p.secondConfidence, p.needsReview ? 1 : 0,
-          hasCheck ? (outOfScope ? 1 : 0) : null, hasCheck ? outOfScopeScore : null, JSON.stringify(p.probabilities), hash) as { id: number; events: number };
+          hasCheck ? (outOfScope ? 1 : 0) : null, hasCheck ? outOfScopeScore : null, JSON.stringify(p.probabilities), hash, p.group, p.groupConfidence) as { id: number; events: number };
         if (hadCells && row.events === 0) this.appendAudit('added', at, row.id, null, null, 'a new image in the folder, classified');
       }
     }).immediate();
@@ -321,12 +332,14 @@ export class ReviewStore {
     return (this.db.prepare('SELECT * FROM cells WHERE missing = 0 ORDER BY id').all() as CellRow[]).map(toCell);
   }
 
-  /** What the differential needs of every present cell, without the probabilities: cheap for thousands of cells. */
+  /** What the differential needs of every present cell. */
   reviewStates(): ReviewState[] {
-    const rows = this.db.prepare('SELECT prediction, label, needs_review, out_of_scope FROM cells WHERE missing = 0').all() as
-      { prediction: string; label: string | null; needs_review: number; out_of_scope: number | null }[];
+    const rows = this.db.prepare('SELECT prediction, category, probabilities, label, needs_review, out_of_scope FROM cells WHERE missing = 0').all() as
+      { prediction: string; category: string; probabilities: string; label: string | null; needs_review: number; out_of_scope: number | null }[];
     return rows.map((row) => ({
       prediction: row.prediction,
+      group: row.category,
+      probabilities: JSON.parse(row.probabilities) as number[],
       label: row.label,
       needs_review: row.needs_review === 1,
       out_of_scope: row.out_of_scope === null ? null : row.out_of_scope === 1,

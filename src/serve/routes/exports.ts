@@ -14,12 +14,12 @@ function attachment(reply: FastifyReply, name: string, text: string): FastifyRep
 
 /** The review's results: the predictions and differential CSVs, and a labelled folder for wbc train. */
 export function exportRoutes(context: AppContext): FastifyPluginAsyncTypebox {
-  const { store, classes } = context;
+  const { store, classes, scheme } = context;
   return async (app) => {
     app.get('/api/export/predictions.csv', { schema: API['GET /api/export/predictions.csv'] }, async (_request, reply) =>
       attachment(reply, 'predictions-reviewed.csv', reviewedPredictionsCsv(store.presentCells(), classes)));
     app.get('/api/export/differential.csv', { schema: API['GET /api/export/differential.csv'] }, async (_request, reply) =>
-      attachment(reply, 'differential-reviewed.csv', reviewDifferentialCsv(reviewDifferential(store.reviewStates(), classes))));
+      attachment(reply, 'differential-reviewed.csv', reviewDifferentialCsv(reviewDifferential(store.reviewStates(), classes, scheme), scheme.identity)));
     app.post('/api/export/labelled-folder', { schema: API['POST /api/export/labelled-folder'] }, async (_request, reply) => {
       const resolve = (cell: Cell): string => {
         const file = cellImagePath(context.realImageDir, cell.file);

@@ -9,7 +9,7 @@ export function reportRoutes(context: AppContext): FastifyPluginAsyncTypebox {
   const { store } = context;
   return async (app) => {
     app.get('/api/differential', { schema: API['GET /api/differential'] }, async () =>
-      reviewDifferential(store.reviewStates(), context.classes));
+      reviewDifferential(store.reviewStates(), context.classes, context.scheme));
     app.get('/api/audit', { schema: API['GET /api/audit'] }, async () => store.audit());
     app.get('/api/sign-off', { schema: API['GET /api/sign-off'] }, async () => store.signOff() ?? null);
     app.post('/api/sign-off', { schema: API['POST /api/sign-off'] }, async (request, reply) => {
