@@ -16,6 +16,7 @@
         "src/native/addon/weights.cc",
         "src/native/addon/jpeg-batch.cc",
         "src/native/addon/jpeg-decode.cc",
+        "src/native/addon/knn.cc",
         "src/native/addon/reduce.cc",
         "src/native/addon/group-link.cc",
         "src/native/addon/process-group.cc",

@@ -122,7 +122,9 @@ async function leaveOut(leftOut: string) {
   };
   const scores: Scores = {};
   const each = (fn: (s: ViewScores) => Float32Array) => ({ validation: fn(scored.validation), test: fn(scored.test), unseen: fn(scored.unseen) });
-  for (const [name, scorer] of Object.entries(scorers)) scores[name] = each((s) => scorer.score(s.features));
+  for (const [name, scorer] of Object.entries(scorers)) {
+    scores[name] = { validation: await scorer.score(scored.validation.features), test: await scorer.score(scored.test.features), unseen: await scorer.score(scored.unseen.features) };
+  }
   scores['energy'] = each((s) => energyScores(averageLogits(s.logitsPerView), classes));
   scores['max-softmax'] = each((s) => maxSoftmaxScores(softmaxRows(averageLogits(s.logitsPerView), classes, temperature), classes));
   scores['k-NN + energy'] = combined(scores['k-NN (k=10)'], scores['energy']);

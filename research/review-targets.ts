@@ -44,7 +44,7 @@ async function main(): Promise<void> {
     const loaded = await loadImages(files.map((file) => path.join(values.data!, file)), info.input.storedSize, { cache });
     const views = await scoreViews(engine, loaded.pixels, Int32Array.from(loaded.loaded.keys()), info.testTimeViews);
     const truth = Int32Array.from(loaded.loaded, (i) => info.classes.indexOf(files[i].split(/[\\/]/)[0]));
-    const trusted = trustedScores(views, trust);
+    const trusted = await trustedScores(views, trust);
     return { truth, logits: averageLogits(views.logitsPerView), ...topLabel(trusted.probabilities, classes, truth), outOfScope: trusted.outOfScopeScores! };
   };
   const validation = await score(split.validation);

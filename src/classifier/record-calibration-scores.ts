@@ -97,7 +97,7 @@ export async function recordCalibrationScores(modelDir: string, labelledDir: str
     if (loaded.skipped.length) throw new WbcError(`cannot read the model's validation image ${loaded.skipped[0].path}: ${loaded.skipped[0].reason}`);
     const scored = await predictor.scoreViews(loaded.pixels, Int32Array.from(loaded.loaded.keys()), views);
     scored.logitsPerView.forEach((logits, view) => logitsPerView[view].set(logits, start * classes));
-    outOfScopeScores.set(scorer.score(scored.features), start);
+    outOfScopeScores.set(await scorer.score(scored.features), start);
   }
   const scores: CalibrationScores = { classes, logitsPerView, labels, outOfScopeScores };
   const { info: recorded, bytes } = encodeCalibrationScores(scores);

@@ -94,6 +94,11 @@ export interface NativeAddon {
    * when decoded, else why the native decoder left it to sharp.
    */
   decodeJpegs(files: string[], storedSize: number, out: Uint8Array, threads: number): Promise<string[]>;
+  /**
+   * The out-of-scope k-NN distance of each query row (n × size): normalised to unit length, its Euclidean
+   * distance to its k-th nearest row of `bank` (rows × size, unit rows), off the JavaScript thread (src/native/addon/knn.cc).
+   */
+  knnDistances(bank: Float32Array, queries: Float32Array, size: number, k: number): Promise<Float32Array>;
   augmentFields: number;
   libtorchVersion: string;
 }

@@ -67,7 +67,7 @@ export async function calibrateModel(input: CalibrateInput): Promise<Calibrated>
 
   const scorer = fitScorer(method, await engine.features(pixels, input.trainSlots, null), input.trainLabels, classes, size, input.seed);
   const scored = await scoreViews(engine, pixels, input.validationSlots, Math.max(...VIEW_COUNTS));
-  const outOfScopeScores = scorer.score(scored.features);
+  const outOfScopeScores = await scorer.score(scored.features);
   const threshold = thresholdForRate(outOfScopeScores, rate);
   const inScope = Array.from(outOfScopeScores.keys()).filter((i) => !(outOfScopeScores[i] > threshold));
 

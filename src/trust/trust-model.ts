@@ -17,7 +17,7 @@ export interface Trust {
   /** With `auto`: the cut and the temperatures of the adaptive answers. */
   adaptive?: AdaptiveCalibration;
   reviewThreshold: number;
-  outOfScope?: { score(features: Float32Array): Float32Array; threshold: number };
+  outOfScope?: { score(features: Float32Array): Promise<Float32Array>; threshold: number };
   /** Said once per run: why the answers are less trustworthy than a calibrated model's, if they are. */
   note?: string;
 }
@@ -76,12 +76,12 @@ export interface TrustedScores {
 }
 
 /** Calibrated scores from a runtime's scored views (src/runtime/predictor.ts): softmax(average logits / temperature), and the plain view's out-of-scope score. */
-export function trustedScores(scored: ViewScores, trust: Trust): TrustedScores {
-  return { probabilities: probabilitiesOf(scored, trust.temperature), outOfScopeScores: outOfScopeScores(scored, trust) };
+export async function trustedScores(scored: ViewScores, trust: Trust): Promise<TrustedScores> {
+  return { probabilities: probabilitiesOf(scored, trust.temperature), outOfScopeScores: await outOfScopeScores(scored, trust) };
 }
 
 /** The plain view's out-of-scope scores; null when the model has no out-of-scope statistics. */
-export function outOfScopeScores(scored: ViewScores, trust: Trust): Float32Array | null {
+export async function outOfScopeScores(scored: ViewScores, trust: Trust): Promise<Float32Array | null> {
   return trust.outOfScope ? trust.outOfScope.score(scored.features) : null;
 }
 

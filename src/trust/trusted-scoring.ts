@@ -28,6 +28,6 @@ export async function scoreWithTrust(predictor: Predictor, pixels: Uint8Array, i
   const many = unsure.length === 0 ? new Float32Array(0) : await allViewsLogits(predictor, pixels, indices, unsure, one, adaptive.views);
   return {
     probabilities: requireFinite(adaptiveProbabilities(one.logitsPerView[0], unsure, many, one.classes, adaptive)),
-    outOfScopeScores: outOfScopeScores(one, trust),
+    outOfScopeScores: await outOfScopeScores(one, trust),
   };
 }

@@ -34,7 +34,7 @@ function synthetic(n: number, views: number, seed = 3): CalibrationScores {
 }
 
 function trust(views: 1 | 2 | 4 | 8, temperature: number): Trust {
-  return { views, temperature, reviewThreshold: 0.9, outOfScope: { score: () => new Float32Array(0), threshold: 1 } };
+  return { views, temperature, reviewThreshold: 0.9, outOfScope: { score: async () => new Float32Array(0), threshold: 1 } };
 }
 
 test('the calibration scores file reads back exactly, and a file of another length is refused', () => {
@@ -85,6 +85,6 @@ test('with adaptive views, nine gives exactly the threshold the adaptive fit cho
   const after = topLabel(softmaxRows(averageLogits(scores.logitsPerView), 4, 1), 4, scores.labels);
   const reviewToMatch = chooseGuaranteedThreshold(inScope.map((i) => after.confidences[i]), inScope.map((i) => after.correct[i]), 0.02);
   const adaptive = fitAdaptiveViews({ logitsPerView: scores.logitsPerView, labels: scores.labels, classes: 4, gateTemperature: 1, inScope, maxAcceptedError: 0.02, reviewToMatch });
-  const adaptiveTrust: Trust = { views: 'auto', temperature: adaptive.unsureTemperature, adaptive, reviewThreshold: adaptive.review.threshold, outOfScope: { score: () => new Float32Array(0), threshold: 1 } };
+  const adaptiveTrust: Trust = { views: 'auto', temperature: adaptive.unsureTemperature, adaptive, reviewThreshold: adaptive.review.threshold, outOfScope: { score: async () => new Float32Array(0), threshold: 1 } };
   assert.deepEqual(schemeReviewChoice(scores, adaptiveTrust, chooseScheme('nine', CLASSES), 0.02), adaptive.review);
 });

@@ -12,6 +12,7 @@
 #include "engine-binding.h"
 #include "errors.h"
 #include "jpeg-batch.h"
+#include "knn.h"
 #include "process-group.h"
 
 namespace {
@@ -68,6 +69,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("cudaAvailable", Napi::Function::New<checked<CudaAvailable>>(env));
   exports.Set("makeBatch", Napi::Function::New<checked<MakeBatch>>(env));
   exports.Set("decodeJpegs", Napi::Function::New<checked<DecodeJpegs>>(env));
+  exports.Set("knnDistances", Napi::Function::New(env, KnnDistances));
   exports.Set("augmentFields", Napi::Number::New(env, kAugmentFields));
   exports.Set("libtorchVersion", Napi::String::New(env, TORCH_VERSION));
   return exports;
