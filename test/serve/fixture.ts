@@ -3,8 +3,9 @@ import * as path from 'node:path';
 import type { Prediction } from '../../src/classify/predictions';
 import { buildApp } from '../../src/serve/app';
 import { FolderKeeper } from '../../src/serve/background';
+import { ClassifyQueue } from '../../src/serve/classify-queue';
 import { scanFolder } from '../../src/serve/folder-scan';
-import type { AppContext } from '../../src/serve/context';
+import { oneReview, type AppContext } from '../../src/serve/context';
 import { ReviewStore } from '../../src/serve/store';
 import { makeTempDir, writeSolid } from '../helpers/images';
 
@@ -47,7 +48,7 @@ export async function apiFixture(overrides: Partial<AppContext> = {}): Promise<A
     prediction(path.join('deeper', 'd.png'), 'blue', 0.95),
   ], (await scanFolder(fs.realpathSync(imageDir))).sha256);
   // No model: the fixture's images are classified already, so a rescan only checks them.
-  const keeper = new FolderKeeper(store, { modelDir: path.join(dir, 'no-model'), imageDir: fs.realpathSync(imageDir) });
+  const keeper = new FolderKeeper(store, fs.realpathSync(imageDir), new ClassifyQueue({ modelDir: path.join(dir, 'no-model') }));
   await keeper.rescan();
   const context: AppContext = {
     store,
@@ -62,6 +63,6 @@ export async function apiFixture(overrides: Partial<AppContext> = {}): Promise<A
     modelName: 'model',
     ...overrides,
   };
-  const app = buildApp(context);
+  const app = buildApp(oneReview(context));
   return { dir, imageDir, db, store, context, app };
 }

@@ -27,7 +27,7 @@ function setUserVersion(file: string, version: number): void {
 test('a new review database gets the schema version', () => {
   const file = path.join(makeTempDir(), 'review.sqlite');
   new ReviewStore(file).close();
-  assert.equal(SCHEMA_VERSION, 2);
+  assert.equal(SCHEMA_VERSION, 3);
   assert.equal(userVersion(file), SCHEMA_VERSION);
 });
 
@@ -58,13 +58,14 @@ function makeOldReview(file: string, version: number): void {
 }
 
 for (const version of [0, 1]) {
-  test(`a version-${version} review is migrated to version 2 with its review, its audit chained and its sign-off sealing the chain`, () => {
+  test(`a version-${version} review is migrated to version 3 with its review (case 1), its audit chained and its sign-off sealing the chain`, () => {
     const file = path.join(makeTempDir(), 'review.sqlite');
     makeOldReview(file, version);
 
     const reopened = new ReviewStore(file);
     try {
-      assert.equal(userVersion(file), 2);
+      assert.equal(userVersion(file), 3);
+      assert.equal(reopened.caseId, 1, 'the review found becomes case 1');
       assert.deepEqual(reopened.cells().map((cell) => [cell.file, cell.label]), [['a.png', null], ['b.png', 'green']]);
       assert.deepEqual(reopened.audit().map((row) => [row.cell_id, row.who, row.new_label]), [[2, 'Ann', 'smudge'], [2, 'Ann', 'green']]);
       assert.deepEqual(reopened.integrity(), { ok: true });
@@ -111,7 +112,7 @@ test('a database of a newer schema version is refused in one line and left as it
   setUserVersion(file, SCHEMA_VERSION + 1);
   assert.throws(() => new ReviewStore(file), (error: Error) => {
     assert.ok(error instanceof WbcError);
-    assert.match(error.message, /schema version 3 is newer than this wbc knows \(2\)/);
+    assert.match(error.message, /schema version 4 is newer than this wbc knows \(3\)/);
     assert.doesNotMatch(error.message, /\n/);
     return true;
   });
@@ -123,5 +124,5 @@ test('wbc serve refuses a review database of a newer schema version at start, in
   const db = path.join(dir, 'newer.sqlite');
   new ReviewStore(db).close();
   setUserVersion(db, SCHEMA_VERSION + 1);
-  assertCleanFailure(wbc(['serve', model, images, '--db', db, '--port', '0']), /cannot open the review database .*newer\.sqlite: its schema version 3 is newer than this wbc knows/);
+  assertCleanFailure(wbc(['serve', model, images, '--db', db, '--port', '0']), /cannot open the review database .*newer\.sqlite: its schema version 4 is newer than this wbc knows/);
 });

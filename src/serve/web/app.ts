@@ -1,4 +1,4 @@
-import { api, differentialTable, element, isoWithOffset, percent, showRecordChecks, type Cell, type Info, type SignOff } from './api.js';
+import { api, differentialTable, element, isoWithOffset, linkReview, percent, reviewUrl, showRecordChecks, type Cell, type Info, type SignOff } from './api.js';
 import { undoStackFromAudit, type Change } from './undo-history.js';
 
 /**
@@ -96,7 +96,7 @@ function makeTile(cell: Cell): HTMLElement {
   tile.dataset.id = String(cell.id);
   tile.tabIndex = -1;
   const image = element('img');
-  image.src = `/api/cells/${cell.id}/image`;
+  image.src = reviewUrl(`/api/cells/${cell.id}/image`);
   image.alt = cell.file;
   image.loading = 'lazy';
   const caption = element('figcaption');
@@ -142,7 +142,7 @@ function showDetail(): void {
   detail.replaceChildren();
   if (!cell) return;
   const image = element('img', '', 'large');
-  image.src = `/api/cells/${cell.id}/image`;
+  image.src = reviewUrl(`/api/cells/${cell.id}/image`);
   image.alt = cell.file;
   detail.append(image, element('p', cell.file, 'file'));
   detail.append(element('p', cell.label === null ? 'not reviewed' : `reviewed: ${cell.label} (${cell.reviewed_by ?? ''})`, 'state'));
@@ -339,7 +339,8 @@ async function signOff(): Promise<void> {
   if (!window.confirm(`Sign off this differential as ${name}? It can no longer change afterwards.`)) return;
   showSignOff(await api('POST /api/sign-off', { name }));
   say('Signed off. The report opens in a new tab.');
-  window.open('/report', '_blank');
+  // Relative: this review's report, at / or under /cases/:case/.
+  window.open('report', '_blank');
 }
 
 async function exportFolder(): Promise<void> {
@@ -391,6 +392,7 @@ function setUpTileSize(): void {
 }
 
 async function start(): Promise<void> {
+  linkReview();
   const name = byId<HTMLInputElement>('reviewer');
   name.value = localStorage.getItem(REVIEWER_KEY) ?? '';
   name.addEventListener('change', () => localStorage.setItem(REVIEWER_KEY, name.value.trim()));
