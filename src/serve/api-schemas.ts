@@ -262,7 +262,7 @@ export const REVIEW_API = {
     response: { 200: SignOff, ...bodyErrors({ 409: 'the classification has not finished, or the review is already signed off' }) },
   },
   'GET /export/predictions.csv': {
-    summary: 'The predictions CSV of wbc classify plus reviewed_label, reviewed_by and reviewed_at',
+    summary: 'The predictions CSV of wbc classify plus reviewed_label, reviewed_by, reviewed_at and comment',
     response: { 200: file('an attachment', 'text/csv'), ...errors() },
   },
   'GET /export/differential.csv': {
@@ -350,6 +350,7 @@ export const API = {
       ...errors(),
     },
   },
+  'GET /comments.js': { summary: 'The review page\'s comment boxes', response: { 200: file('an ES module', 'text/javascript'), ...errors() } },
   'GET /worklist.js': { summary: 'The worklist page\'s script', response: { 200: file('an ES module', 'text/javascript'), ...errors() } },
   'GET /cases/:case/': {
     summary: 'The review page of one case',

@@ -150,7 +150,7 @@ test('every route answers what its schema declares, successes and errors alike',
     await exerciseReview(fixture, base);
   }
   const fixture = await apiFixture();
-  for (const route of ['GET /', 'GET /report', 'GET /style.css', 'GET /app.js', 'GET /report.js', 'GET /api.js', 'GET /undo-history.js', 'GET /worklist.js'] as Route[]) {
+  for (const route of ['GET /', 'GET /report', 'GET /style.css', 'GET /app.js', 'GET /report.js', 'GET /api.js', 'GET /undo-history.js', 'GET /worklist.js', 'GET /comments.js'] as Route[]) {
     assert.equal((await call(fixture, route)).status, 200, route);
   }
   for (const route of ['GET /cases/:case/', 'GET /cases/:case/report'] as Route[]) {

@@ -26,6 +26,7 @@ const PAGE_FILES: [Route, string, string][] = [
   ['GET /api.js', path.join(COMPILED, 'api.js'), SCRIPT],
   ['GET /undo-history.js', path.join(COMPILED, 'undo-history.js'), SCRIPT],
   ['GET /worklist.js', path.join(COMPILED, 'worklist.js'), SCRIPT],
+  ['GET /comments.js', path.join(COMPILED, 'comments.js'), SCRIPT],
 ];
 
 async function send(reply: FastifyReply, file: string, type: string): Promise<FastifyReply> {

@@ -40,6 +40,11 @@ export function api<R extends Route>(route: R, ...[body]: Bodies[R] extends unde
   return request(method, url, body) as Promise<Answers[R]>;
 }
 
+/** The same for a route with path parameters: `url` is its path with them filled in. */
+export function apiAt<R extends Route>(route: R, url: string, ...[body]: Bodies[R] extends undefined ? [] : [Bodies[R]]): Promise<NoInfer<Answers[R]>> {
+  return request(route.split(' ')[0], url, body) as Promise<Answers[R]>;
+}
+
 /** An element with text and classes; never HTML from data. */
 export function element<K extends keyof HTMLElementTagNameMap>(tag: K, text = '', className = ''): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);

@@ -1,4 +1,5 @@
 import { api, differentialTable, element, isoWithOffset, linkReview, percent, reviewUrl, showRecordChecks, type Cell, type Info, type SignOff } from './api.js';
+import { setUpComments } from './comments.js';
 import { undoStackFromAudit, type Change } from './undo-history.js';
 
 /**
@@ -25,6 +26,19 @@ let undoStack: Change[] = [];
 let queue: Promise<void> = Promise.resolve();
 
 const byId = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
+
+const comments = setUpComments({
+  focusedCell: () => cells.get(order[focused]),
+  reviewer: () => reviewer(),
+  frozen: () => frozen(),
+  updated: (cell) => {
+    cells.set(cell.id, cell);
+    renderTile(cell);
+    showDetail();
+  },
+  backToGallery: () => moveFocus(focused, true),
+  say: (text, isError) => say(text, isError),
+});
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 function say(text: string, isError = false): void {
@@ -89,6 +103,8 @@ function renderTile(cell: Cell): void {
   tile.tabIndex = order[focused] === cell.id ? 0 : -1;
   tile.setAttribute('aria-selected', String(selected.has(cell.id)));
   tile.querySelector('.label')!.textContent = cell.label === null ? '' : `→ ${cell.label}`;
+  tile.classList.toggle('commented', cell.comment !== null);
+  tile.title = cell.comment ?? '';
 }
 
 function makeTile(cell: Cell): HTMLElement {
@@ -155,6 +171,8 @@ function showDetail(): void {
     list.append(item);
   });
   detail.append(list);
+  if (cell.comment !== null) detail.append(element('p', `Comment (${cell.comment_by ?? ''}): ${cell.comment}`, 'comment'));
+  comments.show(cell);
 }
 
 /** Moves the focused tile; the browser's focus follows it while it is in the gallery (or nowhere), or when asked. */
@@ -313,6 +331,7 @@ function onGalleryKey(event: KeyboardEvent): void {
   else if (key === ' ') work = () => toggleSelected(order[focused]);
   else if (key === 'Escape') work = clearSelection;
   else if (key === 'z' && !extend) work = undo;
+  else if (key === 'c' && !extend) work = () => comments.edit();
   else {
     const action = labelAction(key);
     if (action) work = () => assign(...action);
@@ -358,6 +377,7 @@ async function loadReview(): Promise<void> {
   for (const cell of list) cells.set(cell.id, cell);
   undoStack = undoStackFromAudit(audit);
   renderGallery();
+  await comments.load();
   await refreshDifferential();
 }
 
@@ -406,7 +426,7 @@ async function start(): Promise<void> {
   byId('title').textContent = info.title;
   byId('keys').textContent = `Keys, once Tab has reached the cells: arrows move · ${info.classes.map((c, i) => `${i + 1} ${c}`).join(' · ')} · `
     + `${Object.entries(BIN_KEYS).map(([k, bin]) => `${k} ${bin}`).join(' · ')} · Enter confirms each cell's prediction · 0 clear · `
-    + 'Space or Ctrl-click select · Shift+arrows extend · Esc deselect · z undo';
+    + 'Space or Ctrl-click select · Shift+arrows extend · Esc deselect · z undo · c comment on the cell (Enter saves, Esc back)';
   showSignOff(info.sign_off);
   await waitForClassification();
   await loadReview();
