@@ -8,6 +8,7 @@
         "src/native/addon/batch.cc",
         "src/native/addon/engine-binding.cc",
         "src/native/addon/engine-core.cc",
+        "src/native/addon/work-thread.cc",
         "src/native/addon/args.cc",
         "src/native/addon/batch-args.cc",
         "src/native/addon/errors.cc",

@@ -33,6 +33,10 @@ export { per100White, type NonWhiteCount, type NonWhiteRow, type Per100White } f
 export type { NonWhiteCrossings } from './evaluate/non-white-crossings';
 export type { Prediction } from './classify/predictions';
 export { serve, type ServeOptions, type RunningServer } from './serve/serve';
+export { fhirBundle } from './interchange/fhir-bundle';
+export { checkCaseSummary, type CaseSummary, type SummaryCategory, type SummaryNonWhite, type SummarySignOff } from './interchange/case-summary';
+export { caseSummaryFromSchemeDifferential, type CaseContext } from './interchange/summary-from-differential';
+export { fhirR4Errors } from './interchange/fhir-validate';
 export { writeModelReport, type ReportOptions } from './report/report';
 export { clopperPearsonInterval } from './trust/binomial-interval';
 export { WbcError } from './util/errors';

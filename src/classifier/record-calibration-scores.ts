@@ -21,6 +21,8 @@ export interface RecordCalibrationOptions extends RuntimeOptions {
   force?: boolean;
   /** The pixel cache's folder; undefined: the default one; null: no cache. */
   cacheDir?: string | null;
+  /** The folder of non-white kinds the model was trained with (`wbc train --non-white`); needed where it has them. */
+  nonWhiteDir?: string;
   chunkSize?: number;
   onProgress?: (done: number, total: number) => void;
 }
@@ -36,13 +38,16 @@ export interface CalibrationRecorded {
 }
 
 /** The model's validation images in `labelledDir`, with their labels; every one must be there, with the content it had in training. */
-async function validationImages(modelDir: string, labelledDir: string): Promise<{ files: string[]; labels: Int32Array }> {
+async function validationImages(modelDir: string, labelledDir: string, nonWhiteDir: string | undefined): Promise<{ files: string[]; labels: Int32Array }> {
   const info = readModelInfo(modelDir);
   const split = info.split;
   if (!split) throw new WbcError(`${modelDir} does not record its validation images, so its calibration scores cannot be made; retrain it`);
-  const files = split.validation.map((relative) => path.join(labelledDir, relative));
+  const nonWhite = new Set(info.nonWhite ?? []);
+  if (nonWhite.size > 0 && nonWhiteDir === undefined) throw new WbcError(`${modelDir} was trained with non-white kinds (${[...nonWhite].join(', ')}); give their folder with --non-white`);
+  const isNonWhite = (relative: string) => nonWhite.has(relative.split(/[/\\]/)[0]);
+  const files = split.validation.map((relative) => path.join(isNonWhite(relative) ? nonWhiteDir! : labelledDir, relative));
   const missing = files.filter((file) => !fs.existsSync(file)).length;
-  if (missing > 0) throw new WbcError(`${missing} of the model's ${files.length} validation images are not in ${labelledDir}; give the labelled folder it was trained on`);
+  if (missing > 0) throw new WbcError(`${missing} of the model's ${files.length} validation images are not in ${labelledDir}${nonWhiteDir === undefined ? '' : ` or ${nonWhiteDir}`}; give the folders it was trained on`);
   if (split.contentHashes) {
     const hashes = await contentHashes(files);
     const changed = hashes.filter((hash, i) => hash !== split.contentHashes!.validation[i]).length;
@@ -65,6 +70,7 @@ export async function recordCalibrationScores(modelDir: string, labelledDir: str
   checkString('model folder', modelDir);
   checkString('labelled folder', labelledDir);
   optional(options.force, (v) => checkBoolean('force', v));
+  optional(options.nonWhiteDir, (v) => checkString('--non-white', v));
   if (options.cacheDir !== null) optional(options.cacheDir, (v) => checkString('--cache-dir', v));
   optional(options.chunkSize, (v) => checkInteger('chunkSize', v, 1, 1_000_000));
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw new WbcError('onProgress must be a function');
@@ -72,7 +78,7 @@ export async function recordCalibrationScores(modelDir: string, labelledDir: str
   const before = readModelInfo(modelDir);
   if (before.calibrationScores && !options.force) throw new WbcError(`${modelDir} already has its calibration scores (${before.calibrationScores.file}); add --force to make them again`);
   if (!before.calibration || !before.outOfScope) throw new WbcError(`${modelDir} predates calibration; retrain it`);
-  const { files, labels } = await validationImages(modelDir, labelledDir);
+  const { files, labels } = await validationImages(modelDir, labelledDir, options.nonWhiteDir);
 
   const runtime = setUpRuntime(options);
   const model = loadModel(modelDir, runtime);

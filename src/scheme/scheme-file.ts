@@ -12,8 +12,8 @@ const classList = list(text(), 0, 1000);
 const category = object<{ classes: string[]; loinc?: string }>({ classes: classList, loinc: optional(text()) });
 
 /**
- * A lab's scheme from a JSON file: `{"categories": {"neutrophils": {"classes": ["neutrophils", "bands"],
- * "loinc": "751-8"}, "lymphocytes": ["lymphocytes"], ...}}`; a category is its classes, or an object with
+ * A lab's scheme from a JSON file: `{"categories": {"eosinophils": {"classes": ["eosinophils"],
+ * "loinc": "26450-7"}, "lymphocytes": ["lymphocytes"], ...}}`; a category is its classes, or an object with
  * them and an optional LOINC code. Categories keep the file's order. Read errors and bad JSON are one
  * line naming the file; what the categories hold is checked against the model by checkScheme.
  */

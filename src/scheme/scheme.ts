@@ -27,6 +27,32 @@ export interface Scheme extends SchemeDefinition {
 export const BUILT_IN_SCHEMES = ['nine', 'grouped'] as const;
 export const DEFAULT_SCHEME = 'nine';
 
+/**
+ * LOINC codes (per 100 leukocytes in blood, no method) of the model's classes, as LOINC's Manual Differential
+ * panel 24318-8 lists them; only codes with a source (docs/fhir.md cites each). The `neutrophils` class is
+ * segmented neutrophils. Other categories have none: a lab's scheme file can give its own.
+ */
+const LOINC_OF_CLASS: Readonly<Record<string, string>> = {
+  basophils: '30180-4',
+  blasts: '26446-5',
+  eosinophils: '26450-7',
+  neutrophils: '26505-8',
+  bands: '26508-2',
+  lymphocytes: '26478-8',
+  monocytes: '26485-3',
+  metamyelocytes: '28541-1',
+  myelocytes: '26498-6',
+  promyelocytes: '26524-9',
+};
+
+/** `grouped` names segmented + band neutrophils `neutrophils`: LOINC's Neutrophils/100 leukocytes in Blood. */
+const LOINC_OF_GROUPED_CATEGORY: Readonly<Record<string, string>> = { ...LOINC_OF_CLASS, neutrophils: '26511-6' };
+
+function withLoinc(category: SchemeCategory, codes: Readonly<Record<string, string>>): SchemeCategory {
+  const loinc = codes[category.name];
+  return loinc === undefined ? category : { ...category, loinc };
+}
+
 /** What most labs report (issue 22): bands with segmented neutrophils, metamyelocytes and myelocytes as immature granulocytes. */
 const GROUPED: SchemeDefinition = {
   name: 'grouped',
@@ -38,12 +64,12 @@ const GROUPED: SchemeDefinition = {
     { name: 'eosinophils', classes: ['eosinophils'] },
     { name: 'basophils', classes: ['basophils'] },
     { name: 'blasts', classes: ['blasts'] },
-  ],
+  ].map((category) => withLoinc(category, LOINC_OF_GROUPED_CATEGORY)),
 };
 
 /** `nine`: one category per class of the model (whatever its classes), named after the class. */
 function classByClass(classes: readonly string[]): SchemeDefinition {
-  return { name: 'nine', categories: classes.map((name) => ({ name, classes: [name] })) };
+  return { name: 'nine', categories: classes.map((name) => withLoinc({ name, classes: [name] }, LOINC_OF_CLASS)) };
 }
 
 /** A built-in scheme for a model with these classes, or undefined when `name` is not built in. */

@@ -55,7 +55,7 @@ test('the scheme differential counts categories with intervals, the class detail
 
   const csv = parseCsv(schemeDifferentialCsv(d));
   assert.deepEqual(csv[0], ['category', 'class', 'count', 'percent', 'ci_low', 'ci_high', 'loinc']);
-  assert.deepEqual(csv[1], ['neutrophils', '', '3', '50.0', '11.81', '88.19', '']);
+  assert.deepEqual(csv[1], ['neutrophils', '', '3', '50.0', '11.81', '88.19', '26511-6']);
   assert.deepEqual(csv[2].slice(0, 4), ['neutrophils', 'neutrophils', '1', '16.7']);
   assert.deepEqual(csv[3].slice(0, 4), ['neutrophils', 'bands', '2', '33.3']);
   const named = Object.fromEntries(csv.slice(1).filter((r) => r[1] === '').map((r) => [r[0], r.slice(2, 6)]));

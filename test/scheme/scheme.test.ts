@@ -37,6 +37,18 @@ function schemeFile(dir: string, content: string): string {
   return file;
 }
 
+test('built-in LOINC codes: neutrophils are segmented ones under nine, segmented + bands under grouped', () => {
+  const loinc = (scheme: string) => Object.fromEntries(chooseScheme(scheme, NINE).categories.map((c) => [c.name, c.loinc]));
+  const nine = loinc('nine');
+  const grouped = loinc('grouped');
+  assert.equal(nine.neutrophils, '26505-8');
+  assert.equal(nine.bands, '26508-2');
+  assert.equal(grouped.neutrophils, '26511-6');
+  assert.equal(grouped['immature granulocytes'], undefined);
+  for (const name of ['lymphocytes', 'monocytes', 'eosinophils', 'basophils', 'blasts']) assert.equal(grouped[name], nine[name], name);
+  assert.equal(chooseScheme('nine', ['a']).categories[0].loinc, undefined);
+});
+
 test('a lab\'s file: categories in its order, classes as a list or with a LOINC code', () => {
   const dir = makeTempDir();
   const file = schemeFile(dir, JSON.stringify({

@@ -4,7 +4,7 @@ import { CACHE_OPTIONS, RUNTIME_OPTIONS, RUNTIME_USAGE, cacheChoice, parse, posi
 import { printOut } from '../output';
 import { ProgressLine, bar } from '../progress';
 
-const usage = `Usage: wbc calibrate <model-dir> <labelled-dir> [--force] [options]
+const usage = `Usage: wbc calibrate <model-dir> <labelled-dir> [--non-white DIR] [--force] [options]
 
 Adds calibration scores to a model trained before they were kept (training keeps them now): scores the
 model's own validation images (listed in model.json, checked by content) in <labelled-dir>, the folder it
@@ -12,6 +12,7 @@ was trained on, under all eight test-time views, and writes calibration-scores.b
 reporting scheme (--scheme) then gets its own review threshold without retraining, and a model from
 before adaptive test-time views gets them (--tta auto, fitted as training fits them).
 
+  --non-white DIR      the folder of non-white kinds the model was trained with (wbc train --non-white)
   --force              make them again where the model already has them
   --cache-dir DIR      reuse and keep decoded images here (default ~/.cache/wbc-classifier)
   --no-cache           decode every image afresh
@@ -22,12 +23,13 @@ export const calibrateCommand: Command = {
   summary: 'keep the validation scores an older model needs for --scheme',
   usage,
   async run(argv) {
-    const args = parse(argv, { force: { type: 'boolean' }, ...CACHE_OPTIONS, ...RUNTIME_OPTIONS }, usage);
+    const args = parse(argv, { force: { type: 'boolean' }, 'non-white': { type: 'string' }, ...CACHE_OPTIONS, ...RUNTIME_OPTIONS }, usage);
     if (args.flag('help')) return void printOut(usage);
     const [modelDir, labelledDir] = positionals(args.positionals, ['model-dir', 'labelled-dir'], usage);
     const progress = new ProgressLine();
     const result = await recordCalibrationScores(modelDir, labelledDir, {
       force: args.flag('force'),
+      nonWhiteDir: args.text('non-white'),
       cacheDir: cacheChoice(args),
       ...runtimeChoice(args),
       onProgress: (done, total) => progress.update(`scoring validation images ${bar(done / total)} ${done}/${total}`),

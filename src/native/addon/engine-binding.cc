@@ -1,7 +1,5 @@
 #include "engine-binding.h"
 
-#include <ATen/Parallel.h>
-
 #include <algorithm>
 #include <cstring>
 #include <string>
@@ -37,32 +35,29 @@ std::string mebibytes(int64_t floats) {
 
 }  // namespace
 
-// One call's work on the engine's core, off the JavaScript thread. It holds the engine's object and the
+// One call's work on the engine's core, off the JavaScript thread (on the engine's own WorkThread). It holds the engine's object and the
 // caller's pixel buffer, so that neither can be collected while it runs (the indices, labels and
 // augmentation rows are the request's own copies), and marks the engine busy until it settles.
 class EngineWorker : public PromiseWorker {
  public:
   EngineWorker(Engine& engine, const Napi::Value& pixels)
-      : PromiseWorker(engine.Env()), engine_(engine), engineRef_(Napi::Persistent(engine.Value())), pixelsRef_(Napi::Persistent(pixels.As<Napi::Object>())) {
+      : PromiseWorker(engine.Env()), engine_(engine), engineRef_(Napi::Persistent(engine.Value())), pixelsRef_(Napi::Persistent(pixels.As<Napi::Object>())), thread_(engine.workThread()) {
     engine_.busy = true;
   }
 
  protected:
   EngineCore& core() { return *engine_.core; }
-  // The work itself, on the worker thread.
+  // The work itself, on the engine's WorkThread.
   virtual void Run() = 0;
 
  private:
-  void Work() final {
-    // LibTorch's intra-op thread count is per thread under OpenMP: apply setThreads' count to this one.
-    at::init_num_threads();
-    Run();
-  }
+  void Work() final { thread_.run([this] { Run(); }); }
   void Finished() final { engine_.busy = false; }
 
   Engine& engine_;
   Napi::ObjectReference engineRef_;
   Napi::ObjectReference pixelsRef_;
+  WorkThread& thread_;
 };
 
 namespace {
@@ -129,6 +124,13 @@ Napi::Function Engine::Define(Napi::Env env) {
       InstanceMethod<&Engine::promisedMethod<&Engine::LogitsAndFeatures>>("logitsAndFeatures"),
       InstanceMethod<&Engine::checkedMethod<&Engine::JoinGroup>>("joinGroup"),
   });
+}
+
+// Made on the first asynchronous call, on the JavaScript thread; joined when the engine is collected
+// (never while a call is in flight: the call holds a reference to the engine).
+WorkThread& Engine::workThread() {
+  if (!thread) thread = std::make_unique<WorkThread>();
+  return *thread;
 }
 
 void Engine::refuseWhileBusy(const Napi::Env& env) const {

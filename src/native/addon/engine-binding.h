@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "engine-core.h"
+#include "work-thread.h"
 
 class Engine : public Napi::ObjectWrap<Engine> {
  public:
@@ -57,12 +58,15 @@ class Engine : public Napi::ObjectWrap<Engine> {
   template <auto Method>
   Napi::Value promisedMethod(const Napi::CallbackInfo& info);
   void refuseWhileBusy(const Napi::Env& env) const;
+  WorkThread& workThread();
   void construct(const Napi::CallbackInfo& info);
   // pixels, indices and (when allowed) augment rows at info[0], info[1], info[augmentAt].
   BatchRequest batchRequest(const Napi::CallbackInfo& info, int augmentAt, bool augmentRequired);
   Napi::Value evaluate(const Napi::CallbackInfo& info, Rows rows);
 
   std::unique_ptr<EngineCore> core;
+  // Declared after core: destroyed first, so that its thread has stopped before the core goes.
+  std::unique_ptr<WorkThread> thread;
   int64_t storedSize = 0;
   bool busy = false;
 };
