@@ -99,7 +99,7 @@ export async function openClassifier(modelDir: string, options: ClassifierOption
   const runtime = setUpRuntime({ device: onnx ? 'cpu' : options.device, threads: options.threads, precision: onnx ? 'fp32' : options.precision });
   const model = loadModel(modelDir, runtime);
   const { info } = model;
-  const scheme = chooseScheme(options.scheme, info.classes);
+  const scheme = chooseScheme(options.scheme, info.classes, info.nonWhite);
   const classTrust = trustFor(info, model.outOfScopeBytes, options.views, options.reviewThreshold);
   const { trust, review: schemeReview } = trustUnderScheme(modelDir, info, classTrust, scheme, options);
   const alwaysReview = options.alwaysReview ?? [];

@@ -47,7 +47,7 @@ async function validationImages(modelDir: string, labelledDir: string, nonWhiteD
   const isNonWhite = (relative: string) => nonWhite.has(relative.split(/[/\\]/)[0]);
   const files = split.validation.map((relative) => path.join(isNonWhite(relative) ? nonWhiteDir! : labelledDir, relative));
   const missing = files.filter((file) => !fs.existsSync(file)).length;
-  if (missing > 0) throw new WbcError(`${missing} of the model's ${files.length} validation images are not in ${labelledDir}${nonWhiteDir === undefined ? '' : ` or ${nonWhiteDir}`}; give the folders it was trained on`);
+  if (missing > 0) throw new WbcError(`${missing} of the model's ${files.length} validation images are not in ${labelledDir}${nonWhiteDir === undefined ? '; give the labelled folder it was trained on' : ` or ${nonWhiteDir}; give the folders it was trained on`}`);
   if (split.contentHashes) {
     const hashes = await contentHashes(files);
     const changed = hashes.filter((hash, i) => hash !== split.contentHashes!.validation[i]).length;

@@ -3,6 +3,7 @@ import { clopperPearsonInterval } from '../trust/binomial-interval';
 import { csvRow } from '../util/csv';
 import { WbcError } from '../util/errors';
 import { formatItRatio, itRatio, type ItRatio } from './it-ratio';
+import { countNonWhite, formatNonWhite, nonWhiteCsvFields, type NonWhiteCount } from './non-white-count';
 import type { Prediction } from './predictions';
 
 export interface CountWithInterval {
@@ -27,9 +28,12 @@ export interface SchemeDifferential {
   total: number;
   needsReview: number;
   outOfScope: number;
+  /** The white-cell categories: those of non-white kinds are counted apart, in `nonWhite`. */
   categories: CategoryCount[];
   /** Null where the model lacks a class it needs. */
   itRatio: ItRatio | null;
+  /** Cells whose category is a non-white kind (models trained with --non-white), each under its most probable kind there; left out of `total`. */
+  nonWhite?: NonWhiteCount;
 }
 
 function counted(count: number, total: number): CountWithInterval {
@@ -37,11 +41,11 @@ function counted(count: number, total: number): CountWithInterval {
   return { count, percent: total === 0 ? 0 : (count / total) * 100, low, high };
 }
 
-/** The class of `categoryIndex` that `p` gives the highest probability; ties go to the earlier class. */
-function topClassWithin(p: Prediction, scheme: Scheme, categoryIndex: number): number {
+/** The class of `categoryIndex` that `probabilities` gives the highest probability; ties go to the earlier class. */
+export function topClassWithin(probabilities: readonly number[], scheme: Scheme, categoryIndex: number): number {
   let best = -1;
-  p.probabilities.forEach((probability, c) => {
-    if (scheme.categoryOfClass[c] === categoryIndex && (best < 0 || probability > p.probabilities[best])) best = c;
+  probabilities.forEach((probability, c) => {
+    if (scheme.categoryOfClass[c] === categoryIndex && (best < 0 || probability > probabilities[best])) best = c;
   });
   return best;
 }
@@ -55,30 +59,39 @@ export function schemeDifferential(predictions: readonly Prediction[], classes: 
   const categoryIndex = new Map(scheme.categories.map((category, index) => [category.name, index]));
   const classCounts = new Array<number>(classes.length).fill(0);
   const categoryCounts = new Array<number>(scheme.categories.length).fill(0);
+  const nonWhite: Prediction[] = [];
   let needsReview = 0;
   let outOfScope = 0;
   for (const p of predictions) {
     const k = categoryIndex.get(p.group);
     if (k === undefined) throw new WbcError(`prediction for "${p.file}" has category "${p.group}", not one of scheme ${scheme.name}'s`);
     if (p.probabilities.length !== classes.length) throw new WbcError(`prediction for "${p.file}" has ${p.probabilities.length} probabilities for ${classes.length} classes`);
+    const c = topClassWithin(p.probabilities, scheme, k);
+    if (scheme.nonWhite[k]) {
+      nonWhite.push({ ...p, prediction: classes[c] });
+      continue;
+    }
     categoryCounts[k] += 1;
-    classCounts[topClassWithin(p, scheme, k)] += 1;
+    classCounts[c] += 1;
     if (p.needsReview) needsReview += 1;
     if (p.outOfScope) outOfScope += 1;
   }
-  const total = predictions.length;
+  const total = predictions.length - nonWhite.length;
+  const kinds = classes.filter((_, c) => scheme.nonWhite[scheme.categoryOfClass[c]]);
+  const white = (k: number) => !scheme.nonWhite[k];
   return {
     scheme: scheme.name,
     total,
     needsReview,
     outOfScope,
-    categories: scheme.categories.map((category, k) => ({
+    categories: scheme.categories.flatMap((category, k) => (white(k) ? [{
       category: category.name,
       ...(category.loinc !== undefined && { loinc: category.loinc }),
       ...counted(categoryCounts[k], total),
       classes: category.classes.map((className) => ({ className, ...counted(classCounts[classes.indexOf(className)], total) })),
-    })),
+    }] : [])),
     itRatio: itRatio(new Map(classes.map((name, c) => [name, classCounts[c]]))),
+    ...(kinds.length > 0 && { nonWhite: countNonWhite(nonWhite, kinds, total) }),
   };
 }
 
@@ -116,6 +129,7 @@ export function formatSchemeDifferential(differential: SchemeDifferential): stri
     ...(differential.itRatio ? [formatItRatio(differential.itRatio)] : []),
     `needs review: ${needsReview} (${share(needsReview)}%)`,
     `out of scope: ${outOfScope} (${share(outOfScope)}%), unlike the cells the model was trained on; included in needs review`,
+    ...(differential.nonWhite ? [formatNonWhite(differential.nonWhite)] : []),
     '',
   ].join('\n');
 }
@@ -124,7 +138,8 @@ export function formatSchemeDifferential(differential: SchemeDifferential): stri
  * `category,class,count,percent,ci_low,ci_high,loinc`: a row per category (class empty), its classes
  * beneath it (percentages of all cells); then `neutrophil_lineage` and `i_t_ratio` (immature cells, the
  * ratio as a percentage, its interval) where the model has their classes; then `total`, `needs_review`
- * and `out_of_scope`.
+ * and `out_of_scope`; then, for a model with non-white kinds, the differential CSV's rows for them
+ * (nonWhiteCsvFields, the class column empty).
  */
 export function schemeDifferentialCsv(differential: SchemeDifferential): string {
   const { total, needsReview, outOfScope, itRatio: ratio } = differential;
@@ -142,5 +157,6 @@ export function schemeDifferentialCsv(differential: SchemeDifferential): string 
     csvRow(['total', '', String(total), oneDecimal(total === 0 ? 0 : 100), '', '', '']),
     csvRow(['needs_review', '', String(needsReview), share(needsReview), '', '', '']),
     csvRow(['out_of_scope', '', String(outOfScope), share(outOfScope), '', '', '']),
+    ...(differential.nonWhite ? nonWhiteCsvFields(differential.nonWhite).map(([name, ...rest]) => csvRow([name, '', ...rest, ''])) : []),
   ].join('');
 }

@@ -1,7 +1,11 @@
 import sharp from 'sharp';
+import type { SchemeScores } from '../classifier/evaluate-folder';
 import type { EvaluatedImage } from '../evaluate/evaluated-csv';
 import type { Metrics } from '../evaluate/metrics';
+import { formatNonWhiteCrossings, type NonWhiteCrossings } from '../evaluate/non-white-crossings';
+import type { SchemeDefinition } from '../scheme/scheme';
 import { trainingPrecision, type ModelInfo } from '../model/model-folder';
+import { defaultScoring } from '../trust/trust-model';
 import { escapeMarkup } from '../util/markup';
 import { htmlTable } from './html';
 import { lineChart } from './line-chart';
@@ -20,14 +24,15 @@ export interface ReportData {
   warnings: readonly string[];
   /** How the labelled folder was scored (views, review threshold); absent: the model's defaults are shown. */
   scoring?: { views: string; reviewThreshold: number };
+  /** A reporting scheme other than nine (`--scheme`): its categories and their scores on the labelled folder. */
+  scheme?: { definition: SchemeDefinition; scores: SchemeScores };
+  /** For a model with non-white kinds: how often answers crossed between white and non-white cells. */
+  nonWhite?: NonWhiteCrossings;
 }
 
 /** The views and review threshold a report names: those the folder was scored with, else the model's defaults. */
 export function reportScoring(data: ReportData): { views: string; reviewThreshold: number } {
-  if (data.scoring) return data.scoring;
-  const adaptive = data.info.calibration?.adaptive;
-  if (adaptive) return { views: `adaptive (1, or ${adaptive.views} where one view is not sure)`, reviewThreshold: adaptive.review.threshold };
-  return { views: String(data.info.testTimeViews), reviewThreshold: data.info.reviewThreshold };
+  return data.scoring ?? defaultScoring(data.info);
 }
 
 /** Thumbnails per confusion-matrix cell, and in all: the file stays small whatever the folder's size. */
@@ -131,6 +136,33 @@ function perClassSection(metrics: Metrics, scoredOn: string): string {
     + htmlTable(['class', 'precision', 'recall', 'F1', 'support'], rows, 'per-class');
 }
 
+/**
+ * The reporting scheme: each category with its classes, LOINC code and scores; the accuracy at its level;
+ * its review threshold (fitted on the model's calibration scores) and what it did on these images.
+ */
+function schemeSection(scheme: NonNullable<ReportData['scheme']>, scoredOn: string): string {
+  const { metrics, trust } = scheme.scores;
+  const rows = scheme.definition.categories.map((category) => {
+    const m = metrics.perClass[category.name];
+    return [escapeMarkup(category.name), escapeMarkup(category.classes.join(' + ')), escapeMarkup(category.loinc ?? ''),
+      ...[m.precision, m.recall, m.f1].map((v) => `<span class="n">${v.toFixed(3)}</span>`), `<span class="n">${m.support}</span>`];
+  });
+  const review = trust.review;
+  return `<h2 id="scheme">Reporting scheme ${escapeMarkup(scheme.scores.name)} on ${escapeMarkup(scoredOn)}</h2>\n`
+    + '<p>A cell is right when its most probable category (the sum of its classes\' calibrated probabilities) holds its true class.</p>\n'
+    + `<p>Accuracy <b>${percent(metrics.accuracy)}</b>, balanced accuracy ${percent(metrics.balancedAccuracy)}, macro-F1 ${metrics.macroF1.toFixed(3)}. `
+    + `Review threshold <b>${review.threshold.toFixed(4)}</b> on the category confidence: ${percent(review.flagged)} of cells flagged `
+    + `(${percent(review.outOfScope)} out of scope), ${percent(review.acceptedAccuracy)} of the ${review.accepted} accepted right `
+    + `(95% upper bound of their error ${percent(review.acceptedErrorUpperBound)}).</p>\n`
+    + htmlTable(['category', 'classes', 'LOINC', 'precision', 'recall', 'F1', 'support'], rows, 'per-category');
+}
+
+/** For a model with non-white kinds: white cells called non-white, and the reverse (with and without a review flag). */
+function nonWhiteSection(crossings: NonWhiteCrossings): string {
+  return '<h2 id="non-white">Cells that are not white cells</h2>\n'
+    + formatNonWhiteCrossings(crossings).split('\n').map((line) => `<p>${escapeMarkup(line)}</p>`).join('\n');
+}
+
 /** The command's warnings, first on the page: a report shared without them would overstate the scores. */
 function warningsSection(warnings: readonly string[]): string {
   if (warnings.length === 0) return '';
@@ -210,6 +242,8 @@ export async function modelReportHtml(data: ReportData): Promise<string> {
   const sections = [settingsSection(data), curvesSection(info)];
   if (metrics) sections.push(perClassSection(metrics, data.scoredOn), await confusionSection(metrics, data.images));
   else sections.push('<h2 id="scores">Scores</h2>\n<p class="muted">The model records no test scores; give a labelled folder to score it.</p>');
+  if (data.scheme) sections.push(schemeSection(data.scheme, data.scoredOn));
+  if (data.nonWhite) sections.push(nonWhiteSection(data.nonWhite));
   sections.push(reliabilitySection(info, data.images, reportScoring(data).reviewThreshold));
   return `<!doctype html>
 <html lang="en">

@@ -5,12 +5,12 @@ import { readSchemeFile } from './scheme-file';
 /** `--scheme`: a built-in name, a scheme file's path, or (from the library) a definition. */
 export type SchemeChoice = string | SchemeDefinition;
 
-/** The scheme a run reports in, checked against the model's classes; `nine` when none is chosen. */
-export function chooseScheme(choice: SchemeChoice | undefined, classes: readonly string[]): Scheme {
+/** The scheme a run reports in, checked against the model's classes (and its non-white kinds, see checkScheme); `nine` when none is chosen. */
+export function chooseScheme(choice: SchemeChoice | undefined, classes: readonly string[], nonWhiteKinds: readonly string[] = []): Scheme {
   const wanted = choice ?? DEFAULT_SCHEME;
   if (typeof wanted === 'string') {
     if (wanted === '') throw new WbcError('--scheme must be nine, grouped or a scheme file');
-    return checkScheme(builtInScheme(wanted, classes) ?? readSchemeFile(wanted), classes);
+    return checkScheme(builtInScheme(wanted, classes) ?? readSchemeFile(wanted), classes, nonWhiteKinds);
   }
   if (wanted === null || typeof wanted !== 'object' || typeof wanted.name !== 'string' || !Array.isArray(wanted.categories)) {
     throw new WbcError('a scheme must be nine, grouped, a scheme file or { name, categories: [{ name, classes, loinc? }] }');
@@ -21,5 +21,5 @@ export function chooseScheme(choice: SchemeChoice | undefined, classes: readonly
       throw new WbcError(`scheme ${wanted.name}: each category must be { name, classes: [class names], loinc? }`);
     }
   }
-  return checkScheme(wanted, classes);
+  return checkScheme(wanted, classes, nonWhiteKinds);
 }

@@ -22,6 +22,8 @@ export interface Scheme extends SchemeDefinition {
   categoryOfClass: Int32Array;
   /** Each category is one class: the class-level answers, thresholds and figures are the scheme's. */
   identity: boolean;
+  /** Per category: it holds the model's non-white kinds (models trained with --non-white), counted apart from the white cells. */
+  nonWhite: boolean[];
 }
 
 export const BUILT_IN_SCHEMES = ['nine', 'grouped'] as const;
@@ -83,11 +85,24 @@ export function builtInScheme(name: string, classes: readonly string[]): SchemeD
 const LOINC = /^\d{1,7}-\d$/;
 
 /**
+ * The scheme with a category of its own, after the scheme's, for each of the model's non-white kinds that
+ * none lists: a scheme written for the white classes (grouped, a lab's file) serves a model with kinds too.
+ */
+function withNonWhiteKinds(definition: SchemeDefinition, nonWhite: readonly string[]): SchemeDefinition {
+  const listed = new Set(definition.categories.flatMap((category) => category.classes));
+  const unlisted = nonWhite.filter((kind) => !listed.has(kind));
+  if (unlisted.length === 0) return definition;
+  return { ...definition, categories: [...definition.categories, ...unlisted.map((kind) => ({ name: kind, classes: [kind] }))] };
+}
+
+/**
  * Checks a scheme against the model's classes, with a one-line error for the first problem: an empty
  * category, a category named twice, a class the model does not know, a class in two categories or in none,
- * a malformed LOINC code.
+ * a category mixing white classes with non-white kinds, a malformed LOINC code. Non-white kinds the scheme
+ * does not list get a category each.
  */
-export function checkScheme(definition: SchemeDefinition, classes: readonly string[]): Scheme {
+export function checkScheme(given: SchemeDefinition, classes: readonly string[], nonWhiteKinds: readonly string[] = []): Scheme {
+  const definition = withNonWhiteKinds(given, nonWhiteKinds);
   const where = `scheme ${definition.name}`;
   if (definition.categories.length === 0) throw new WbcError(`${where} has no categories`);
   const categoryOfClass = new Int32Array(classes.length).fill(-1);
@@ -108,11 +123,17 @@ export function checkScheme(definition: SchemeDefinition, classes: readonly stri
       categoryOfClass[c] = index;
     }
   });
+  const nonWhite = definition.categories.map((category) => {
+    const kinds = category.classes.filter((name) => nonWhiteKinds.includes(name)).length;
+    if (kinds > 0 && kinds < category.classes.length) throw new WbcError(`${where}: category "${category.name}" mixes white classes with non-white kinds (${nonWhiteKinds.join(', ')}), which are never counted as white cells`);
+    return kinds > 0;
+  });
   const missing = classes.filter((_, c) => categoryOfClass[c] < 0);
   if (missing.length) throw new WbcError(`${where}: ${missing.map((name) => `"${name}"`).join(', ')} ${missing.length === 1 ? 'is' : 'are'} in no category; every class of the model must be in one`);
   return {
     ...definition,
     categoryOfClass,
+    nonWhite,
     identity: definition.categories.every((category, index) => category.classes.length === 1 && category.classes[0] === classes[index]),
   };
 }

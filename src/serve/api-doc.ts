@@ -52,6 +52,8 @@ export async function openApiDocument(): Promise<OpenApiDocument> {
   const app = buildApp(oneReview({
     store,
     classes: [],
+    nonWhite: [],
+    scheme: { name: 'nine', categories: [], categoryOfClass: new Int32Array(0), identity: true, nonWhite: [] },
     realImageDir: path.resolve('.'),
     progress: { state: 'done', done: 0, total: 0, skipped: 0, warnings: [] },
     refused: [],

@@ -22,6 +22,8 @@ export const Cell = Type.Object({
   out_of_scope: nullable(Type.Boolean(), 'null when the model has no out-of-scope check'),
   out_of_scope_score: nullable(Type.Number(), 'null when the model has no out-of-scope check'),
   probabilities: Type.Array(Type.Number({ minimum: 0, maximum: 1 }), { description: 'one per class, in the order of GET /api/info' }),
+  group: Type.String({ description: 'the reporting scheme\'s category (GET /api/info\'s scheme), as classified: the one with the highest summed class probability; the prediction under nine' }),
+  group_confidence: Type.Number({ minimum: 0, description: 'the sum of its classes\' probabilities' }),
   label: nullable(Type.String(), 'the reviewed label (a class or a bin), null while unreviewed'),
   reviewed_by: nullable(Type.String()),
   reviewed_at: nullable(Time),
@@ -56,10 +58,21 @@ export const RefusedFile = Type.Object({
 }, { title: 'RefusedFile', description: 'an image file of the folder that is counted nowhere', additionalProperties: false });
 export type RefusedFile = Static<typeof RefusedFile>;
 
+export const SchemeInfo = Type.Object({
+  name: Type.String({ description: 'nine (class by class), grouped, or a scheme file\'s name' }),
+  categories: Type.Array(Type.Object({
+    name: Type.String(),
+    classes: Type.Array(Type.String()),
+    loinc: Type.Optional(Type.String()),
+  }, { additionalProperties: false }), { description: 'in the scheme\'s order; a non-white kind the scheme does not list is a category of its own, last' }),
+}, { title: 'Scheme', description: 'the reporting scheme the review was classified and flagged under (wbc serve --scheme)', additionalProperties: false });
+
 export const Info = Type.Object({
   title: Type.String({ description: 'the opened folder\'s name: the specimen' }),
   model: Type.Object({ name: Type.String({ description: 'the model folder\'s name' }) }, { additionalProperties: false }),
-  classes: Type.Array(Type.String(), { description: 'the model\'s classes: the labels numbered 1 to 9 on the page' }),
+  classes: Type.Array(Type.String(), { description: 'the model\'s classes: the labels a cell can be given (the white ones numbered 1 to 9 on the page)' }),
+  non_white: Type.Array(Type.String(), { description: 'the classes that are not white cells (models trained with --non-white): counted apart from the differential' }),
+  scheme: SchemeInfo,
   bins: Type.Array(Type.String(), { description: 'labels for what is not a white cell of the classes, counted apart' }),
   sign_off: nullable(SignOff, 'null until the review is signed off'),
   integrity: Integrity,
@@ -85,9 +98,42 @@ export const DifferentialRow = Type.Object({
   ci_high: Type.Number(),
 }, { title: 'DifferentialRow', additionalProperties: false });
 
+export const CategoryRow = Type.Object({
+  category: Type.String(),
+  loinc: Type.Optional(Type.String()),
+  count: Type.Integer({ minimum: 0 }),
+  percent: Type.Number({ description: 'per 100 classified white cells' }),
+  ci_low: Type.Number({ description: 'exact 95% Clopper-Pearson interval of the percentage' }),
+  ci_high: Type.Number(),
+  classes: Type.Array(DifferentialRow, { description: 'its classes: a reviewed cell under its label, any other under its most probable class within the category' }),
+}, { title: 'CategoryRow', additionalProperties: false });
+
+const Ratio = (description: string) => Type.Object({
+  value: Type.Number(),
+  ci_low: Type.Number({ description: 'exact 95% interval' }),
+  ci_high: Type.Number(),
+}, { description, additionalProperties: false });
+
+export const NonWhiteRow = Type.Object({
+  kind: Type.String(),
+  count: Type.Integer({ minimum: 0 }),
+  per_100_white: nullable(Ratio('per 100 white cells'), 'for nucleated red cells (erythroblasts); null for kinds counted only (platelets) and when there are no white cells'),
+}, { title: 'NonWhiteRow', additionalProperties: false });
+
 export const Differential = Type.Object({
+  scheme: Type.String({ description: 'the reporting scheme\'s name' }),
   total: Type.Integer({ minimum: 0, description: 'white cells of the model\'s classes: the denominator' }),
-  rows: Type.Array(DifferentialRow),
+  rows: Type.Array(DifferentialRow, { description: 'the white classes, class by class' }),
+  categories: Type.Array(CategoryRow, { description: 'the scheme\'s white-cell categories, each with its classes beneath (under nine: one per class)' }),
+  it_ratio: nullable(Type.Object({
+    immature: Type.Integer({ minimum: 0, description: 'bands, metamyelocytes and myelocytes' }),
+    lineage: Type.Integer({ minimum: 0, description: 'those and neutrophils' }),
+    value: Type.Number({ description: 'immature / lineage, a fraction' }),
+    ci_low: Type.Number({ description: 'exact 95% interval, a fraction' }),
+    ci_high: Type.Number(),
+  }, { additionalProperties: false }), 'the I/T ratio; null where the model lacks one of its four classes'),
+  non_white: Type.Array(NonWhiteRow, { description: 'cells of non-white kinds (reviewed as one, or else so classified): never in the white count; empty for a model without them' }),
+  non_white_needs_review_pending: Type.Integer({ minimum: 0, description: 'of those, cells flagged for review and not reviewed yet (also in needs_review_pending)' }),
   bins: Type.Record(Type.String(), Type.Integer({ minimum: 0 }), { description: 'cells put in a bin, by bin: counted apart' }),
   out_of_scope_unreviewed: Type.Integer({ minimum: 0, description: 'out-of-scope cells not reviewed yet: counted apart' }),
   reviewed: Type.Integer({ minimum: 0 }),

@@ -41,7 +41,7 @@ export function signedOffSummary(context: AppContext): CaseResult {
     case: { id: store.caseId, name: context.title },
     model: context.modelName,
     signOff: store.signOff() ?? null,
-    differential: reviewDifferential(store.reviewStates(), context.classes),
+    differential: reviewDifferential(store.reviewStates(), context.classes, context.scheme),
     comment: store.caseComment(),
     cellComments: store.presentCells().filter((cell) => cell.comment !== null)
       .map(({ id, file, prediction, label, comment, comment_by, comment_at }) => ({ id, file, prediction, label, comment, comment_by, comment_at })),

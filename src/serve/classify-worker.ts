@@ -9,6 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { openClassifier, type Classifier } from '../classifier/open-classifier';
 import type { Prediction } from '../classify/predictions';
 import type { PrecisionChoice } from '../native/runtime';
+import type { SchemeDefinition } from '../scheme/scheme';
 import { messageOf, WbcError } from '../util/errors';
 
 /** The classifier the worker opens once (its workerData). */
@@ -16,6 +17,8 @@ export interface ClassifierSettings {
   modelDir: string;
   threads?: number;
   precision?: PrecisionChoice;
+  /** The reporting scheme: its categories and review threshold decide each cell's group and flag. */
+  scheme: SchemeDefinition;
 }
 
 export interface ClassifyJob {
@@ -48,7 +51,7 @@ let queue: Promise<void> = Promise.resolve();
 async function classify(job: ClassifyJob): Promise<WorkerMessage> {
   if (stopping.signal.aborted) return { type: 'failed', id: job.id, message: 'the classification was stopped' };
   // A classifier that failed to open is opened anew for the next job.
-  classifier ??= openClassifier(settings.modelDir, { threads: settings.threads, precision: settings.precision })
+  classifier ??= openClassifier(settings.modelDir, { threads: settings.threads, precision: settings.precision, scheme: settings.scheme })
     .catch((error: unknown) => {
       classifier = undefined;
       throw error;

@@ -1,3 +1,4 @@
+import type { Scheme } from '../scheme/scheme';
 import type { Progress, RefusedFile } from './api-schemas';
 import type { ReviewStore } from './store';
 
@@ -5,6 +6,10 @@ import type { ReviewStore } from './store';
 export interface AppContext {
   store: ReviewStore;
   classes: string[];
+  /** The classes that are not white cells (models trained with --non-white). */
+  nonWhite: string[];
+  /** The reporting scheme the served folder is classified, flagged and counted in (one for every case). */
+  scheme: Scheme;
   /** Real path of the case's folder: images are served from inside it only. */
   realImageDir: string;
   progress: Progress;

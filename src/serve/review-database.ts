@@ -12,8 +12,10 @@ import { toCell, type CellRow } from './cell-row';
  * The schema's migrations: the one at index v takes a database from version v to v + 1 (PRAGMA
  * user_version). Version 1 is the first versioned schema; databases made before versions have exactly
  * its tables, which IF NOT EXISTS leaves as they are. Version 2 chains the audit by hash, records rescan
- * events in it, and gives each cell the SHA-256 of the image it was classified from. Version 3 holds
- * several cases (a review each, its own audit chain and sign-off) and comments on cells and cases.
+ * events in it, and gives each cell the SHA-256 of the image it was classified from. Version 3 gives each
+ * cell its reporting scheme's category and its confidence (meta `scheme` names the scheme, one for the
+ * whole database). Version 4 holds several cases (a review each, its own audit chain and sign-off) and
+ * comments on cells and cases. (Schemes shipped first: a version-3 database is one with categories.)
  */
 const MIGRATIONS: readonly ((db: Database.Database) => void)[] = [(db) => db.exec(`
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -64,6 +66,11 @@ CREATE TABLE IF NOT EXISTS sign_off (id INTEGER PRIMARY KEY CHECK (id = 1), name
     db.prepare('UPDATE sign_off SET chain_head = ?, hash = ? WHERE id = 1').run(head, signOffHash({ ...signOff, chain_head: head }));
   }
 }, (db) => {
+  // Reviews before schemes were classified class by class (nine): a cell's category is its prediction.
+  db.exec(`ALTER TABLE cells ADD COLUMN category TEXT NOT NULL DEFAULT '';
+    ALTER TABLE cells ADD COLUMN category_confidence REAL NOT NULL DEFAULT 0;
+    UPDATE cells SET category = prediction, category_confidence = confidence;`);
+}, (db) => {
   // Tables whose keys change are rebuilt (ids, rows and hashes kept): a file is unique within its case,
   // a case comment's audit entry has no cell, and each case has its own sign-off. The review found
   // becomes case 1: the opened folder itself (folder ''), named after it.
@@ -73,28 +80,29 @@ CREATE TABLE IF NOT EXISTS sign_off (id INTEGER PRIMARY KEY CHECK (id = 1), name
   const used = db.prepare('SELECT 1 FROM cells UNION ALL SELECT 1 FROM sign_off LIMIT 1').get() !== undefined;
   if (folder || used) db.prepare("INSERT INTO cases (id, name, folder) VALUES (1, ?, '')").run(folder ? path.basename(folder.value) : 'review');
   db.exec(`
-CREATE TABLE cells_v3 (
+CREATE TABLE cells_v4 (
   id INTEGER PRIMARY KEY, case_id INTEGER NOT NULL REFERENCES cases(id), file TEXT NOT NULL, prediction TEXT NOT NULL,
   confidence REAL NOT NULL, second TEXT NOT NULL, second_confidence REAL NOT NULL, needs_review INTEGER NOT NULL,
   out_of_scope INTEGER, out_of_scope_score REAL, probabilities TEXT NOT NULL, label TEXT, reviewed_by TEXT, reviewed_at TEXT,
-  sha256 TEXT, missing INTEGER NOT NULL DEFAULT 0, comment TEXT, comment_by TEXT, comment_at TEXT, UNIQUE (case_id, file));
-INSERT INTO cells_v3 (id, case_id, file, prediction, confidence, second, second_confidence, needs_review, out_of_scope,
-  out_of_scope_score, probabilities, label, reviewed_by, reviewed_at, sha256, missing)
+  sha256 TEXT, missing INTEGER NOT NULL DEFAULT 0, category TEXT NOT NULL DEFAULT '', category_confidence REAL NOT NULL DEFAULT 0,
+  comment TEXT, comment_by TEXT, comment_at TEXT, UNIQUE (case_id, file));
+INSERT INTO cells_v4 (id, case_id, file, prediction, confidence, second, second_confidence, needs_review, out_of_scope,
+  out_of_scope_score, probabilities, label, reviewed_by, reviewed_at, sha256, missing, category, category_confidence)
   SELECT id, 1, file, prediction, confidence, second, second_confidence, needs_review, out_of_scope,
-  out_of_scope_score, probabilities, label, reviewed_by, reviewed_at, sha256, missing FROM cells;
+  out_of_scope_score, probabilities, label, reviewed_by, reviewed_at, sha256, missing, category, category_confidence FROM cells;
 DROP TABLE cells;
-ALTER TABLE cells_v3 RENAME TO cells;
-CREATE TABLE audit_v3 (id INTEGER PRIMARY KEY, case_id INTEGER NOT NULL REFERENCES cases(id), kind TEXT NOT NULL DEFAULT 'label',
+ALTER TABLE cells_v4 RENAME TO cells;
+CREATE TABLE audit_v4 (id INTEGER PRIMARY KEY, case_id INTEGER NOT NULL REFERENCES cases(id), kind TEXT NOT NULL DEFAULT 'label',
   at TEXT NOT NULL, who TEXT NOT NULL, cell_id INTEGER REFERENCES cells(id), old_label TEXT, new_label TEXT, reason TEXT, hash TEXT);
-INSERT INTO audit_v3 (id, case_id, kind, at, who, cell_id, old_label, new_label, reason, hash)
+INSERT INTO audit_v4 (id, case_id, kind, at, who, cell_id, old_label, new_label, reason, hash)
   SELECT id, 1, kind, at, who, cell_id, old_label, new_label, reason, hash FROM audit;
 DROP TABLE audit;
-ALTER TABLE audit_v3 RENAME TO audit;
+ALTER TABLE audit_v4 RENAME TO audit;
 CREATE INDEX audit_by_case ON audit (case_id, id);
-CREATE TABLE sign_off_v3 (case_id INTEGER PRIMARY KEY REFERENCES cases(id), name TEXT NOT NULL, at TEXT NOT NULL, chain_head TEXT, hash TEXT);
-INSERT INTO sign_off_v3 (case_id, name, at, chain_head, hash) SELECT 1, name, at, chain_head, hash FROM sign_off;
+CREATE TABLE sign_off_v4 (case_id INTEGER PRIMARY KEY REFERENCES cases(id), name TEXT NOT NULL, at TEXT NOT NULL, chain_head TEXT, hash TEXT);
+INSERT INTO sign_off_v4 (case_id, name, at, chain_head, hash) SELECT 1, name, at, chain_head, hash FROM sign_off;
 DROP TABLE sign_off;
-ALTER TABLE sign_off_v3 RENAME TO sign_off;`);
+ALTER TABLE sign_off_v4 RENAME TO sign_off;`);
 }];
 
 /** The schema version this code reads and writes. */
@@ -113,7 +121,7 @@ function migrate(db: Database.Database): number {
     throw new Error(`its schema version ${version} is newer than this wbc knows (${SCHEMA_VERSION}); open it with a newer wbc`);
   }
   if (version === SCHEMA_VERSION) return version;
-  // Tables are rebuilt with their rows (see version 3): references are checked once all are in place.
+  // Tables are rebuilt with their rows (see version 4): references are checked once all are in place.
   db.pragma('foreign_keys = OFF');
   db.transaction(() => {
     for (const migration of MIGRATIONS.slice(version)) migration(db);
@@ -264,6 +272,11 @@ export class ReviewDatabase {
     const id = Number(this.db.prepare('INSERT INTO cases (name, folder) VALUES (?, ?)').run(name, folder).lastInsertRowid);
     this.recordHeads();
     return { id, name, folder };
+  }
+
+  /** Whether any case has a cell: a review begun. */
+  hasCells(): boolean {
+    return this.db.prepare('SELECT 1 FROM cells LIMIT 1').get() !== undefined;
   }
 
   getMeta(key: string): string | undefined {

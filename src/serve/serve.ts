@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { needsOwnThreshold } from '../classifier/scheme-trust';
 import { modelFingerprint, readModelInfo } from '../model/model-folder';
+import { chooseScheme, type SchemeChoice } from '../scheme/choose-scheme';
+import type { Scheme, SchemeDefinition } from '../scheme/scheme';
 import { checkRuntimeOptions, cpuHasNativeBfloat16, resolvePrecision, type PrecisionChoice } from '../native/runtime';
 import { checkInteger, checkString, optional } from '../util/check';
 import { WbcError } from '../util/errors';
@@ -29,6 +32,11 @@ export interface ServeOptions {
   exportDir?: string;
   threads?: number;
   precision?: PrecisionChoice;
+  /**
+   * The reporting scheme (`nine` by default, `grouped`, a scheme file or a definition): the review queue
+   * uses its review threshold, the gallery and the differential its categories. Recorded with the review.
+   */
+  scheme?: SchemeChoice;
 }
 
 export interface RunningServer {
@@ -114,6 +122,28 @@ function claimStore(store: ReviewDatabase, imageDir: string, modelDir: string, d
   if (savedPath !== modelDir) store.setMeta('model_dir', modelDir);
 }
 
+/** What is recorded of a scheme: its name and categories, in order. */
+function schemeRecord(scheme: SchemeDefinition): string {
+  return JSON.stringify({ name: scheme.name, categories: scheme.categories.map(({ name, classes, loinc }) => ({ name, classes, ...(loinc !== undefined && { loinc }) })) });
+}
+
+/**
+ * Each cell's group and review flag were set under the review's scheme, and a signed differential was
+ * counted in it: a review database (every case in it) is never reopened under another scheme, or another
+ * version of the same file, but refused in one line naming the scheme it was made under. A review from
+ * before schemes was made class by class (nine).
+ */
+function claimScheme(store: ReviewDatabase, scheme: Scheme, nine: Scheme, db: string): void {
+  const wanted = schemeRecord(scheme);
+  const saved = store.getMeta('scheme') ?? (store.hasCells() ? schemeRecord(nine) : undefined);
+  if (saved !== undefined && saved !== wanted) {
+    const savedName = (JSON.parse(saved) as SchemeDefinition).name;
+    const how = savedName === scheme.name ? `another version of scheme ${savedName} (its categories differ from this one's)` : `scheme ${savedName}, not ${scheme.name}`;
+    throw new WbcError(`the review ${db} was classified and flagged under ${how}; open it with --scheme ${savedName} as it was, or use --db for a new review`);
+  }
+  if (store.getMeta('scheme') !== wanted) store.setMeta('scheme', wanted);
+}
+
 /**
  * Serves the review of an image folder (one case), or of a folder of cases (each first-level sub-folder
  * holding images; new ones picked up while it runs): rescans every case, then classifies what is new or
@@ -122,6 +152,8 @@ function claimStore(store: ReviewDatabase, imageDir: string, modelDir: string, d
 export async function serve(modelDir: string, imageDir: string, options: ServeOptions = {}): Promise<RunningServer> {
   checkServeOptions(options);
   const info = readModelInfo(modelDir);
+  const scheme = chooseScheme(options.scheme, info.classes, info.nonWhite);
+  needsOwnThreshold(modelDir, info, scheme);
   const realImageDir = realFolder(imageDir, 'the image folder');
   const realModelDir = realFolder(modelDir, 'the model folder');
   const tls = readTls(options);
@@ -135,12 +167,15 @@ export async function serve(modelDir: string, imageDir: string, options: ServeOp
     [{ path: modelDir, what: 'the model folder' }, { path: imageDir, what: 'the image folder' }],
   );
   const database = new ReviewDatabase(db);
-  const queue = new ClassifyQueue({ modelDir: realModelDir, threads: options.threads, precision: options.precision });
+  const queue = new ClassifyQueue({
+    modelDir: realModelDir, threads: options.threads, precision: options.precision, scheme: { name: scheme.name, categories: scheme.categories },
+  });
   let cases: ServedCases;
   try {
     claimStore(database, realImageDir, realModelDir, db);
+    claimScheme(database, scheme, chooseScheme('nine', info.classes, info.nonWhite), db);
     cases = new ServedCases(database, queue, {
-      realRoot: realImageDir, exportDir, classes: info.classes, modelName: path.basename(realModelDir), token, loopbackOnly,
+      realRoot: realImageDir, exportDir, classes: info.classes, nonWhite: info.nonWhite ?? [], scheme, modelName: path.basename(realModelDir), token, loopbackOnly,
     }, db);
     await cases.open();
   } catch (error) {

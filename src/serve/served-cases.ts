@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import type { Scheme } from '../scheme/scheme';
 import { WbcError } from '../util/errors';
 import { FolderKeeper } from './background';
 import { findCaseFolders, holdsImagesDirectly } from './case-folders';
@@ -16,6 +17,10 @@ export interface ServedFolder {
   /** Where "export labelled folder" writes: for a folder of cases, one sub-folder per case. */
   exportDir: string;
   classes: string[];
+  /** The classes that are not white cells (models trained with --non-white). */
+  nonWhite: string[];
+  /** The reporting scheme every case is classified, flagged and counted in. */
+  scheme: Scheme;
   modelName: string;
   token?: string;
   loopbackOnly: boolean;
@@ -80,6 +85,8 @@ export class ServedCases implements Reviews {
     this.contexts.set(row.id, {
       store,
       classes: this.folder.classes,
+      nonWhite: this.folder.nonWhite,
+      scheme: this.folder.scheme,
       realImageDir,
       progress: keeper.progress,
       refused: keeper.refused,

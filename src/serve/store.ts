@@ -7,7 +7,7 @@ import { ReviewDatabase } from './review-database';
 
 export { SCHEMA_VERSION } from './review-database';
 
-export type ReviewState = Pick<Cell, 'prediction' | 'label' | 'needs_review' | 'out_of_scope'>;
+export type ReviewState = Pick<Cell, 'prediction' | 'group' | 'probabilities' | 'label' | 'needs_review' | 'out_of_scope'>;
 
 /** The optional out-of-scope fields that models with an out-of-scope check add to a prediction. */
 interface MaybeOutOfScope {
@@ -75,9 +75,10 @@ export class ReviewStore {
    */
   addPredictions(predictions: readonly Prediction[], sha256: ReadonlyMap<string, string> = new Map(), at = new Date().toISOString()): void {
     const upsert = this.db.prepare(`INSERT INTO cells
-      (case_id, file, prediction, confidence, second, second_confidence, needs_review, out_of_scope, out_of_scope_score, probabilities, sha256, missing)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
+      (case_id, file, prediction, confidence, second, second_confidence, needs_review, out_of_scope, out_of_scope_score, probabilities, sha256, category, category_confidence, missing)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
       ON CONFLICT(case_id, file) DO UPDATE SET prediction = excluded.prediction, confidence = excluded.confidence, second = excluded.second,
+        category = excluded.category, category_confidence = excluded.category_confidence,
         second_confidence = excluded.second_confidence, needs_review = excluded.needs_review, out_of_scope = excluded.out_of_scope,
         out_of_scope_score = excluded.out_of_scope_score, probabilities = excluded.probabilities, sha256 = excluded.sha256, missing = 0
       RETURNING id, (SELECT COUNT(*) FROM audit WHERE audit.cell_id = cells.id) AS events`);
@@ -88,7 +89,7 @@ export class ReviewStore {
         const hasCheck = outOfScopeScore !== undefined && outOfScopeScore !== null;
         const hash = sha256.get(p.file) ?? null;
         const row = upsert.get(this.caseId, p.file, p.prediction, p.confidence, p.second, p.secondConfidence, p.needsReview ? 1 : 0,
-          hasCheck ? (outOfScope ? 1 : 0) : null, hasCheck ? outOfScopeScore : null, JSON.stringify(p.probabilities), hash) as { id: number; events: number };
+          hasCheck ? (outOfScope ? 1 : 0) : null, hasCheck ? outOfScopeScore : null, JSON.stringify(p.probabilities), hash, p.group, p.groupConfidence) as { id: number; events: number };
         if (hadCells && row.events === 0) this.appendAudit('added', at, row.id, null, null, 'a new image in the folder, classified');
       }
     }).immediate();
@@ -159,12 +160,14 @@ export class ReviewStore {
     return (this.db.prepare('SELECT * FROM cells WHERE case_id = ? AND missing = 0 ORDER BY id').all(this.caseId) as CellRow[]).map(toCell);
   }
 
-  /** What the differential needs of every present cell, without the probabilities: cheap for thousands of cells. */
+  /** What the differential needs of every present cell. */
   reviewStates(): ReviewState[] {
-    const rows = this.db.prepare('SELECT prediction, label, needs_review, out_of_scope FROM cells WHERE case_id = ? AND missing = 0').all(this.caseId) as
-      { prediction: string; label: string | null; needs_review: number; out_of_scope: number | null }[];
+    const rows = this.db.prepare('SELECT prediction, category, probabilities, label, needs_review, out_of_scope FROM cells WHERE case_id = ? AND missing = 0').all(this.caseId) as
+      { prediction: string; category: string; probabilities: string; label: string | null; needs_review: number; out_of_scope: number | null }[];
     return rows.map((row) => ({
       prediction: row.prediction,
+      group: row.category,
+      probabilities: JSON.parse(row.probabilities) as number[],
       label: row.label,
       needs_review: row.needs_review === 1,
       out_of_scope: row.out_of_scope === null ? null : row.out_of_scope === 1,

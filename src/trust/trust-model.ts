@@ -39,6 +39,13 @@ export function defaultViews(info: ModelInfo): ViewChoice {
   return info.calibration?.adaptive ? 'auto' : info.testTimeViews as ViewChoice;
 }
 
+/** The test-time views and review threshold a model scores with when none are chosen, in words (`wbc info`, the model report). */
+export function defaultScoring(info: ModelInfo): { views: string; reviewThreshold: number } {
+  const adaptive = info.calibration?.adaptive;
+  if (adaptive) return { views: `adaptive (1, or ${adaptive.views} where one view is not sure)`, reviewThreshold: adaptive.review.threshold };
+  return { views: String(info.testTimeViews), reviewThreshold: info.reviewThreshold };
+}
+
 /**
  * The temperature and thresholds for `views` test-time views (the default: defaultViews). A model from
  * before calibration gets temperature 1, its old review threshold and no out-of-scope check, and a note saying so.
@@ -48,7 +55,7 @@ export function trustFor(info: ModelInfo, outOfScopeBytes: Uint8Array | undefine
   const views = choice ?? defaultViews(info);
   if (views === 'auto') {
     const adaptive = info.calibration?.adaptive;
-    if (!adaptive) throw new WbcError('this model was not calibrated for adaptive test-time views (--tta auto); choose --tta 1, 2, 4 or 8, or retrain it');
+    if (!adaptive) throw new WbcError('this model was not calibrated for adaptive test-time views (--tta auto); choose --tta 1, 2, 4 or 8, or add them with wbc calibrate (an eight-view model) or by retraining');
     return { views, temperature: adaptive.unsureTemperature, adaptive, reviewThreshold: reviewThreshold ?? adaptive.review.threshold, outOfScope };
   }
   const fitted = info.calibration?.byViews[String(views)];

@@ -88,3 +88,33 @@ test('class by class, the differential CSV is today\'s rows with the I/T ratio a
   // Class by class: 2 bands, 1 myelocyte, 1 neutrophil.
   assert.deepEqual(rows[rows.length - 1].slice(0, 3), ['i_t_ratio', '3', '75.0']);
 });
+
+test('a model with non-white kinds: each unlisted kind is a category of its own, counted apart from the white cells', () => {
+  const classes = [...NINE, 'erythroblasts', 'platelets'];
+  const kinds = ['erythroblasts', 'platelets'];
+  assert.throws(() => chooseScheme('grouped', classes), /"erythroblasts", "platelets" are in no category/);
+  const grouped = chooseScheme('grouped', classes, kinds);
+  assert.deepEqual(grouped.categories.slice(-2).map((c) => c.name), kinds);
+  assert.deepEqual(grouped.nonWhite, [false, false, false, false, false, false, false, true, true]);
+  assert.ok(chooseScheme('nine', classes, kinds).identity, 'nine stays class by class');
+  assert.throws(() => chooseScheme({ name: 'mixed', categories: [{ name: 'small', classes: ['lymphocytes', 'erythroblasts'] }, ...NINE.filter((n) => n !== 'lymphocytes').map((n) => ({ name: n, classes: [n] })), { name: 'platelets', classes: ['platelets'] }] }, classes, kinds),
+    /^WbcError: scheme mixed: category "small" mixes white classes with non-white kinds/);
+  const wide = (weights: Record<string, number>) => classes.map((name) => weights[name] ?? 0);
+  const rows = [
+    wide({ neutrophils: 0.9, bands: 0.1 }),
+    wide({ erythroblasts: 0.7, lymphocytes: 0.3 }),
+    wide({ erythroblasts: 0.4, bands: 0.35, neutrophils: 0.25 }), // top class erythroblasts, top category neutrophils (0.6)
+    wide({ platelets: 0.95, bands: 0.05 }),
+  ];
+  const files = rows.map((_, i) => `${i}.png`);
+  const d = schemeDifferential(toPredictions(files, Float32Array.from(rows.flat()), classes, 0.5, { scheme: grouped }), classes, grouped);
+  assert.equal(d.total, 2, 'the two cells in non-white categories are not white cells');
+  assert.deepEqual(d.categories.map((c) => c.category), grouped.categories.slice(0, 7).map((c) => c.name));
+  assert.equal(d.categories[0].count, 2);
+  assert.deepEqual(d.nonWhite?.rows.map((r) => [r.kind, r.count]), [['erythroblasts', 1], ['platelets', 1]]);
+  assert.equal(d.nonWhite?.rows[0].per100White?.value, 50);
+  const csv = parseCsv(schemeDifferentialCsv(d));
+  assert.deepEqual(csv.find((r) => r[0] === 'erythroblasts')?.slice(0, 4), ['erythroblasts', '', '1', '50.0']);
+  assert.ok(csv.every((r) => r.length === 7));
+  assert.match(formatSchemeDifferential(d), /not white cells, not in the differential:\n {2}erythroblasts/);
+});

@@ -3,6 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { parseCsv } from '../../src/classify/csv';
+import { chooseScheme } from '../../src/scheme/choose-scheme';
+import { clopperPearsonInterval } from '../../src/trust/binomial-interval';
 import type { Cell } from '../../src/serve/api-schemas';
 import { writeSolid } from '../helpers/images';
 import { CLASSES, apiFixture } from './fixture';
@@ -81,8 +83,9 @@ test('the predictions export has classify\'s columns plus the review and the cel
   assert.equal(comment.json().comment, '=see slide, "smudged"', 'trimmed');
   const rows = parseCsv((await app.inject({ method: 'GET', url: '/api/export/predictions.csv', headers: LOCAL })).body);
   assert.deepEqual(rows[0], ['file', 'prediction', 'confidence', 'second', 'second_confidence', 'needs_review', 'out_of_scope_score', 'out_of_scope', ...CLASSES,
-    'reviewed_label', 'reviewed_by', 'reviewed_at', 'comment']);
+    'group', 'group_confidence', 'reviewed_label', 'reviewed_by', 'reviewed_at', 'comment']);
   assert.deepEqual(rows[1].slice(0, 2), ['a.png', 'red']);
+  assert.deepEqual(rows[1].slice(-6, -4), ['red', '0.9000'], 'under nine the group is the prediction');
   assert.deepEqual(rows[1].slice(-4, -2), ['green', 'Ann']);
   assert.ok(!Number.isNaN(Date.parse(rows[1][rows[1].length - 2])));
   assert.equal(rows[1][rows[1].length - 1], '\'=see slide, "smudged"', 'a comment that would start a formula is guarded');
@@ -169,4 +172,31 @@ test('images are served by id, with security headers, and unknown ids are 404', 
   assert.doesNotMatch(String(image.headers['content-security-policy']), /unsafe-inline/);
   assert.equal(image.headers['x-content-type-options'], 'nosniff');
   assert.equal((await app.inject({ method: 'GET', url: '/api/cells/99/image', headers: LOCAL })).statusCode, 404);
+});
+
+test('under a scheme the info names it, and the differential counts its categories with the class detail and exact intervals', async () => {
+  const scheme = chooseScheme({ name: 'cool-warm', categories: [{ name: 'cool', classes: ['blue', 'green'], loinc: '12345-6' }, { name: 'warm', classes: ['red'] }] }, CLASSES);
+  const { app } = await apiFixture({ scheme });
+  const info = (await app.inject({ method: 'GET', url: '/api/info', headers: LOCAL })).json();
+  assert.deepEqual(info.scheme, { name: 'cool-warm', categories: [{ name: 'cool', classes: ['blue', 'green'], loinc: '12345-6' }, { name: 'warm', classes: ['red'] }] });
+  assert.deepEqual(info.non_white, []);
+  const cells = (await app.inject({ method: 'GET', url: '/api/cells', headers: LOCAL })).json();
+  assert.deepEqual(cells.map((cell: { group: string }) => cell.group), ['warm', 'cool', 'cool', 'cool']);
+  // a.png (red) reviewed as green: it moves to cool, and into green's detail.
+  await app.inject({ method: 'PUT', url: '/api/cells/1', headers: JSON_HEADERS, payload: { label: 'green', reviewer: 'Ann' } });
+  const d = (await app.inject({ method: 'GET', url: '/api/differential', headers: LOCAL })).json();
+  assert.equal(d.scheme, 'cool-warm');
+  assert.equal(d.total, 4);
+  const cool = d.categories[0];
+  assert.deepEqual([cool.category, cool.count, cool.loinc], ['cool', 4, '12345-6']);
+  assert.deepEqual(cool.classes.map((row: { class: string; count: number }) => [row.class, row.count]), [['blue', 2], ['green', 2]]);
+  const { low, high } = clopperPearsonInterval(4, 4);
+  assert.deepEqual([cool.ci_low, cool.ci_high], [low * 100, high * 100]);
+  assert.deepEqual([d.categories[1].category, d.categories[1].count], ['warm', 0]);
+  assert.equal(d.it_ratio, null, 'no I/T ratio without its four classes');
+  const csv = parseCsv((await app.inject({ method: 'GET', url: '/api/export/differential.csv', headers: LOCAL })).body);
+  assert.deepEqual(csv[0], ['category', 'class', 'count', 'percent', 'ci_low', 'ci_high', 'loinc']);
+  assert.deepEqual(csv[1], ['cool', '', '4', '100.0', (low * 100).toFixed(2), (high * 100).toFixed(2), '12345-6']);
+  assert.deepEqual(csv[3].slice(0, 3), ['cool', 'green', '2']);
+  assert.deepEqual(csv.find((row) => row[0] === 'bin: smudge'), ['bin: smudge', '', '0', '', '', '', '']);
 });

@@ -7,6 +7,7 @@ import { ClassifyQueue } from '../../src/serve/classify-queue';
 import { scanFolder } from '../../src/serve/folder-scan';
 import { oneReview, type AppContext } from '../../src/serve/context';
 import { ReviewStore } from '../../src/serve/store';
+import { chooseScheme } from '../../src/scheme/choose-scheme';
 import { makeTempDir, writeSolid } from '../helpers/images';
 
 export const CLASSES = ['blue', 'green', 'red'];
@@ -41,18 +42,23 @@ export async function apiFixture(overrides: Partial<AppContext> = {}): Promise<A
   await writeSolid(path.join(imageDir, 'deeper', 'd.png'), 8, 8, [60, 60, 200]);
   const db = path.join(dir, 'review.sqlite');
   const store = new ReviewStore(db);
+  const scheme = overrides.scheme ?? chooseScheme('nine', CLASSES);
+  // Each cell's group is its prediction's category (true of these predictions, each sure of its class).
+  const inScheme = (p: Prediction): Prediction => ({ ...p, group: scheme.categories[scheme.categoryOfClass[CLASSES.indexOf(p.prediction)]].name });
   store.addPredictions([
     prediction('a.png', 'red', 0.9),
     prediction('b.png', 'green', 0.5),
     prediction('c.png', 'blue', 0.8),
     prediction(path.join('deeper', 'd.png'), 'blue', 0.95),
-  ], (await scanFolder(fs.realpathSync(imageDir))).sha256);
+  ].map(inScheme), (await scanFolder(fs.realpathSync(imageDir))).sha256);
   // No model: the fixture's images are classified already, so a rescan only checks them.
-  const keeper = new FolderKeeper(store, fs.realpathSync(imageDir), new ClassifyQueue({ modelDir: path.join(dir, 'no-model') }));
+  const keeper = new FolderKeeper(store, fs.realpathSync(imageDir), new ClassifyQueue({ modelDir: path.join(dir, 'no-model'), scheme: { name: scheme.name, categories: scheme.categories } }));
   await keeper.rescan();
   const context: AppContext = {
     store,
     classes: CLASSES,
+    nonWhite: [],
+    scheme,
     realImageDir: fs.realpathSync(imageDir),
     progress: keeper.progress,
     refused: keeper.refused,

@@ -2,7 +2,7 @@ import { classify } from '../../classifier/classify';
 import { GROUP_USAGE, groupFromConventions } from '../../distributed/options';
 import { predictionsCsv } from '../../classify/csv';
 import { differentialCsv, formatDifferential } from '../../classify/differential';
-import { differentialsByFolder, perFolderDifferentialCsv } from '../../classify/per-folder';
+import { perFolderCsv } from '../../classify/per-folder';
 import { formatSchemeDifferential, schemeDifferentialCsv } from '../../classify/scheme-differential';
 import { describeReviewChoice } from '../../trust/review-threshold';
 import type { EngineChoice } from '../../runtime/predictor';
@@ -30,6 +30,7 @@ and for --always-review classes.
                           without bf16, where it is faster; libtorch on CUDA or a bf16 CPU)
   --per-folder            add one differential per sub-folder (per slide) to the differential CSV, in a
                           last column \`folder\`: \`(all)\` for the whole folder, then e.g. \`slide-1/\`
+                          (in the --scheme's categories)
   --always-review CLASS   mark every cell predicted as CLASS for review (repeat, or separate with commas)
 ${SCHEME_USAGE}
 ${RUNTIME_USAGE}
@@ -62,7 +63,6 @@ export const classifyCommand: Command = {
       [{ path: modelDir, what: 'the model folder' }, { path: imageDir, what: 'the image folder' }],
     );
     const scheme = args.text('scheme');
-    if (args.flag('per-folder') && scheme !== undefined && scheme !== 'nine') throw new WbcError('--per-folder counts class by class for now; leave out --scheme, or drop --per-folder');
     const progress = new ProgressLine();
     const result = await classify(modelDir, imageDir, {
       scheme,
@@ -85,13 +85,13 @@ export const classifyCommand: Command = {
     printWarnings(result.skipped.map((skipped) => skipped.reason), 'skipped: ');
     if (result.predictions.length === 0) throw new WbcError(`no readable images in ${imageDir}`);
     writeFileAtomic(out, predictionsCsv(result.predictions, result.classes));
-    const perFolder = args.flag('per-folder') ? differentialsByFolder(result.predictions, result.classes, result.nonWhite) : undefined;
     const classByClass = result.scheme.identity;
-    const differentialText = perFolder ? perFolderDifferentialCsv(result.differential, perFolder)
+    const perFolder = args.flag('per-folder') ? perFolderCsv(result.predictions, result.classes, result.scheme, result.nonWhite) : undefined;
+    const differentialText = perFolder ? perFolder.csv
       : classByClass ? differentialCsv(result.differential) : schemeDifferentialCsv(result.schemeDifferential);
     writeFileAtomic(differentialFile, differentialText);
     printOut(`Classified ${result.predictions.length} images (${result.views}; review threshold ${result.reviewThreshold})\n`);
     if (result.schemeReview) printOut(`review threshold fitted for scheme ${result.scheme.name} (on its categories' confidences): ${describeReviewChoice(result.schemeReview)}\n`);
-    printOut(`${classByClass ? formatDifferential(result.differential) : formatSchemeDifferential(result.schemeDifferential)}\n\nPredictions: ${out}\nDifferential count: ${differentialFile}${perFolder ? ` (and one per folder, for ${perFolder.length} folders)` : ''}`);
+    printOut(`${classByClass ? formatDifferential(result.differential) : formatSchemeDifferential(result.schemeDifferential)}\n\nPredictions: ${out}\nDifferential count: ${differentialFile}${perFolder ? ` (and one per folder, for ${perFolder.folders} folders)` : ''}`);
   },
 };

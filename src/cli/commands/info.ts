@@ -1,6 +1,6 @@
 import { readModelInfo, trainingPrecision, type ModelInfo } from '../../model/model-folder';
 import { describeReviewChoice } from '../../trust/review-threshold';
-import { defaultViews } from '../../trust/trust-model';
+import { defaultScoring, defaultViews } from '../../trust/trust-model';
 import { parse, positionals, type Command } from '../args';
 import { printOut } from '../output';
 import { duration, percent } from '../progress';
@@ -52,9 +52,8 @@ export function describeTrust(info: ModelInfo): string {
 
 /** The default test-time views and review threshold. */
 function describePrediction(info: ModelInfo): string {
-  const adaptive = info.calibration?.adaptive;
-  if (adaptive) return `adaptive test-time views (1, or ${adaptive.views}); review below ${percent(adaptive.review.threshold, 0)} confidence`;
-  return `${info.testTimeViews} test-time view(s); review below ${percent(info.reviewThreshold, 0)} confidence`;
+  const { views, reviewThreshold } = defaultScoring(info);
+  return `test-time views ${views}; review below ${percent(reviewThreshold, 0)} confidence`;
 }
 
 export function describeModel(info: ModelInfo): string {

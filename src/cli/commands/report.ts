@@ -13,6 +13,8 @@ the model's own test scores are shown. Every warning printed is also at the top 
 
   --out FILE.html      where to write the report (required)
   --split all|test     with a labelled folder: all its images (default), or only the model's test images
+  --scheme S           also score a reporting scheme: nine (default), grouped or a JSON file; its categories,
+                       accuracy and review threshold on the labelled folder (needs one)
 ${SCORING_USAGE}
 ${RUNTIME_USAGE}`;
 
@@ -21,7 +23,7 @@ export const reportCommand: Command = {
   summary: 'write a self-contained HTML report of a model',
   usage,
   async run(argv) {
-    const args = parse(argv, { out: { type: 'string' }, split: { type: 'string' }, tta: { type: 'string' }, ...CACHE_OPTIONS, ...RUNTIME_OPTIONS }, usage);
+    const args = parse(argv, { out: { type: 'string' }, split: { type: 'string' }, tta: { type: 'string' }, scheme: { type: 'string' }, ...CACHE_OPTIONS, ...RUNTIME_OPTIONS }, usage);
     if (args.flag('help')) return void printOut(usage);
     if (args.positionals.length < 1 || args.positionals.length > 2) {
       throw usageError(`expected <model-dir> [<labelled-dir>], got ${args.positionals.length} argument(s)`, usage);
@@ -37,6 +39,7 @@ export const reportCommand: Command = {
       out,
       split: args.text('split') as 'all' | 'test' | undefined,
       testTimeViews: viewChoice(args.text('tta')),
+      scheme: args.text('scheme'),
       cacheDir: cacheChoice(args),
       ...runtimeChoice(args),
       onProgress: (done, total) => progress.update(`reading images ${bar(done / total)} ${done}/${total}`),

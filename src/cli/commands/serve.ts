@@ -5,7 +5,7 @@ import { parse, positionals, wholeNumber, type Command } from '../args';
 import { printOut, printWarnings } from '../output';
 
 const usage = `Usage: wbc serve <model-dir> <image-dir | cases-dir> [--port 8080] [--host 127.0.0.1] [--db FILE] [--token-file FILE]
-                 [--tls-cert FILE --tls-key FILE]
+                 [--tls-cert FILE --tls-key FILE] [--scheme nine|grouped|FILE]
 
 Starts the review app: classifies the folder in the background and serves a page where a technologist
 checks and corrects the cells, watches the differential with its 95% intervals, and signs it off.
@@ -23,6 +23,9 @@ Opening the same folder again resumes the saved review. Stop it with Ctrl-C.
   --tls-cert FILE     serve HTTPS with this PEM certificate (chain) and --tls-key FILE, its private key;
                       beyond loopback without them the token crosses the network in plain HTTP
   --export-dir DIR    where "export labelled folder" writes (default: <image-dir>-reviewed beside the folder)
+  --scheme S          the reporting scheme: nine (default, class by class), grouped or a JSON file
+                      (docs/schemes.md): the queue uses its review threshold, the gallery and the
+                      differential its categories; a review (every case in it) stays in the scheme it was started in
   --threads N         CPU threads for classifying (default: all cores)
   --precision auto|fp32|bf16  arithmetic (default auto: bf16 where the CPU has bf16 instructions, else fp32)`;
 
@@ -34,7 +37,7 @@ export const serveCommand: Command = {
     const args = parse(argv, {
       port: { type: 'string' }, host: { type: 'string' }, db: { type: 'string' }, token: { type: 'string' },
       'token-file': { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' },
-      'export-dir': { type: 'string' }, threads: { type: 'string' }, precision: { type: 'string' },
+      'export-dir': { type: 'string' }, threads: { type: 'string' }, precision: { type: 'string' }, scheme: { type: 'string' },
     }, usage);
     if (args.flag('help')) return void printOut(usage);
     const [modelDir, imageDir] = positionals(args.positionals, ['model-dir', 'image-dir'], usage);
@@ -50,6 +53,7 @@ export const serveCommand: Command = {
       exportDir: args.text('export-dir'),
       threads: wholeNumber(args.text('threads'), 'threads'),
       precision: args.text('precision') as PrecisionChoice | undefined,
+      scheme: args.text('scheme'),
     });
     printWarnings(server.warnings);
     printOut(`Reviewing ${imageDir} (review saved in ${server.db}); open:`);

@@ -20,8 +20,8 @@ export function exportRoutes({ schemas, reviewOf }: ReviewMount): FastifyPluginA
       return attachment(reply, 'predictions-reviewed.csv', reviewedPredictionsCsv(store.presentCells(), classes));
     });
     app.get('/export/differential.csv', { schema: schemas['GET /export/differential.csv'] }, async (request, reply) => {
-      const { store, classes } = reviewOf(request);
-      return attachment(reply, 'differential-reviewed.csv', reviewDifferentialCsv(reviewDifferential(store.reviewStates(), classes)));
+      const { store, classes, scheme } = reviewOf(request);
+      return attachment(reply, 'differential-reviewed.csv', reviewDifferentialCsv(reviewDifferential(store.reviewStates(), classes, scheme), scheme.identity));
     });
     app.post('/export/labelled-folder', { schema: schemas['POST /export/labelled-folder'] }, async (request, reply) => {
       const context = reviewOf(request);

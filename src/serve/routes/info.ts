@@ -13,6 +13,8 @@ export function infoRoutes({ schemas, reviewOf }: ReviewMount): FastifyPluginAsy
         title: context.title,
         model: { name: context.modelName },
         classes: context.classes,
+        non_white: context.nonWhite,
+        scheme: { name: context.scheme.name, categories: context.scheme.categories.map(({ name, classes, loinc }) => ({ name, classes, ...(loinc !== undefined && { loinc }) })) },
         bins: [...REVIEW_BINS],
         sign_off: context.store.signOff() ?? null,
         integrity: context.store.integrity(),

@@ -7,8 +7,8 @@ import type { ReviewMount } from './review-mount';
 export function reportRoutes({ schemas, reviewOf }: ReviewMount): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get('/differential', { schema: schemas['GET /differential'] }, async (request) => {
-      const { store, classes } = reviewOf(request);
-      return reviewDifferential(store.reviewStates(), classes);
+      const { store, classes, scheme } = reviewOf(request);
+      return reviewDifferential(store.reviewStates(), classes, scheme);
     });
     app.get('/audit', { schema: schemas['GET /audit'] }, async (request) => reviewOf(request).store.audit());
     app.get('/sign-off', { schema: schemas['GET /sign-off'] }, async (request) => reviewOf(request).store.signOff() ?? null);

@@ -57,22 +57,59 @@ export function percent(value: number, digits = 1): string {
   return `${value.toFixed(digits)}%`;
 }
 
-/** A differential as a table: class, count, % and its 95% interval; then the cells counted apart. */
+type CountRow = { count: number; percent: number; ci_low: number; ci_high: number };
+
+/** A row of count, % and 95% interval under a name. */
+function countRow(body: HTMLTableSectionElement, name: string, row: CountRow): HTMLTableRowElement {
+  const tr = body.insertRow();
+  tr.append(element('td', name), element('td', String(row.count), 'number'), element('td', row.percent.toFixed(1), 'number'),
+    element('td', `${row.ci_low.toFixed(1)}–${row.ci_high.toFixed(1)}`, 'number ci'));
+  return tr;
+}
+
+/**
+ * A differential as a table: each category (a class under nine) with its count, % and 95% interval, its
+ * classes indented beneath where it has more than itself; the I/T ratio; then what is counted apart:
+ * non-white kinds (nucleated red cells per 100 white cells), bins and unreviewed out-of-scope cells.
+ */
 export function differentialTable(differential: Differential): HTMLTableElement {
   const table = element('table', '', 'differential');
   const head = table.createTHead().insertRow();
-  for (const title of ['class', 'count', '%', '95% CI']) head.append(element('th', title));
+  for (const title of [differential.scheme === 'nine' ? 'class' : 'category', 'count', '%', '95% CI']) head.append(element('th', title));
   const body = table.createTBody();
-  for (const row of differential.rows) {
-    const tr = body.insertRow();
-    tr.dataset.class = row.class;
-    tr.append(element('td', row.class), element('td', String(row.count), 'number'), element('td', row.percent.toFixed(1), 'number'),
-      element('td', `${row.ci_low.toFixed(1)}–${row.ci_high.toFixed(1)}`, 'number ci'));
+  for (const category of differential.categories) {
+    const tr = countRow(body, category.category, category);
+    tr.dataset.category = category.category;
+    const detail = category.classes.length > 1 || category.classes[0].class !== category.category;
+    if (!detail) tr.dataset.class = category.category;
+    else {
+      for (const row of category.classes) {
+        const sub = countRow(body, row.class, row);
+        sub.dataset.class = row.class;
+        sub.className = 'detail';
+      }
+    }
   }
   const total = body.insertRow();
   total.className = 'total';
   total.append(element('td', 'white cells'), element('td', String(differential.total), 'number'), element('td', differential.total ? '100.0' : '0.0', 'number'), element('td'));
+  const ratio = differential.it_ratio;
+  if (ratio) {
+    const tr = body.insertRow();
+    tr.dataset.ratio = 'i/t';
+    tr.title = 'bands, metamyelocytes and myelocytes over those and neutrophils';
+    tr.append(element('td', 'I/T ratio'), element('td', `${ratio.immature}/${ratio.lineage}`, 'number'), element('td', ratio.value.toFixed(3), 'number'),
+      element('td', `${ratio.ci_low.toFixed(3)}–${ratio.ci_high.toFixed(3)}`, 'number ci'));
+  }
   const apart = table.createTFoot();
+  for (const row of differential.non_white ?? []) {
+    const tr = apart.insertRow();
+    tr.dataset.nonWhite = row.kind;
+    const per100 = row.per_100_white;
+    tr.append(element('td', `not white: ${row.kind}`), element('td', String(row.count), 'number'),
+      element('td', per100 ? `${per100.value.toFixed(1)}/100 WBC` : '', 'number'),
+      element('td', per100 ? `${per100.ci_low.toFixed(1)}–${per100.ci_high.toFixed(1)}` : '', 'number ci'));
+  }
   for (const [bin, count] of Object.entries(differential.bins)) {
     const tr = apart.insertRow();
     tr.append(element('td', `not counted: ${bin}`), element('td', String(count), 'number'));

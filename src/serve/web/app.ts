@@ -8,6 +8,8 @@ import { undoStackFromAudit, type Change } from './undo-history.js';
  */
 
 const BIN_KEYS: Record<string, string> = { u: 'unidentified', s: 'smudge', a: 'artefact', o: 'other cell' };
+/** Letters the gallery uses for something else: a non-white kind's key is never one of them. */
+const RESERVED_KEYS = new Set([...Object.keys(BIN_KEYS), 'z']);
 const REVIEWER_KEY = 'wbc-reviewer';
 const TILE_SIZE_KEY = 'wbc-tile-size';
 /** Tile widths in CSS pixels; 160 by default, enough to tell a band from a segmented neutrophil. */
@@ -15,6 +17,8 @@ const TILE_SIZES = [120, 140, 160, 200, 240, 300];
 const DEFAULT_TILE_SIZE = 160;
 
 let info: Info;
+/** Each label key and its class: `1`–`9` the white classes in the model's order, a letter for each non-white kind. */
+let classKeys = new Map<string, string>();
 const cells = new Map<number, Cell>();
 /** Cell ids in display order, fixed once loaded so that tiles never jump while someone works. */
 let order: number[] = [];
@@ -84,14 +88,47 @@ async function waitForClassification(): Promise<void> {
 
 const NEEDS_REVIEW = 'Needs review';
 
-/** Where a cell sits when the page loads: under its reviewed label, in the queue while flagged, else under its prediction. */
+/**
+ * The keys that label a cell: `1`–`9` for the white classes, then for each non-white kind the first
+ * letter of its name that no other key uses (erythroblasts `e`, platelets `p`).
+ */
+function labelKeys(classes: readonly string[], nonWhite: readonly string[]): Map<string, string> {
+  const keys = new Map<string, string>();
+  classes.filter((name) => !nonWhite.includes(name)).slice(0, 9).forEach((name, i) => keys.set(String(i + 1), name));
+  for (const kind of nonWhite) {
+    const key = [...kind.toLowerCase()].find((letter) => /^[a-z]$/.test(letter) && !RESERVED_KEYS.has(letter) && !keys.has(letter));
+    if (key) keys.set(key, kind);
+  }
+  return keys;
+}
+
+function keyOf(name: string): string | undefined {
+  return [...classKeys].find(([, label]) => label === name)?.[0];
+}
+
+/** The scheme's category of a class (the class itself under nine). */
+function categoryOf(className: string): string {
+  return info.scheme.categories.find((category) => category.classes.includes(className))?.name ?? className;
+}
+
+/**
+ * Where a cell sits when the page loads: under its reviewed label's category (or its bin), in the queue
+ * while flagged, else under the category it was classified in.
+ */
 function groupOf(cell: Cell): string {
-  if (cell.label !== null) return cell.label;
-  return cell.needs_review || cell.out_of_scope === true ? NEEDS_REVIEW : cell.prediction;
+  if (cell.label !== null) return info.bins.includes(cell.label) ? cell.label : categoryOf(cell.label);
+  return cell.needs_review || cell.out_of_scope === true ? NEEDS_REVIEW : cell.group;
+}
+
+/** The gallery's groups in order: the queue, the white-cell categories, the non-white kinds' categories, the bins. */
+function groupTitles(): string[] {
+  const nonWhite = (name: string) => info.scheme.categories.find((category) => category.name === name)!.classes.every((c) => info.non_white.includes(c));
+  const categories = info.scheme.categories.map((category) => category.name);
+  return [NEEDS_REVIEW, ...categories.filter((name) => !nonWhite(name)), ...categories.filter(nonWhite), ...info.bins];
 }
 
 function byConfidence(a: Cell, b: Cell): number {
-  return a.confidence - b.confidence || a.id - b.id;
+  return a.group_confidence - b.group_confidence || a.id - b.id;
 }
 
 function renderTile(cell: Cell): void {
@@ -133,12 +170,13 @@ function renderGallery(): void {
   tiles.clear();
   const all = [...cells.values()];
   order = [];
-  for (const title of [NEEDS_REVIEW, ...info.classes, ...info.bins]) {
+  for (const title of groupTitles()) {
     const members = all.filter((c) => groupOf(c) === title).sort(byConfidence);
     if (members.length === 0) continue;
     const section = element('section', '', 'group');
     section.dataset.group = title;
-    section.append(element('h2', `${title} (${members.length})`));
+    const apart = info.non_white.includes(title) ? ' · not white cells, not in the differential' : '';
+    section.append(element('h2', `${title} (${members.length})${apart}`));
     const grid = element('div', '', 'grid');
     for (const cell of members) {
       grid.append(makeTile(cell));
@@ -167,7 +205,8 @@ function showDetail(): void {
     const item = element('li');
     const meter = element('meter');
     meter.value = cell.probabilities[i];
-    item.append(element('span', `${i + 1} ${name}`), meter, element('span', percent(cell.probabilities[i] * 100), 'number'));
+    const key = keyOf(name);
+    item.append(element('span', key ? `${key} ${name}` : name), meter, element('span', percent(cell.probabilities[i] * 100), 'number'));
     list.append(item);
   });
   detail.append(list);
@@ -291,10 +330,8 @@ async function undo(): Promise<void> {
 
 /** What a key does to the labels, or undefined for a key that sets none. */
 function labelAction(key: string): [(cell: Cell) => string | null, string] | undefined {
-  if (/^[1-9]$/.test(key) && Number(key) <= info.classes.length) {
-    const label = info.classes[Number(key) - 1];
-    return [() => label, label];
-  }
+  const label = classKeys.get(key);
+  if (label !== undefined) return [() => label, label];
   if (BIN_KEYS[key]) return [() => BIN_KEYS[key], BIN_KEYS[key]];
   if (key === 'Enter') return [(cell) => cell.prediction, 'each its prediction'];
   if (key === 'Backspace' || key === 'Delete' || key === '0') return [() => null, 'unreviewed'];
@@ -424,7 +461,9 @@ async function start(): Promise<void> {
   showRecordChecks(info);
   document.title = `${info.title} · WBC review`;
   byId('title').textContent = info.title;
-  byId('keys').textContent = `Keys, once Tab has reached the cells: arrows move · ${info.classes.map((c, i) => `${i + 1} ${c}`).join(' · ')} · `
+  classKeys = labelKeys(info.classes, info.non_white);
+  const scheme = info.scheme.name === 'nine' ? '' : `Scheme: ${info.scheme.name} (groups and counts by its categories; keys set the class). `;
+  byId('keys').textContent = `${scheme}Keys, once Tab has reached the cells: arrows move · ${[...classKeys].map(([key, name]) => `${key} ${name}`).join(' · ')} · `
     + `${Object.entries(BIN_KEYS).map(([k, bin]) => `${k} ${bin}`).join(' · ')} · Enter confirms each cell's prediction · 0 clear · `
     + 'Space or Ctrl-click select · Shift+arrows extend · Esc deselect · z undo · c comment on the cell (Enter saves, Esc back)';
   showSignOff(info.sign_off);

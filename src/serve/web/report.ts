@@ -1,4 +1,4 @@
-import { api, differentialTable, element, isoWithOffset, isRelabel, showRecordChecks, type Cell } from './api.js';
+import { api, differentialTable, element, isoWithOffset, isRelabel, showRecordChecks, type Cell, type Info } from './api.js';
 import type { CaseComment } from '../api-schemas.js';
 
 /** A term and its value in the report's list of facts. */
@@ -45,6 +45,11 @@ async function start(): Promise<void> {
   fact(facts, 'Specimen (folder)', info.title);
   const model = info.model as { name: string; hash?: string };
   fact(facts, 'Model', model.hash ? `${model.name} (${model.hash})` : model.name);
+  // The scheme the review was classified, flagged and counted in (servers before schemes: class by class).
+  const scheme = (info as { scheme?: Info['scheme'] }).scheme;
+  const grouped = scheme?.categories.filter((category) => category.classes.length > 1 || category.classes[0] !== category.name) ?? [];
+  fact(facts, 'Reporting scheme', !scheme || scheme.name === 'nine' ? 'nine (class by class)'
+    : `${scheme.name}${grouped.length ? `: ${grouped.map((category) => `${category.name} = ${category.classes.join(' + ')}`).join('; ')}` : ''}`);
   fact(facts, 'Signed off by', info.sign_off?.name ?? 'nobody yet');
   fact(facts, 'Signed off at', info.sign_off ? isoWithOffset(info.sign_off.at) : '–');
   fact(facts, 'Cells reviewed', `${differential.reviewed} of ${differential.cells}`);
@@ -57,7 +62,8 @@ async function start(): Promise<void> {
     : `${relabels.length}, from ${isoWithOffset(relabels[0].at)} to ${isoWithOffset(relabels[relabels.length - 1].at)}`);
   fact(facts, 'Printed at', isoWithOffset(new Date()));
   main.append(facts);
-  main.append(element('p', `${differential.total} white cells counted. Percentages per 100 classified white cells with exact 95% Clopper–Pearson intervals.`));
+  main.append(element('p', `${differential.total} white cells counted. Percentages per 100 classified white cells with exact 95% Clopper–Pearson intervals`
+    + `${(differential.non_white ?? []).length ? '; cells that are not white cells are counted apart (nucleated red cells per 100 white cells)' : ''}.`));
   main.append(differentialTable(differential));
   main.append(commentsSection(comment, cells));
   const print = element('button', 'Print', 'no-print');
