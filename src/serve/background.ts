@@ -14,7 +14,8 @@ import type { ReviewStore } from './store';
 export class FolderKeeper {
   readonly progress: Progress = { state: 'done', done: 0, total: 0, skipped: 0, warnings: [] };
   readonly refused: RefusedFile[] = [];
-  queued = false;
+  /** Also true for a case just found, until its first scan settles: it is not yet to review (an empty, 'done' case). */
+  queued = true;
   private busy = false;
 
   constructor(private readonly store: ReviewStore, private readonly imageDir: string, private readonly queue: ClassifyQueue) {}
