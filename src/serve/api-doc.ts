@@ -62,6 +62,7 @@ export async function openApiDocument(): Promise<OpenApiDocument> {
     loopbackOnly: true,
     title: '',
     modelName: '',
+    modelVersion: '',
   }));
   try {
     return (await app.inject({ method: 'GET', url: '/api/openapi.json', headers: { host: '127.0.0.1' } })).json() as OpenApiDocument;

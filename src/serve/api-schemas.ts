@@ -50,6 +50,7 @@ export const Integrity = Type.Object({
   description: 'the check of the audit chain and of the chain head kept beside the database, made when the server started',
   additionalProperties: false,
 });
+export type FhirBundle = Static<typeof FhirBundle>;
 export type Integrity = Static<typeof Integrity>;
 
 export const RefusedFile = Type.Object({
@@ -218,13 +219,30 @@ function file(description: string, ...types: string[]) {
 
 const SIGNED_OFF = 'the review is signed off; it can no longer change';
 
+/** A FHIR R4 resource, described loosely: R4's own definitions say what it holds (docs/fhir.md). */
+const FhirResource = Type.Object({ resourceType: Type.String() }, { additionalProperties: true });
+
+export const FhirBundle = Type.Object({
+  resourceType: Type.Literal('Bundle'),
+  id: Type.String({ description: 'a name-based UUID of its content' }),
+  type: Type.Literal('collection'),
+  entry: Type.Array(Type.Object({
+    fullUrl: Type.String({ description: 'urn:uuid: and the resource\'s id' }),
+    resource: FhirResource,
+  }, { additionalProperties: false }), { description: 'a DiagnosticReport, a Device (the model), then an Observation per category and per count kept apart' }),
+}, {
+  title: 'FhirBundle',
+  description: 'a FHIR R4 Bundle of type collection (valid against the R4 StructureDefinitions); its resources are described in docs/fhir.md, not here',
+  additionalProperties: false,
+});
+
 const CaseId = Type.String({ pattern: '^[1-9][0-9]{0,9}$', description: 'a case id, from GET /api/cases' });
 
 export const CaseState = Type.Union(['queued', 'classifying', 'to_review', 'signed_off', 'failed'].map((state) => Type.Literal(state)), {
   description: 'queued: waiting for its turn to be classified; classifying; to_review; signed_off; failed: its classification failed (see its progress)',
 });
 
-export const CaseSummary = Type.Object({
+export const WorklistRow = Type.Object({
   id: Type.Integer({ minimum: 1 }),
   name: Type.String({ description: 'the case folder\'s name' }),
   state: CaseState,
@@ -232,8 +250,8 @@ export const CaseSummary = Type.Object({
   pending_review: Type.Integer({ minimum: 0, description: 'flagged cells (needing review or out of scope) not reviewed yet: sign-off waits for them' }),
   signed_off_by: nullable(Type.String()),
   signed_off_at: nullable(Time),
-}, { title: 'CaseSummary', description: 'one case (a slide or a patient) of the worklist', additionalProperties: false });
-export type CaseSummary = Static<typeof CaseSummary>;
+}, { title: 'WorklistRow', description: 'one case (a slide or a patient) of the worklist', additionalProperties: false });
+export type WorklistRow = Static<typeof WorklistRow>;
 
 export const CaseComment = Type.Object({
   text: Type.String(),
@@ -314,6 +332,10 @@ export const REVIEW_API = {
   'GET /export/differential.csv': {
     summary: 'The differential CSV of wbc classify, plus one row per bin and one for unreviewed out-of-scope cells',
     response: { 200: file('an attachment', 'text/csv'), ...errors() },
+  },
+  'GET /fhir': {
+    summary: 'The case as a FHIR R4 Bundle (docs/fhir.md): its DiagnosticReport preliminary, or final once signed off with the signer and the case comment',
+    response: { 200: { description: 'a FHIR R4 Bundle of type collection: a DiagnosticReport, a Device (the model) and an Observation per category, count and bin, as docs/fhir.md describes', content: { 'application/fhir+json': { schema: FhirBundle } } }, ...errors() },
   },
   'POST /export/labelled-folder': {
     summary: 'Write the cells reviewed as a class into the export folder, one sub-folder per class: a folder wbc train accepts',
@@ -410,7 +432,7 @@ export const API = {
   },
   'GET /api/cases': {
     summary: 'The worklist: every case, in the order found',
-    response: { 200: Type.Array(CaseSummary), ...errors() },
+    response: { 200: Type.Array(WorklistRow), ...errors() },
   },
   ...mounted(REVIEW_MOUNTS['/api'], '/api'),
   ...mounted(REVIEW_MOUNTS['/api/cases/:case'], '/api/cases/:case'),

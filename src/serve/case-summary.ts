@@ -1,9 +1,9 @@
-import type { CaseComment, CaseSummary, Cell, Differential, SignOff } from './api-schemas';
+import type { CaseComment, Cell, Differential, SignOff, WorklistRow } from './api-schemas';
 import type { AppContext } from './context';
 import { reviewDifferential } from './review-differential';
 
 /** A case's line in the worklist. */
-export function caseSummary(context: AppContext): CaseSummary {
+export function worklistRow(context: AppContext): WorklistRow {
   const { store, progress } = context;
   const signOff = store.signOff();
   const state = signOff ? 'signed_off'
@@ -24,7 +24,7 @@ export function caseSummary(context: AppContext): CaseSummary {
 /** What a laboratory information system takes of a case (see signedOffSummary). */
 export interface CaseResult {
   case: { id: number; name: string };
-  model: string;
+  model: { name: string; version: string };
   /** Null until the case is signed off: the result is then preliminary. */
   signOff: SignOff | null;
   /** The reviewed differential: counts per class with intervals, binned cells and unreviewed out-of-scope cells counted apart. */
@@ -39,7 +39,7 @@ export function signedOffSummary(context: AppContext): CaseResult {
   const { store } = context;
   return {
     case: { id: store.caseId, name: context.title },
-    model: context.modelName,
+    model: { name: context.modelName, version: context.modelVersion },
     signOff: store.signOff() ?? null,
     differential: reviewDifferential(store.reviewStates(), context.classes, context.scheme),
     comment: store.caseComment(),

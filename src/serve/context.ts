@@ -27,6 +27,8 @@ export interface AppContext {
   title: string;
   /** The model folder's name, shown on the report. */
   modelName: string;
+  /** The model's version as an export names it: `sha256:` and the hash of its model.json (which carries its weights' hash). */
+  modelVersion: string;
 }
 
 /** The reviews a server serves: one folder as one case, or a folder of cases (whose list can grow). */

@@ -175,7 +175,8 @@ export async function serve(modelDir: string, imageDir: string, options: ServeOp
     claimStore(database, realImageDir, realModelDir, db);
     claimScheme(database, scheme, chooseScheme('nine', info.classes, info.nonWhite), db);
     cases = new ServedCases(database, queue, {
-      realRoot: realImageDir, exportDir, classes: info.classes, nonWhite: info.nonWhite ?? [], scheme, modelName: path.basename(realModelDir), token, loopbackOnly,
+      realRoot: realImageDir, exportDir, classes: info.classes, nonWhite: info.nonWhite ?? [], scheme, modelName: path.basename(realModelDir),
+      modelVersion: `sha256:${modelFingerprint(realModelDir)!}`, token, loopbackOnly,
     }, db);
     await cases.open();
   } catch (error) {

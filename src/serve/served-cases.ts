@@ -22,6 +22,8 @@ export interface ServedFolder {
   /** The reporting scheme every case is classified, flagged and counted in. */
   scheme: Scheme;
   modelName: string;
+  /** `sha256:` and the hash of the model's model.json. */
+  modelVersion: string;
   token?: string;
   loopbackOnly: boolean;
 }
@@ -97,6 +99,7 @@ export class ServedCases implements Reviews {
       loopbackOnly: this.folder.loopbackOnly,
       title: row.name,
       modelName: this.folder.modelName,
+      modelVersion: this.folder.modelVersion,
     });
     // Every start rescans: new images are classified, gone and changed ones recorded.
     await keeper.rescan();

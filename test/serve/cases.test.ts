@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { parseCsv } from '../../src/classify/csv';
-import type { AuditRow, CaseSummary, Cell } from '../../src/serve/api-schemas';
+import type { AuditRow, WorklistRow, Cell } from '../../src/serve/api-schemas';
 import { addCase, makeCasesFolder, makeServedFolder, startServer } from './served-folder';
 
 type Json = Record<string, unknown>;
@@ -18,10 +18,10 @@ async function send(url: string, method: 'PUT' | 'POST', body: Json): Promise<Re
 }
 
 /** Polls the worklist until `done` holds, recording every state seen; fails after `ms`. */
-async function watchCases(url: string, done: (cases: CaseSummary[]) => boolean, seen: CaseSummary[][] = [], ms = 60_000): Promise<CaseSummary[]> {
+async function watchCases(url: string, done: (cases: WorklistRow[]) => boolean, seen: WorklistRow[][] = [], ms = 60_000): Promise<WorklistRow[]> {
   const until = Date.now() + ms;
   for (;;) {
-    const cases = await get<CaseSummary[]>(`${url}api/cases`);
+    const cases = await get<WorklistRow[]>(`${url}api/cases`);
     seen.push(cases);
     for (const c of cases) assert.notEqual(c.state, 'failed', `${c.name} failed`);
     if (done(cases)) return cases;
@@ -48,8 +48,8 @@ test('wbc serve on a folder of cases lists them, classifies them in turn, picks 
   const cases = makeCasesFolder(served, ['slide-a', 'slide-b', 'slide-c']);
   const { cli, url } = await startServer([served.model, cases, '--db', path.join(served.dir, 'cases.sqlite'), '--threads', '1']);
   try {
-    const seen: CaseSummary[][] = [];
-    const first = await get<CaseSummary[]>(`${url}api/cases`);
+    const seen: WorklistRow[][] = [];
+    const first = await get<WorklistRow[]>(`${url}api/cases`);
     assert.deepEqual(first.map((c) => [c.id, c.name]), [[1, 'slide-a'], [2, 'slide-b'], [3, 'slide-c']]);
     // A case added while the others are classified appears within 10 s.
     addCase(served, cases, 'slide-d');
@@ -84,7 +84,7 @@ test('wbc serve on a folder of cases lists them, classifies them in turn, picks 
     for (const [index, c] of settled.entries()) {
       const base = `${url}api/cases/${c.id}/`;
       const after = await reviewAndSignOff(base, signers[index]);
-      const worklist = await get<CaseSummary[]>(`${url}api/cases`);
+      const worklist = await get<WorklistRow[]>(`${url}api/cases`);
       assert.deepEqual(worklist.map((w) => w.state), settled.map((_, i) => (i <= index ? 'signed_off' : 'to_review')));
       assert.deepEqual(worklist.map((w) => w.signed_off_by), settled.map((_, i) => (i <= index ? signers[i] : null)));
       assert.equal(worklist[index].pending_review, 0);

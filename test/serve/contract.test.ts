@@ -43,7 +43,12 @@ async function call(fixture: ApiFixture, route: Route, { url, payload, headers }
   if ('content' in declared) {
     const type = String(response.headers['content-type']).split(';')[0];
     assert.ok(type in declared.content, `${route} ${status}: ${type} is not among ${Object.keys(declared.content).join(', ')}`);
-    return { status, body: undefined };
+    if (!type.endsWith('json')) return { status, body: undefined };
+    // JSON of its own media type (application/fhir+json): checked against that type's schema.
+    const body = response.json() as unknown;
+    const problems = [...Value.Errors((declared.content[type] as { schema: TSchema }).schema, body)].map((error) => `${error.path} ${error.message}`);
+    assert.deepEqual(problems, [], `${route} ${status} does not match its schema: ${response.body.slice(0, 500)}`);
+    return { status, body };
   }
   if (status === 303) {
     assert.equal(response.body, '', `${route} 303 has no body`);
@@ -103,6 +108,7 @@ async function exerciseReview(fixture: ApiFixture, base: '/api' | '/api/cases/:c
   assert.equal((await call(fixture, route('GET /audit'), { url: at('/audit') })).status, 200);
   assert.equal((await call(fixture, route('GET /export/predictions.csv'), { url: at('/export/predictions.csv') })).status, 200);
   assert.equal((await call(fixture, route('GET /export/differential.csv'), { url: at('/export/differential.csv') })).status, 200);
+  assert.equal((await call(fixture, route('GET /fhir'), { url: at('/fhir') })).status, 200);
   assert.equal((await call(fixture, route('POST /export/labelled-folder'), { url: at('/export/labelled-folder'), payload: {} })).status, 200);
   assert.equal((await call(fixture, route('POST /rescan'), { url: at('/rescan'), payload: {} })).status, 200);
 
@@ -140,6 +146,7 @@ async function exerciseReview(fixture: ApiFixture, base: '/api' | '/api/cases/:c
   assert.equal((await call(fixture, route('PUT /comment'), { url: at('/comment'), payload: { reviewer: 'Ann', comment: 'late' } })).status, 409);
   assert.equal((await call(fixture, route('POST /rescan'), { url: at('/rescan'), payload: {} })).status, 409);
   assert.equal((await call(fixture, route('GET /info'), { url: at('/info') })).status, 200, 'with its sign-off');
+  assert.equal((await call(fixture, route('GET /fhir'), { url: at('/fhir') })).status, 200, 'final');
 }
 
 test('every route answers what its schema declares, successes and errors alike', async () => {

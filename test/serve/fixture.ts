@@ -67,6 +67,7 @@ export async function apiFixture(overrides: Partial<AppContext> = {}): Promise<A
     loopbackOnly: true,
     title: 'images',
     modelName: 'model',
+    modelVersion: `sha256:${'0'.repeat(64)}`,
     ...overrides,
   };
   const app = buildApp(oneReview(context));

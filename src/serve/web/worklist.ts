@@ -1,5 +1,5 @@
 import { api, element, isoWithOffset } from './api.js';
-import type { CaseSummary } from '../api-schemas.js';
+import type { WorklistRow } from '../api-schemas.js';
 
 /**
  * The worklist: every case with its state, its cells, the flagged cells still to review and its sign-off,
@@ -7,7 +7,7 @@ import type { CaseSummary } from '../api-schemas.js';
  */
 
 const REFRESH_MS = 2000;
-const STATE_WORDS: Record<CaseSummary['state'], string> = {
+const STATE_WORDS: Record<WorklistRow['state'], string> = {
   queued: 'queued',
   classifying: 'classifying',
   to_review: 'to review',
@@ -15,7 +15,7 @@ const STATE_WORDS: Record<CaseSummary['state'], string> = {
   failed: 'classification failed',
 };
 
-let cases: CaseSummary[] = [];
+let cases: WorklistRow[] = [];
 /** The focused case, by id, so that it stays focused as the list grows. */
 let focusedId: number | undefined;
 
@@ -28,7 +28,18 @@ function say(text: string, isError = false): void {
   message.classList.toggle('error', isError);
 }
 
-function row(summary: CaseSummary): HTMLTableRowElement {
+/** The case's FHIR R4 Bundle (final once signed off, else preliminary), to download. */
+function exportCell(id: number): HTMLTableCellElement {
+  const fhir = element('a', 'FHIR');
+  fhir.href = `/api/cases/${id}/fhir`;
+  fhir.download = `case-${id}.fhir.json`;
+  fhir.tabIndex = -1;
+  const cell = element('td');
+  cell.append(fhir);
+  return cell;
+}
+
+function row(summary: WorklistRow): HTMLTableRowElement {
   const tr = element('tr', '', `state-${summary.state}`);
   tr.dataset.id = String(summary.id);
   tr.dataset.state = summary.state;
@@ -40,7 +51,7 @@ function row(summary: CaseSummary): HTMLTableRowElement {
   name.append(link);
   tr.append(name, element('td', STATE_WORDS[summary.state], 'state'), element('td', String(summary.cells), 'number'),
     element('td', String(summary.pending_review), 'number'), element('td', summary.signed_off_by ?? ''),
-    element('td', summary.signed_off_at ? isoWithOffset(summary.signed_off_at) : ''));
+    element('td', summary.signed_off_at ? isoWithOffset(summary.signed_off_at) : ''), exportCell(summary.id));
   tr.addEventListener('click', () => focus(summary.id));
   tr.addEventListener('dblclick', () => open(summary.id));
   return tr;
