@@ -10,6 +10,11 @@ export interface CaseContext {
   model: { name: string; version: string };
   /** The non-white cells counted apart (Differential.nonWhite), for a model trained with non-white kinds. */
   nonWhite?: NonWhiteCount;
+  /**
+   * Whether the differential's out-of-scope cells are also counted in its categories: true for the CLI's
+   * (the default); false for the review app's, which leaves those not reviewed yet out.
+   */
+  outOfScopeCounted?: boolean;
   /** Cells a reviewer binned; none from the command line. */
   bins?: { name: string; count: number }[];
   signOff?: SummarySignOff;
@@ -18,7 +23,8 @@ export interface CaseContext {
 
 /**
  * The summary of a case from its differential in a scheme's categories (the CLI's and the library's
- * `schemeDifferential`), whose out-of-scope cells are counted in the categories as well. Percentages and
+ * `schemeDifferential`, or the review app's), whose out-of-scope cells are counted in the categories as
+ * well unless the context says otherwise. Percentages and
  * intervals are per 100 white cells, as the differential gives them.
  */
 export function caseSummaryFromSchemeDifferential(differential: SchemeDifferential, context: CaseContext): CaseSummary {
@@ -41,7 +47,7 @@ export function caseSummaryFromSchemeDifferential(differential: SchemeDifferenti
       ...(category.loinc !== undefined && { loinc: category.loinc }),
     })),
     whiteCells: differential.total,
-    outOfScope: { count: differential.outOfScope, counted: true },
+    outOfScope: { count: differential.outOfScope, counted: context.outOfScopeCounted ?? true },
     bins: context.bins ?? [],
     nonWhite: (context.nonWhite?.rows ?? []).map((row) => ({
       kind: row.kind,

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildApp } from './app';
+import { oneReview } from './context';
 import type { OpenApiDocument } from './api-schemas';
 import { ReviewStore } from './store';
 
@@ -48,7 +49,7 @@ interface Operation {
 /** The document that GET /api/openapi.json answers: the routes do not depend on the review, so an empty one serves. */
 export async function openApiDocument(): Promise<OpenApiDocument> {
   const store = new ReviewStore(':memory:');
-  const app = buildApp({
+  const app = buildApp(oneReview({
     store,
     classes: [],
     nonWhite: [],
@@ -61,7 +62,8 @@ export async function openApiDocument(): Promise<OpenApiDocument> {
     loopbackOnly: true,
     title: '',
     modelName: '',
-  });
+    modelVersion: '',
+  }));
   try {
     return (await app.inject({ method: 'GET', url: '/api/openapi.json', headers: { host: '127.0.0.1' } })).json() as OpenApiDocument;
   } finally {

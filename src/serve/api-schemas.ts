@@ -29,6 +29,9 @@ export const Cell = Type.Object({
   reviewed_at: nullable(Time),
   sha256: nullable(Type.String({ pattern: '^[0-9a-f]{64}$' }), 'SHA-256 of the image file it was classified from; null for a cell of a version-1 review not rescanned yet, or one waiting to be classified anew'),
   missing: Type.Boolean({ description: 'the image is gone from the folder, refused, or changed and waiting to be classified anew: kept, but left out of counts and exports' }),
+  comment: nullable(Type.String(), 'a reviewer\'s free-text comment on the cell, null for none'),
+  comment_by: nullable(Type.String()),
+  comment_at: nullable(Time),
 }, { title: 'Cell', description: 'one classified image and its review', additionalProperties: false });
 export type Cell = Static<typeof Cell>;
 
@@ -47,6 +50,7 @@ export const Integrity = Type.Object({
   description: 'the check of the audit chain and of the chain head kept beside the database, made when the server started',
   additionalProperties: false,
 });
+export type FhirBundle = Static<typeof FhirBundle>;
 export type Integrity = Static<typeof Integrity>;
 
 export const RefusedFile = Type.Object({
@@ -145,17 +149,17 @@ export type Differential = Static<typeof Differential>;
 
 export const AuditRow = Type.Object({
   id: Type.Integer({ minimum: 1 }),
-  kind: Type.Union(['label', 'added', 'missing', 'returned', 'replaced', 'hashed'].map((kind) => Type.Literal(kind)), {
-    description: 'label: a person\'s label change; the others: what a rescan of the folder found (see reason)',
+  kind: Type.Union(['label', 'added', 'missing', 'returned', 'replaced', 'hashed', 'comment'].map((kind) => Type.Literal(kind)), {
+    description: 'label: a person\'s label change; comment: a person\'s comment on a cell, or on the case (cell_id null); the others: what a rescan of the folder found (see reason)',
   }),
   at: Time,
   who: Type.String(),
-  cell_id: Type.Integer({ minimum: 1 }),
-  file: Type.String(),
-  old_label: nullable(Type.String()),
-  new_label: nullable(Type.String()),
+  cell_id: nullable(Type.Integer({ minimum: 1 }), 'null for a comment on the whole case'),
+  file: nullable(Type.String(), 'the cell\'s file; null for a comment on the whole case'),
+  old_label: nullable(Type.String(), 'the label before; for kind comment, the comment before'),
+  new_label: nullable(Type.String(), 'the label after; for kind comment, the comment after (null: removed)'),
   reason: nullable(Type.String(), 'why a rescan event happened; null for a label change'),
-}, { title: 'AuditRow', description: 'one change of one cell: its label, or its image in the folder; chained by hash to the one before', additionalProperties: false });
+}, { title: 'AuditRow', description: 'one change of one cell (its label, comment, or image in the folder) or of the case\'s comment; chained by hash to the one before in the case\'s chain', additionalProperties: false });
 export type AuditRow = Static<typeof AuditRow>;
 
 export const LabelledExport = Type.Object({
@@ -215,47 +219,76 @@ function file(description: string, ...types: string[]) {
 
 const SIGNED_OFF = 'the review is signed off; it can no longer change';
 
-/** Every route the server answers, by "METHOD /url", with its schemas. */
-export const API = {
-  'GET /': {
-    summary: 'The review page',
-    querystring: Type.Object({ token: Type.Optional(Type.String({ description: 'the token, once: kept as an HttpOnly cookie' })) }),
-    response: {
-      200: file('the page', 'text/html'),
-      303: Type.Null({ description: 'with the right ?token=: sets the token cookie and redirects to /' }),
-      ...errors(),
-    },
-  },
-  'GET /report': { summary: 'The printable report', response: { 200: file('the page', 'text/html'), ...errors() } },
-  'GET /style.css': { summary: 'The pages\' style', response: { 200: file('the style sheet', 'text/css'), ...errors() } },
-  'GET /app.js': { summary: 'The review page\'s script', response: { 200: file('an ES module', 'text/javascript'), ...errors() } },
-  'GET /api.js': { summary: 'The pages\' shared script', response: { 200: file('an ES module', 'text/javascript'), ...errors() } },
-  'GET /undo-history.js': { summary: 'The review page\'s undo history, rebuilt from the audit', response: { 200: file('an ES module', 'text/javascript'), ...errors() } },
-  'GET /report.js': { summary: 'The report\'s script', response: { 200: file('an ES module', 'text/javascript'), ...errors() } },
-  'GET /api/openapi.json': {
-    summary: 'This API as an OpenAPI document',
-    response: {
-      200: OpenApiDocument,
-      ...errors(),
-    },
-  },
-  'GET /api/info': { summary: 'The review\'s title, labels and sign-off', response: { 200: Info, ...errors() } },
-  'GET /api/progress': { summary: 'The classification\'s progress', response: { 200: Progress, ...errors() } },
-  'POST /api/rescan': {
+/** A FHIR R4 resource, described loosely: R4's own definitions say what it holds (docs/fhir.md). */
+const FhirResource = Type.Object({ resourceType: Type.String() }, { additionalProperties: true });
+
+export const FhirBundle = Type.Object({
+  resourceType: Type.Literal('Bundle'),
+  id: Type.String({ description: 'a name-based UUID of its content' }),
+  type: Type.Literal('collection'),
+  entry: Type.Array(Type.Object({
+    fullUrl: Type.String({ description: 'urn:uuid: and the resource\'s id' }),
+    resource: FhirResource,
+  }, { additionalProperties: false }), { description: 'a DiagnosticReport, a Device (the model), then an Observation per category and per count kept apart' }),
+}, {
+  title: 'FhirBundle',
+  description: 'a FHIR R4 Bundle of type collection (valid against the R4 StructureDefinitions); its resources are described in docs/fhir.md, not here',
+  additionalProperties: false,
+});
+
+const CaseId = Type.String({ pattern: '^[1-9][0-9]{0,9}$', description: 'a case id, from GET /api/cases' });
+
+export const CaseState = Type.Union(['queued', 'classifying', 'to_review', 'signed_off', 'failed'].map((state) => Type.Literal(state)), {
+  description: 'queued: waiting for its turn to be classified; classifying; to_review; signed_off; failed: its classification failed (see its progress)',
+});
+
+export const WorklistRow = Type.Object({
+  id: Type.Integer({ minimum: 1 }),
+  name: Type.String({ description: 'the case folder\'s name' }),
+  state: CaseState,
+  cells: Type.Integer({ minimum: 0, description: 'cells whose image is in the folder as classified' }),
+  pending_review: Type.Integer({ minimum: 0, description: 'flagged cells (needing review or out of scope) not reviewed yet: sign-off waits for them' }),
+  signed_off_by: nullable(Type.String()),
+  signed_off_at: nullable(Time),
+}, { title: 'WorklistRow', description: 'one case (a slide or a patient) of the worklist', additionalProperties: false });
+export type WorklistRow = Static<typeof WorklistRow>;
+
+export const CaseComment = Type.Object({
+  text: Type.String(),
+  by: Type.String(),
+  at: Time,
+}, { title: 'CaseComment', description: 'a reviewer\'s comment on the whole case', additionalProperties: false });
+export type CaseComment = Static<typeof CaseComment>;
+
+/** Longest comment, in characters. */
+export const MAX_COMMENT_LENGTH = 2000;
+/** Free text, newlines allowed; other control characters (C0, DEL, C1) refused. */
+const CommentText = nullable(Type.String({ maxLength: MAX_COMMENT_LENGTH, pattern: '^[^\\x00-\\x09\\x0B-\\x1F\\x7F-\\x9F]*$' }),
+  'the comment; empty or null removes it');
+const CommentBody = Type.Object({ comment: CommentText, reviewer: Reviewer }, { additionalProperties: false });
+
+/**
+ * The routes of one review (one case), by "METHOD /path" under the API base they are mounted at:
+ * /api for the one folder served as one case, /api/cases/:case for each case.
+ */
+export const REVIEW_API = {
+  'GET /info': { summary: 'The review\'s title, labels and sign-off', response: { 200: Info, ...errors() } },
+  'GET /progress': { summary: 'The classification\'s progress', response: { 200: Progress, ...errors() } },
+  'POST /rescan': {
     summary: 'Scan the folder again: new images are classified, gone ones marked missing, changed ones classified anew (their review dropped, kept in the audit); answers once the store is in step, the classification goes on',
     body: Type.Object({}, { additionalProperties: false }),
     response: { 200: Progress, ...bodyErrors({ 409: 'the review is signed off, the folder is being scanned or classified, or the server is stopping' }) },
   },
-  'GET /api/cells': {
+  'GET /cells': {
     summary: 'Every cell, in id order',
     response: { 200: Type.Array(Cell, { description: 'empty until the classification is done' }), ...errors() },
   },
-  'GET /api/cells/:id': {
+  'GET /cells/:id': {
     summary: 'One cell',
     params: IdParams,
     response: { 200: Cell, ...errors({ 400: 'the id is not a cell id', 404: ERRORS[404] }) },
   },
-  'GET /api/cells/:id/image': {
+  'GET /cells/:id/image': {
     summary: 'One cell\'s image (TIFF is sent as PNG)',
     params: IdParams,
     response: {
@@ -263,13 +296,13 @@ export const API = {
       ...errors({ 400: 'the id is not a cell id', 404: 'no such cell, or its file is missing, gone or not inside the folder', 409: 'the file\'s content is not the one classified (rescan)' }),
     },
   },
-  'PUT /api/cells/:id': {
+  'PUT /cells/:id': {
     summary: 'Label one cell; answers once the change and its audit row are on disk',
     params: IdParams,
     body: Type.Object({ label: Label, reviewer: Type.Optional(Reviewer) }, { additionalProperties: false }),
     response: { 200: Cell, ...bodyErrors({ 400: 'an unknown label, or the request does not match its schema', 404: ERRORS[404], 409: SIGNED_OFF }) },
   },
-  'PUT /api/cells': {
+  'PUT /cells': {
     summary: 'Label many cells in one change; all or nothing',
     body: Type.Object({
       ids: Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1, maxItems: MAX_BATCH, uniqueItems: true }),
@@ -284,23 +317,27 @@ export const API = {
       ...bodyErrors({ 400: 'an unknown label, or the request does not match its schema', 404: 'an id is not a cell (nothing changed)', 409: SIGNED_OFF }),
     },
   },
-  'GET /api/differential': { summary: 'The differential as reviewed so far', response: { 200: Differential, ...errors() } },
-  'GET /api/audit': { summary: 'Every label change, oldest first', response: { 200: Type.Array(AuditRow, { description: 'the audit trail' }), ...errors() } },
-  'GET /api/sign-off': { summary: 'Who signed the review off, and when', response: { 200: nullable(SignOff, 'null until signed off'), ...errors() } },
-  'POST /api/sign-off': {
+  'GET /differential': { summary: 'The differential as reviewed so far', response: { 200: Differential, ...errors() } },
+  'GET /audit': { summary: 'Every change of the review (labels, comments, what rescans found), oldest first', response: { 200: Type.Array(AuditRow, { description: 'the audit trail' }), ...errors() } },
+  'GET /sign-off': { summary: 'Who signed the review off, and when', response: { 200: nullable(SignOff, 'null until signed off'), ...errors() } },
+  'POST /sign-off': {
     summary: 'Sign the review off: it can no longer change',
     body: Type.Object({ name: Reviewer }, { additionalProperties: false }),
     response: { 200: SignOff, ...bodyErrors({ 409: 'the classification has not finished, or the review is already signed off' }) },
   },
-  'GET /api/export/predictions.csv': {
-    summary: 'The predictions CSV of wbc classify plus reviewed_label, reviewed_by and reviewed_at',
+  'GET /export/predictions.csv': {
+    summary: 'The predictions CSV of wbc classify plus reviewed_label, reviewed_by, reviewed_at and comment',
     response: { 200: file('an attachment', 'text/csv'), ...errors() },
   },
-  'GET /api/export/differential.csv': {
+  'GET /export/differential.csv': {
     summary: 'The differential CSV of wbc classify, plus one row per bin and one for unreviewed out-of-scope cells',
     response: { 200: file('an attachment', 'text/csv'), ...errors() },
   },
-  'POST /api/export/labelled-folder': {
+  'GET /fhir': {
+    summary: 'The case as a FHIR R4 Bundle (docs/fhir.md): its DiagnosticReport preliminary, or final once signed off with the signer and the case comment',
+    response: { 200: { description: 'a FHIR R4 Bundle of type collection: a DiagnosticReport, a Device (the model) and an Observation per category, count and bin, as docs/fhir.md describes', content: { 'application/fhir+json': { schema: FhirBundle } } }, ...errors() },
+  },
+  'POST /export/labelled-folder': {
     summary: 'Write the cells reviewed as a class into the export folder, one sub-folder per class: a folder wbc train accepts',
     body: Type.Object({}, { additionalProperties: false }),
     response: {
@@ -308,6 +345,97 @@ export const API = {
       ...bodyErrors({ 409: 'no cell is reviewed as a class yet, the export folder is not an earlier export, or an image left the folder, is gone or changed since it was classified (nothing exported)' }),
     },
   },
+  'PUT /cells/:id/comment': {
+    summary: 'Comment on one cell (free text, audited); answers once it is on disk',
+    params: IdParams,
+    body: CommentBody,
+    response: { 200: Cell, ...bodyErrors({ 400: 'control characters, over-long text, or the request does not match its schema', 404: ERRORS[404], 409: SIGNED_OFF }) },
+  },
+  'GET /comment': { summary: 'The comment on the whole case', response: { 200: nullable(CaseComment, 'null when there is none'), ...errors() } },
+  'PUT /comment': {
+    summary: 'Comment on the whole case (free text, audited; shown on the report as its conclusion)',
+    body: CommentBody,
+    response: { 200: nullable(CaseComment, 'null once removed'), ...bodyErrors({ 400: 'control characters, over-long text, or the request does not match its schema', 409: SIGNED_OFF }) },
+  },
+} as const;
+
+export type ReviewRoute = keyof typeof REVIEW_API;
+type Schemas = Record<string, { params?: TSchema; response: Record<number, unknown> }>;
+type Mounted<T, Base extends string> = { [K in keyof T as K extends `${infer M} ${infer P}` ? `${M} ${Base}${P}` : never]: T[K] };
+
+function mounted<T extends Schemas, Base extends string>(routes: T, base: Base): Mounted<T, Base> {
+  return Object.fromEntries(Object.entries(routes).map(([route, schema]) => {
+    const [method, url] = route.split(' ');
+    return [`${method} ${base}${url}`, schema];
+  })) as Mounted<T, Base>;
+}
+
+/** A review route under /api/cases/:case: the case id added to its parameters, and the 404 of an unknown case. */
+function forCase<T extends Schemas>(routes: T): T {
+  return Object.fromEntries(Object.entries(routes).map(([route, schema]) => {
+    const params = schema.params as { properties?: Record<string, TSchema> } | undefined;
+    const described = (code: number) => (schema.response[code] as { description?: string } | undefined)?.description;
+    const notFound = described(404);
+    return [route, {
+      ...schema,
+      params: Type.Object({ case: CaseId, ...(params?.properties ?? {}) }),
+      response: {
+        ...schema.response,
+        ...errors({ 400: described(400) ?? 'the case is not a case id', 404: notFound ? `no such case, or ${notFound}` : 'no such case' }),
+        200: schema.response[200],
+      },
+    }];
+  })) as unknown as T;
+}
+
+/** The review routes' schemas by the base they are mounted at. */
+export const REVIEW_MOUNTS = { '/api': REVIEW_API, '/api/cases/:case': forCase(REVIEW_API) } as const;
+export type ReviewBase = keyof typeof REVIEW_MOUNTS;
+
+const CaseParams = Type.Object({ case: CaseId });
+
+/** Every route the server answers, by "METHOD /url", with its schemas. */
+export const API = {
+  'GET /': {
+    summary: 'The review page of the one folder served, or the worklist when serving a folder of cases',
+    querystring: Type.Object({ token: Type.Optional(Type.String({ description: 'the token, once: kept as an HttpOnly cookie' })) }),
+    response: {
+      200: file('the page', 'text/html'),
+      303: Type.Null({ description: 'with the right ?token=: sets the token cookie and redirects to /' }),
+      ...errors(),
+    },
+  },
+  'GET /report': { summary: 'The printable report of the one folder served', response: { 200: file('the page', 'text/html'), ...errors() } },
+  'GET /style.css': { summary: 'The pages\' style', response: { 200: file('the style sheet', 'text/css'), ...errors() } },
+  'GET /app.js': { summary: 'The review page\'s script', response: { 200: file('an ES module', 'text/javascript'), ...errors() } },
+  'GET /api.js': { summary: 'The pages\' shared script', response: { 200: file('an ES module', 'text/javascript'), ...errors() } },
+  'GET /undo-history.js': { summary: 'The review page\'s undo history, rebuilt from the audit', response: { 200: file('an ES module', 'text/javascript'), ...errors() } },
+  'GET /report.js': { summary: 'The report\'s script', response: { 200: file('an ES module', 'text/javascript'), ...errors() } },
+  'GET /api/openapi.json': {
+    summary: 'This API as an OpenAPI document',
+    response: {
+      200: OpenApiDocument,
+      ...errors(),
+    },
+  },
+  'GET /comments.js': { summary: 'The review page\'s comment boxes', response: { 200: file('an ES module', 'text/javascript'), ...errors() } },
+  'GET /worklist.js': { summary: 'The worklist page\'s script', response: { 200: file('an ES module', 'text/javascript'), ...errors() } },
+  'GET /cases/:case/': {
+    summary: 'The review page of one case',
+    params: CaseParams,
+    response: { 200: file('the page', 'text/html'), ...errors({ 400: 'the case is not a case id', 404: 'no such case' }) },
+  },
+  'GET /cases/:case/report': {
+    summary: 'The printable report of one case',
+    params: CaseParams,
+    response: { 200: file('the page', 'text/html'), ...errors({ 400: 'the case is not a case id', 404: 'no such case' }) },
+  },
+  'GET /api/cases': {
+    summary: 'The worklist: every case, in the order found',
+    response: { 200: Type.Array(WorklistRow), ...errors() },
+  },
+  ...mounted(REVIEW_MOUNTS['/api'], '/api'),
+  ...mounted(REVIEW_MOUNTS['/api/cases/:case'], '/api/cases/:case'),
 } as const;
 
 export type Route = keyof typeof API;

@@ -3,13 +3,16 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { WbcError } from '../util/errors';
 import { BODY_LIMIT_BYTES } from './api-schemas';
-import type { AppContext } from './context';
+import type { Reviews } from './context';
+import { caseRoutes } from './routes/cases';
 import { cellRoutes } from './routes/cells';
+import { commentRoutes } from './routes/comments';
 import { exportRoutes } from './routes/exports';
 import { infoRoutes } from './routes/info';
 import { openApiRoutes } from './routes/openapi';
 import { pageRoutes } from './routes/page';
 import { reportRoutes } from './routes/report';
+import { reviewMounts } from './routes/review-mount';
 import { addSecurity } from './security';
 
 /** The version of the API in its OpenAPI document: raised when an answer or a request changes. */
@@ -20,8 +23,11 @@ export interface Transport {
   tls?: { cert: Buffer; key: Buffer };
 }
 
-/** The Fastify app of a review: the page, its JSON API and the exports, each group of routes in its module. */
-export function buildApp(context: AppContext, transport: Transport = {}): FastifyInstance {
+/**
+ * The Fastify app of the reviews served: the pages, the JSON API and the exports, each group of routes in
+ * its module; a review's routes are mounted twice (see reviewMounts).
+ */
+export function buildApp(reviews: Reviews, transport: Transport = {}): FastifyInstance {
   const app = Fastify({
     ...(transport.tls ? { https: transport.tls } : {}),
     logger: false,
@@ -29,7 +35,7 @@ export function buildApp(context: AppContext, transport: Transport = {}): Fastif
     // Reject what does not match a schema instead of coercing or silently dropping it.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
-  addSecurity(app, { token: context.token, loopbackOnly: context.loopbackOnly, secure: transport.tls !== undefined });
+  addSecurity(app, { token: reviews.token, loopbackOnly: reviews.loopbackOnly, secure: transport.tls !== undefined });
   app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
     void reply.code(status).send({ error: status === 500 && !(error instanceof WbcError) ? 'internal error' : error.message });
@@ -46,11 +52,13 @@ export function buildApp(context: AppContext, transport: Transport = {}): Fastif
       },
     },
   });
-  void app.register(pageRoutes);
-  void app.register(infoRoutes(context));
-  void app.register(cellRoutes(context));
-  void app.register(reportRoutes(context));
-  void app.register(exportRoutes(context));
+  void app.register(pageRoutes(reviews));
+  void app.register(caseRoutes(reviews));
+  for (const mount of reviewMounts(reviews)) {
+    for (const routes of [infoRoutes, cellRoutes, commentRoutes, reportRoutes, exportRoutes]) {
+      void app.register(routes(mount), { prefix: mount.base });
+    }
+  }
   void app.register(openApiRoutes);
   return app;
 }

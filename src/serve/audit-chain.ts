@@ -3,8 +3,8 @@ import { createHash } from 'node:crypto';
 /** The hash before the first entry. */
 export const CHAIN_START = '0'.repeat(64);
 
-/** What an audit entry records: a person's label change, or what a rescan of the folder found. */
-export type AuditKind = 'label' | 'added' | 'missing' | 'returned' | 'replaced' | 'hashed';
+/** What an audit entry records: a person's label change or comment, or what a rescan of the folder found. */
+export type AuditKind = 'label' | 'comment' | 'added' | 'missing' | 'returned' | 'replaced' | 'hashed';
 
 /** One audit entry as the chain sees it: every field that the audit trail shows. */
 export interface ChainedChange {
@@ -12,7 +12,8 @@ export interface ChainedChange {
   kind: AuditKind;
   at: string;
   who: string;
-  cell_id: number;
+  /** Null for a comment on the whole case. */
+  cell_id: number | null;
   old_label: string | null;
   new_label: string | null;
   /** Why a rescan event happened; null for a label change. */

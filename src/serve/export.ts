@@ -8,14 +8,14 @@ import { makeFolders } from '../util/folders';
 import { isBin } from './labels';
 import type { Cell, LabelledExport } from './api-schemas';
 
-/** The predictions CSV of `wbc classify` (out-of-scope cells empty where the model has no such check, the scheme's group columns last) plus the review. */
+/** The predictions CSV of `wbc classify` (out-of-scope cells empty where the model has no such check, the scheme's group columns last) plus the review and its comments. */
 export function reviewedPredictionsCsv(cells: readonly Cell[], classes: readonly string[]): string {
   const rows = cells.map((cell) => predictionRow({
     file: cell.file, prediction: cell.prediction, confidence: cell.confidence, second: cell.second,
     secondConfidence: cell.second_confidence, needsReview: cell.needs_review, outOfScopeScore: cell.out_of_scope_score,
     outOfScope: cell.out_of_scope, probabilities: cell.probabilities,
-  }, [...schemeFields({ group: cell.group, groupConfidence: cell.group_confidence }), cell.label ?? '', cell.reviewed_by ?? '', cell.reviewed_at ?? '']));
-  return predictionsHeader(classes, [...SCHEME_COLUMNS, 'reviewed_label', 'reviewed_by', 'reviewed_at']) + rows.join('');
+  }, [...schemeFields({ group: cell.group, groupConfidence: cell.group_confidence }), cell.label ?? '', cell.reviewed_by ?? '', cell.reviewed_at ?? '', cell.comment ?? '']));
+  return predictionsHeader(classes, [...SCHEME_COLUMNS, 'reviewed_label', 'reviewed_by', 'reviewed_at', 'comment']) + rows.join('');
 }
 
 /** A file name for a cell in a flat class folder: its relative path with separators made safe, after its id. */

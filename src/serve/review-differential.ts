@@ -122,6 +122,11 @@ function asCounted(differential: Differential): { classes: CountedDifferential; 
   };
 }
 
+/** The review's differential as `wbc classify`'s scheme differential (non-white kinds included): what the FHIR export takes. */
+export function reviewSchemeDifferential(differential: Differential): SchemeDifferential {
+  return asCounted(differential).scheme;
+}
+
 /**
  * The CLI's differential CSV for the review's scheme (class by class under nine, else by category with
  * the class detail), its needs_review and out_of_scope rows counting the flagged and out-of-scope cells

@@ -11,23 +11,24 @@ import { WbcError } from '../util/errors';
 import { checkOutputPaths } from '../util/output-paths';
 import { readRegularFile } from '../util/safe-read';
 import { buildApp } from './app';
-import type { Progress } from './api-schemas';
-import { FolderKeeper } from './background';
+import { ClassifyQueue } from './classify-queue';
+import type { Reviews } from './context';
 import { isLoopback } from '../util/loopback';
 import { openableUrls } from './listen-address';
-import { ReviewStore } from './store';
+import { ReviewDatabase } from './review-database';
+import { ServedCases } from './served-cases';
 
 export interface ServeOptions {
   port?: number;
   host?: string;
-  /** The review database (default: `<image-dir>.review.sqlite` beside the image folder). */
+  /** The review database of every case (default: `<image-dir>.review.sqlite` beside the image folder). */
   db?: string;
   /** Required on every request; generated when binding beyond loopback without one (see chooseToken). */
   token?: string;
   /** A PEM certificate (chain) and its private key: served over HTTPS, the token cookie marked Secure. */
   tlsCert?: string;
   tlsKey?: string;
-  /** Where "export labelled folder" writes (default: `<image-dir>-reviewed` beside the image folder). */
+  /** Where "export labelled folder" writes (default: `<image-dir>-reviewed` beside the image folder; one sub-folder per case). */
   exportDir?: string;
   threads?: number;
   precision?: PrecisionChoice;
@@ -50,7 +51,8 @@ export interface RunningServer {
   /** What the person starting it should know: plain HTTP beyond loopback. */
   warnings: string[];
   db: string;
-  progress: Progress;
+  /** The cases served (one when the folder holds images itself), their progress read in place. */
+  reviews: Reviews;
   /**
    * Stops the classification after its chunk under way (it ends by itself, closing its runtime), then the
    * server and the store. Gives what to tell the person stopping it: a worker that had to be terminated.
@@ -105,7 +107,7 @@ function readTls(options: ServeOptions): { cert: Buffer; key: Buffer } | undefin
  * path: another model copied to the same path is refused. A review from before content hashes (no
  * model_sha256) is checked by path once and then bound to the model's content found there.
  */
-function claimStore(store: ReviewStore, imageDir: string, modelDir: string, db: string): void {
+function claimStore(store: ReviewDatabase, imageDir: string, modelDir: string, db: string): void {
   const savedFolder = store.getMeta('image_dir');
   if (savedFolder !== undefined && savedFolder !== imageDir) throw new WbcError(`the review ${db} belongs to the image folder ${savedFolder}; use --db for a new review`);
   const model = modelFingerprint(modelDir)!;
@@ -127,13 +129,13 @@ function schemeRecord(scheme: SchemeDefinition): string {
 
 /**
  * Each cell's group and review flag were set under the review's scheme, and a signed differential was
- * counted in it: a review is never reopened under another scheme, or another version of the same file,
- * but refused in one line naming the scheme it was made under. A review from before schemes was made
- * class by class (nine).
+ * counted in it: a review database (every case in it) is never reopened under another scheme, or another
+ * version of the same file, but refused in one line naming the scheme it was made under. A review from
+ * before schemes was made class by class (nine).
  */
-function claimScheme(store: ReviewStore, scheme: Scheme, nine: Scheme, db: string): void {
+function claimScheme(store: ReviewDatabase, scheme: Scheme, nine: Scheme, db: string): void {
   const wanted = schemeRecord(scheme);
-  const saved = store.getMeta('scheme') ?? (store.cells().length > 0 ? schemeRecord(nine) : undefined);
+  const saved = store.getMeta('scheme') ?? (store.hasCells() ? schemeRecord(nine) : undefined);
   if (saved !== undefined && saved !== wanted) {
     const savedName = (JSON.parse(saved) as SchemeDefinition).name;
     const how = savedName === scheme.name ? `another version of scheme ${savedName} (its categories differ from this one's)` : `scheme ${savedName}, not ${scheme.name}`;
@@ -143,8 +145,9 @@ function claimScheme(store: ReviewStore, scheme: Scheme, nine: Scheme, db: strin
 }
 
 /**
- * Serves the review of an image folder: rescans it, then classifies what is new or changed in a worker
- * thread while the page and the API already answer.
+ * Serves the review of an image folder (one case), or of a folder of cases (each first-level sub-folder
+ * holding images; new ones picked up while it runs): rescans every case, then classifies what is new or
+ * changed in a worker thread, one case after another, while the pages and the API already answer.
  */
 export async function serve(modelDir: string, imageDir: string, options: ServeOptions = {}): Promise<RunningServer> {
   checkServeOptions(options);
@@ -163,44 +166,33 @@ export async function serve(modelDir: string, imageDir: string, options: ServeOp
     [{ path: db, option: '--db', kind: 'file' }, { path: exportDir, option: '--export-dir', kind: 'folder' }],
     [{ path: modelDir, what: 'the model folder' }, { path: imageDir, what: 'the image folder' }],
   );
-  const store = new ReviewStore(db);
-  try {
-    claimStore(store, realImageDir, realModelDir, db);
-    claimScheme(store, scheme, chooseScheme('nine', info.classes, info.nonWhite), db);
-  } catch (error) {
-    store.close();
-    throw error;
-  }
-  // Every start rescans the folder: new images are classified, gone and changed ones recorded.
-  const folder = new FolderKeeper(store, {
-    modelDir: realModelDir, imageDir: realImageDir, threads: options.threads, precision: options.precision, scheme: { name: scheme.name, categories: scheme.categories },
+  const database = new ReviewDatabase(db);
+  const queue = new ClassifyQueue({
+    modelDir: realModelDir, threads: options.threads, precision: options.precision, scheme: { name: scheme.name, categories: scheme.categories },
   });
+  let cases: ServedCases;
   try {
-    await folder.rescan();
+    claimStore(database, realImageDir, realModelDir, db);
+    claimScheme(database, scheme, chooseScheme('nine', info.classes, info.nonWhite), db);
+    cases = new ServedCases(database, queue, {
+      realRoot: realImageDir, exportDir, classes: info.classes, nonWhite: info.nonWhite ?? [], scheme, modelName: path.basename(realModelDir),
+      modelVersion: `sha256:${modelFingerprint(realModelDir)!}`, token, loopbackOnly,
+    }, db);
+    await cases.open();
   } catch (error) {
-    store.close();
+    await queue.stop();
+    database.close();
     throw error;
   }
-  const app = buildApp({
-    store,
-    classes: info.classes,
-    nonWhite: info.nonWhite ?? [],
-    scheme,
-    realImageDir,
-    progress: folder.progress,
-    refused: folder.refused,
-    rescan: () => folder.rescan(),
-    exportDir,
-    token,
-    loopbackOnly,
-    title: path.basename(realImageDir),
-    modelName: path.basename(realModelDir),
-  }, { tls });
+  const watchWarnings = new Set<string>();
+  cases.watch((message) => watchWarnings.add(message));
+  const app = buildApp(cases, { tls });
   const close = async (): Promise<string[]> => {
-    const warnings = await folder.stop();
+    await cases.stop();
+    const warnings = await queue.stop();
     await app.close();
-    store.close();
-    return warnings;
+    database.close();
+    return [...watchWarnings, ...warnings];
   };
   try {
     await app.listen({ port: options.port ?? 8080, host });
@@ -212,5 +204,5 @@ export async function serve(modelDir: string, imageDir: string, options: ServeOp
   const port = typeof address === 'object' && address ? address.port : options.port ?? 8080;
   const urls = openableUrls(host, port, tls ? 'https' : 'http');
   const warnings = tls || loopbackOnly ? [] : ['plain HTTP beyond loopback: the token and the images cross the network unencrypted (use --tls-cert and --tls-key)'];
-  return { url: urls[0], urls, token, openUrl: token ? `${urls[0]}?token=${token}` : urls[0], warnings, db, progress: folder.progress, close };
+  return { url: urls[0], urls, token, openUrl: token ? `${urls[0]}?token=${token}` : urls[0], warnings, db, reviews: cases, close };
 }

@@ -1,107 +1,13 @@
-import Database from 'better-sqlite3';
-import { Type } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
 import type { Prediction } from '../classify/predictions';
 import { WbcError } from '../util/errors';
-import { AuditRow, Cell, type Integrity, type SignOff } from './api-schemas';
-import { CHAIN_START, changeHash, checkChain, signOffHash, type AuditKind, type ChainedChange, type ChainedSignOff } from './audit-chain';
-import { chainHeadFile, headFileProblem, writeChainHead } from './chain-head-file';
+import type { AuditRow, Cell, CaseComment, Integrity, SignOff } from './api-schemas';
+import { changeHash, signOffHash, type AuditKind } from './audit-chain';
+import { toCell, type CellRow } from './cell-row';
+import { ReviewDatabase } from './review-database';
+
+export { SCHEMA_VERSION } from './review-database';
 
 export type ReviewState = Pick<Cell, 'prediction' | 'group' | 'probabilities' | 'label' | 'needs_review' | 'out_of_scope'>;
-
-interface CellRow extends Omit<Cell, 'needs_review' | 'out_of_scope' | 'probabilities' | 'missing' | 'group' | 'group_confidence'> {
-  needs_review: number;
-  missing: number;
-  out_of_scope: number | null;
-  probabilities: string;
-  category: string;
-  category_confidence: number;
-}
-
-/**
- * The schema's migrations: the one at index v takes a database from version v to v + 1 (PRAGMA
- * user_version). Version 1 is the first versioned schema; databases made before versions have exactly
- * its tables, which IF NOT EXISTS leaves as they are. Version 2 chains the audit by hash, records rescan
- * events in it, and gives each cell the SHA-256 of the image it was classified from. Version 3 gives each
- * cell its reporting scheme's category and its confidence (meta `scheme` names the scheme).
- */
-const MIGRATIONS: readonly ((db: Database.Database) => void)[] = [(db) => db.exec(`
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS cells (
-  id INTEGER PRIMARY KEY,
-  file TEXT NOT NULL UNIQUE,
-  prediction TEXT NOT NULL,
-  confidence REAL NOT NULL,
-  second TEXT NOT NULL,
-  second_confidence REAL NOT NULL,
-  needs_review INTEGER NOT NULL,
-  out_of_scope INTEGER,
-  out_of_scope_score REAL,
-  probabilities TEXT NOT NULL,
-  label TEXT,
-  reviewed_by TEXT,
-  reviewed_at TEXT
-);
-CREATE TABLE IF NOT EXISTS audit (
-  id INTEGER PRIMARY KEY,
-  at TEXT NOT NULL,
-  who TEXT NOT NULL,
-  cell_id INTEGER NOT NULL REFERENCES cells(id),
-  old_label TEXT,
-  new_label TEXT
-);
-CREATE TABLE IF NOT EXISTS sign_off (id INTEGER PRIMARY KEY CHECK (id = 1), name TEXT NOT NULL, at TEXT NOT NULL);
-`), (db) => {
-  // sha256 stays null for version-1 cells: nothing recorded what was classified. The first rescan takes
-  // the file as found then, and says so in the audit (kind 'hashed').
-  db.exec(`ALTER TABLE cells ADD COLUMN sha256 TEXT;
-    ALTER TABLE cells ADD COLUMN missing INTEGER NOT NULL DEFAULT 0;
-    ALTER TABLE audit ADD COLUMN kind TEXT NOT NULL DEFAULT 'label';
-    ALTER TABLE audit ADD COLUMN reason TEXT;
-    ALTER TABLE audit ADD COLUMN hash TEXT;
-    ALTER TABLE sign_off ADD COLUMN chain_head TEXT;
-    ALTER TABLE sign_off ADD COLUMN hash TEXT;`);
-  // The chain of a version-1 review is computed now, from the rows as they are found: it shows later
-  // changes, not whether the rows were changed before this migration.
-  let head = CHAIN_START;
-  const setHash = db.prepare('UPDATE audit SET hash = ? WHERE id = ?');
-  for (const change of db.prepare('SELECT * FROM audit ORDER BY id').all() as ChainedChange[]) {
-    head = changeHash(head, change);
-    setHash.run(head, change.id);
-  }
-  const signOff = db.prepare('SELECT name, at FROM sign_off WHERE id = 1').get() as { name: string; at: string } | undefined;
-  if (signOff) {
-    db.prepare('UPDATE sign_off SET chain_head = ?, hash = ? WHERE id = 1').run(head, signOffHash({ ...signOff, chain_head: head }));
-  }
-}, (db) => {
-  // Reviews before schemes were classified class by class (nine): a cell's category is its prediction.
-  db.exec(`ALTER TABLE cells ADD COLUMN category TEXT NOT NULL DEFAULT '';
-    ALTER TABLE cells ADD COLUMN category_confidence REAL NOT NULL DEFAULT 0;
-    UPDATE cells SET category = prediction, category_confidence = confidence;`);
-}];
-
-/** The schema version this code reads and writes. */
-export const SCHEMA_VERSION = MIGRATIONS.length;
-
-/**
- * Brings a database to SCHEMA_VERSION in one transaction; refuses one made by a newer wbc, changing
- * nothing. Returns the version it found.
- */
-function migrate(db: Database.Database): number {
-  const version = db.pragma('user_version', { simple: true }) as number;
-  if (version > SCHEMA_VERSION) {
-    throw new Error(`its schema version ${version} is newer than this wbc knows (${SCHEMA_VERSION}); open it with a newer wbc`);
-  }
-  if (version === SCHEMA_VERSION) return version;
-  db.transaction(() => {
-    for (const migration of MIGRATIONS.slice(version)) migration(db);
-    db.pragma(`user_version = ${SCHEMA_VERSION}`);
-  }).immediate();
-  return version;
-}
-
-/** The first version whose audit is chained, with its head kept beside the database. */
-const CHAINED_VERSION = 2;
 
 /** The optional out-of-scope fields that models with an out-of-scope check add to a prediction. */
 interface MaybeOutOfScope {
@@ -109,135 +15,57 @@ interface MaybeOutOfScope {
   outOfScopeScore?: number | null;
 }
 
-function toCell({ category, category_confidence: categoryConfidence, ...row }: CellRow): Cell {
-  return {
-    ...row,
-    group: category,
-    group_confidence: categoryConfidence,
-    needs_review: row.needs_review === 1,
-    out_of_scope: row.out_of_scope === null ? null : row.out_of_scope === 1,
-    probabilities: JSON.parse(row.probabilities) as number[],
-    missing: row.missing === 1,
-  };
-}
-
-/** The first row of a table that does not match its schema, in one line; undefined when all do. */
-function rowProblem(db: Database.Database): string | undefined {
-  for (const row of db.prepare('SELECT * FROM cells ORDER BY id').iterate() as Iterable<CellRow>) {
-    let cell: unknown;
-    try {
-      cell = toCell(row);
-    } catch {
-      return `cell ${row.id} (${row.file}): its probabilities are not JSON`;
-    }
-    const error = Value.Errors(Cell, cell).First();
-    if (error) return `cell ${row.id} (${row.file}): ${error.path || 'the row'} ${error.message}`;
-  }
-  const auditRow = Type.Omit(AuditRow, ['file']);
-  for (const row of db.prepare('SELECT id, kind, at, who, cell_id, old_label, new_label, reason FROM audit ORDER BY id').iterate()) {
-    const error = Value.Errors(auditRow, row).First();
-    if (error) return `audit entry ${(row as { id: unknown }).id}: ${error.path || 'the row'} ${error.message}`;
-  }
-  return undefined;
-}
-
-/** Opens, checks and migrates the database; refuses, in one line, one that is damaged, malformed or cannot be written. */
-function openDatabase(file: string): { db: Database.Database; foundVersion: number } {
-  const db = new Database(file);
-  try {
-    const check = db.pragma('integrity_check', { simple: true }) as string;
-    if (check !== 'ok') throw new Error(`it is damaged (SQLite's integrity check: ${check})`);
-    const foundVersion = migrate(db);
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
-    db.pragma('foreign_keys = ON');
-    // A write rolled back at once: a file that cannot be written is refused now, not on the first change.
-    db.exec("SAVEPOINT probe; INSERT OR REPLACE INTO meta (key, value) VALUES ('write_probe', ''); ROLLBACK TO probe; RELEASE probe;");
-    const problem = rowProblem(db);
-    if (problem) throw new Error(`a row does not match its schema: ${problem}`);
-    return { db, foundVersion };
-  } catch (error) {
-    db.close();
-    throw error;
-  }
-}
+const SIGNED_OFF = 'the review is signed off; it can no longer change';
 
 /**
- * The review of one image folder in SQLite, in WAL mode with full sync: every change is one transaction,
- * on disk before the call returns, so that an acknowledged change survives a kill at any moment. Every
- * change is an audit entry chained by hash to the one before; the chain's head is also kept beside the
- * database (see chain-head-file.ts).
+ * The review of one case (one image folder) in the review database (see ReviewDatabase): every change is
+ * one transaction, on disk before the call returns, and an audit entry chained by hash to the one before
+ * in this case's chain.
  */
 export class ReviewStore {
-  private readonly db: Database.Database;
-  /** The head file, or null for a database in memory. */
-  private readonly headFile: string | null;
-  private readonly checked: Integrity;
+  private readonly database: ReviewDatabase;
+  /** Whether this store opened its database (and closes it). */
+  private readonly owned: boolean;
+  readonly caseId: number;
 
-  constructor(file: string) {
-    let opened: ReturnType<typeof openDatabase>;
+  /**
+   * Opens a review database file for the review of one folder (case '' , created when new), or takes the
+   * review of one case of an open database.
+   */
+  constructor(source: string | ReviewDatabase, caseId?: number) {
+    this.owned = typeof source === 'string';
+    this.database = typeof source === 'string' ? new ReviewDatabase(source) : source;
     try {
-      opened = openDatabase(file);
+      this.caseId = caseId ?? this.database.caseFor('', 'review').id;
     } catch (error) {
-      throw new WbcError(`cannot open the review database ${file}: ${(error as Error).message.split('\n')[0]}`);
-    }
-    this.db = opened.db;
-    this.headFile = file === ':memory:' || file === '' ? null : chainHeadFile(file);
-    // A database from before the chain has no head file yet: its chain starts now (see the migration).
-    this.checked = this.checkChain(opened.foundVersion >= CHAINED_VERSION);
-    // Rewritten only while the record holds, so that a broken one keeps its evidence; this also proves the folder writable.
-    try {
-      if (this.checked.ok && this.headFile) writeChainHead(this.headFile, this.head());
-    } catch (error) {
-      this.db.close();
-      throw new WbcError(`cannot write ${this.headFile}: ${(error as Error).message}`);
+      if (this.owned) this.database.close();
+      throw error;
     }
   }
 
-  private checkChain(withHeadFile: boolean): Integrity {
-    const changes = this.db.prepare('SELECT id, kind, at, who, cell_id, old_label, new_label, reason, hash FROM audit ORDER BY id').all() as ChainedChange[];
-    const signOff = this.db.prepare('SELECT name, at, chain_head, hash FROM sign_off WHERE id = 1').get() as ChainedSignOff | undefined;
-    const chain = checkChain(changes, signOff);
-    const problem = chain.problem ?? (this.headFile && withHeadFile ? headFileProblem(this.headFile, chain) : undefined);
-    return problem ? { ok: false, problem } : { ok: true };
+  private get db() {
+    return this.database.db;
   }
 
   /** Whether the record held its checks when the store was opened (a failure stays until the record is repaired). */
   integrity(): Integrity {
-    return this.checked;
+    return this.database.integrity(this.caseId);
   }
 
-  /** The hash of the last entry: the sign-off once signed, or else the last audit entry. */
-  private head(): string {
-    const signOff = this.db.prepare('SELECT hash FROM sign_off WHERE id = 1').get() as { hash: string | null } | undefined;
-    if (signOff?.hash) return signOff.hash;
-    return this.auditHead();
-  }
-
-  private auditHead(): string {
-    const last = this.db.prepare('SELECT hash FROM audit ORDER BY id DESC LIMIT 1').get() as { hash: string | null } | undefined;
-    return last?.hash ?? CHAIN_START;
-  }
-
-  /**
-   * After a change is committed: a kill before this leaves a head the chain passed through, which the
-   * check accepts. A record that failed its check keeps its head file, so that the failure shows again.
-   */
   private recordHead(): void {
-    if (this.headFile && this.checked.ok) writeChainHead(this.headFile, this.head());
+    this.database.recordHeads();
   }
 
   close(): void {
-    this.db.close();
+    if (this.owned) this.database.close();
   }
 
   getMeta(key: string): string | undefined {
-    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
-    return row?.value;
+    return this.database.getMeta(key);
   }
 
   setMeta(key: string, value: string): void {
-    this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+    this.database.setMeta(key, value);
   }
 
   /**
@@ -247,20 +75,20 @@ export class ReviewStore {
    */
   addPredictions(predictions: readonly Prediction[], sha256: ReadonlyMap<string, string> = new Map(), at = new Date().toISOString()): void {
     const upsert = this.db.prepare(`INSERT INTO cells
-      (file, prediction, confidence, second, second_confidence, needs_review, out_of_scope, out_of_scope_score, probabilities, sha256, category, category_confidence, missing)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
-      ON CONFLICT(file) DO UPDATE SET prediction = excluded.prediction, confidence = excluded.confidence, second = excluded.second,
+      (case_id, file, prediction, confidence, second, second_confidence, needs_review, out_of_scope, out_of_scope_score, probabilities, sha256, category, category_confidence, missing)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
+      ON CONFLICT(case_id, file) DO UPDATE SET prediction = excluded.prediction, confidence = excluded.confidence, second = excluded.second,
         category = excluded.category, category_confidence = excluded.category_confidence,
         second_confidence = excluded.second_confidence, needs_review = excluded.needs_review, out_of_scope = excluded.out_of_scope,
         out_of_scope_score = excluded.out_of_scope_score, probabilities = excluded.probabilities, sha256 = excluded.sha256, missing = 0
       RETURNING id, (SELECT COUNT(*) FROM audit WHERE audit.cell_id = cells.id) AS events`);
-    const hadCells = this.db.prepare('SELECT 1 FROM cells LIMIT 1').get() !== undefined;
+    const hadCells = this.db.prepare('SELECT 1 FROM cells WHERE case_id = ? LIMIT 1').get(this.caseId) !== undefined;
     this.db.transaction(() => {
       for (const p of predictions) {
         const { outOfScope, outOfScopeScore } = p as Prediction & MaybeOutOfScope;
         const hasCheck = outOfScopeScore !== undefined && outOfScopeScore !== null;
         const hash = sha256.get(p.file) ?? null;
-        const row = upsert.get(p.file, p.prediction, p.confidence, p.second, p.secondConfidence, p.needsReview ? 1 : 0,
+        const row = upsert.get(this.caseId, p.file, p.prediction, p.confidence, p.second, p.secondConfidence, p.needsReview ? 1 : 0,
           hasCheck ? (outOfScope ? 1 : 0) : null, hasCheck ? outOfScopeScore : null, JSON.stringify(p.probabilities), hash, p.group, p.groupConfidence) as { id: number; events: number };
         if (hadCells && row.events === 0) this.appendAudit('added', at, row.id, null, null, 'a new image in the folder, classified');
       }
@@ -280,7 +108,7 @@ export class ReviewStore {
       if (this.signOff()) return [];
       const known = new Set<string>();
       const toClassify: string[] = [];
-      const rows = this.db.prepare('SELECT id, file, label, sha256, missing FROM cells ORDER BY id').all() as
+      const rows = this.db.prepare('SELECT id, file, label, sha256, missing FROM cells WHERE case_id = ? ORDER BY id').all(this.caseId) as
         { id: number; file: string; label: string | null; sha256: string | null; missing: number }[];
       for (const row of rows) {
         known.add(row.file);
@@ -315,26 +143,26 @@ export class ReviewStore {
   }
 
   /** Appends one audit entry, chained to the one before; inside the caller's transaction. */
-  private appendAudit(kind: AuditKind, at: string, cellId: number, oldLabel: string | null, newLabel: string | null, reason: string | null, who = 'wbc'): void {
-    const previous = this.auditHead();
-    const id = Number(this.db.prepare('INSERT INTO audit (kind, at, who, cell_id, old_label, new_label, reason) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(kind, at, who, cellId, oldLabel, newLabel, reason).lastInsertRowid);
+  private appendAudit(kind: AuditKind, at: string, cellId: number | null, oldLabel: string | null, newLabel: string | null, reason: string | null, who = 'wbc'): void {
+    const previous = this.database.auditHead(this.caseId);
+    const id = Number(this.db.prepare('INSERT INTO audit (case_id, kind, at, who, cell_id, old_label, new_label, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(this.caseId, kind, at, who, cellId, oldLabel, newLabel, reason).lastInsertRowid);
     const hash = changeHash(previous, { id, kind, at, who, cell_id: cellId, old_label: oldLabel, new_label: newLabel, reason });
     this.db.prepare('UPDATE audit SET hash = ? WHERE id = ?').run(hash, id);
   }
 
   cells(): Cell[] {
-    return (this.db.prepare('SELECT * FROM cells ORDER BY id').all() as CellRow[]).map(toCell);
+    return (this.db.prepare('SELECT * FROM cells WHERE case_id = ? ORDER BY id').all(this.caseId) as CellRow[]).map(toCell);
   }
 
   /** The cells whose image is in the folder as classified: what counts and exports use. */
   presentCells(): Cell[] {
-    return (this.db.prepare('SELECT * FROM cells WHERE missing = 0 ORDER BY id').all() as CellRow[]).map(toCell);
+    return (this.db.prepare('SELECT * FROM cells WHERE case_id = ? AND missing = 0 ORDER BY id').all(this.caseId) as CellRow[]).map(toCell);
   }
 
   /** What the differential needs of every present cell. */
   reviewStates(): ReviewState[] {
-    const rows = this.db.prepare('SELECT prediction, category, probabilities, label, needs_review, out_of_scope FROM cells WHERE missing = 0').all() as
+    const rows = this.db.prepare('SELECT prediction, category, probabilities, label, needs_review, out_of_scope FROM cells WHERE case_id = ? AND missing = 0').all(this.caseId) as
       { prediction: string; category: string; probabilities: string; label: string | null; needs_review: number; out_of_scope: number | null }[];
     return rows.map((row) => ({
       prediction: row.prediction,
@@ -346,8 +174,14 @@ export class ReviewStore {
     }));
   }
 
+  /** Flagged cells (needing review or out of scope) not reviewed yet: sign-off waits for them. */
+  flaggedUnreviewed(): number {
+    return (this.db.prepare(`SELECT COUNT(*) AS n FROM cells WHERE case_id = ? AND missing = 0 AND label IS NULL
+      AND (needs_review = 1 OR out_of_scope = 1)`).get(this.caseId) as { n: number }).n;
+  }
+
   cell(id: number): Cell | undefined {
-    const row = this.db.prepare('SELECT * FROM cells WHERE id = ?').get(id) as CellRow | undefined;
+    const row = this.db.prepare('SELECT * FROM cells WHERE id = ? AND case_id = ?').get(id, this.caseId) as CellRow | undefined;
     return row && toCell(row);
   }
 
@@ -357,13 +191,13 @@ export class ReviewStore {
    * review is signed off, changing nothing.
    */
   setLabels(ids: readonly number[], label: string | null, who: string, at = new Date().toISOString()): Cell[] {
-    const select = this.db.prepare('SELECT label FROM cells WHERE id = ?');
+    const select = this.db.prepare('SELECT label FROM cells WHERE id = ? AND case_id = ?');
     const update = this.db.prepare('UPDATE cells SET label = ?, reviewed_by = ?, reviewed_at = ? WHERE id = ?');
     const changed = this.db.transaction(() => {
-      if (this.signOff()) throw new WbcError('the review is signed off; it can no longer change');
+      if (this.signOff()) throw new WbcError(SIGNED_OFF);
       const changed: Cell[] = [];
       for (const id of ids) {
-        const row = select.get(id) as { label: string | null } | undefined;
+        const row = select.get(id, this.caseId) as { label: string | null } | undefined;
         if (!row) throw new WbcError(`no cell with id ${id}`);
         if (row.label === label) continue;
         update.run(label, label === null ? null : who, label === null ? null : at, id);
@@ -378,22 +212,58 @@ export class ReviewStore {
 
   audit(): AuditRow[] {
     return this.db.prepare(`SELECT audit.id, audit.kind, audit.at, audit.who, audit.cell_id, cells.file, audit.old_label, audit.new_label, audit.reason
-      FROM audit JOIN cells ON cells.id = audit.cell_id ORDER BY audit.id`).all() as AuditRow[];
+      FROM audit LEFT JOIN cells ON cells.id = audit.cell_id WHERE audit.case_id = ? ORDER BY audit.id`).all(this.caseId) as AuditRow[];
   }
 
   signOff(): SignOff | undefined {
-    return this.db.prepare('SELECT name, at, chain_head FROM sign_off WHERE id = 1').get() as SignOff | undefined;
+    return this.db.prepare('SELECT name, at, chain_head FROM sign_off WHERE case_id = ?').get(this.caseId) as SignOff | undefined;
   }
 
   /** Freezes the review under a name, sealing the audit chain's head; a second sign-off is refused. */
   signOffAs(name: string, at = new Date().toISOString()): SignOff {
     const signOff = this.db.transaction(() => {
       if (this.signOff()) throw new WbcError('the review is already signed off');
-      const sealed = { name, at, chain_head: this.auditHead() };
-      this.db.prepare('INSERT INTO sign_off (id, name, at, chain_head, hash) VALUES (1, ?, ?, ?, ?)').run(name, at, sealed.chain_head, signOffHash(sealed));
+      const sealed = { name, at, chain_head: this.database.auditHead(this.caseId) };
+      this.db.prepare('INSERT INTO sign_off (case_id, name, at, chain_head, hash) VALUES (?, ?, ?, ?, ?)').run(this.caseId, name, at, sealed.chain_head, signOffHash(sealed));
       return sealed;
     }).immediate();
     this.recordHead();
     return signOff;
+  }
+
+  /** Sets (or, with null, clears) a cell's comment, audited; refused once signed off. Returns the cell. */
+  setCellComment(id: number, text: string | null, who: string, at = new Date().toISOString()): Cell {
+    this.db.transaction(() => {
+      if (this.signOff()) throw new WbcError(SIGNED_OFF);
+      const cell = this.cell(id);
+      if (!cell) throw new WbcError(`no cell with id ${id}`);
+      if (cell.comment === text) return;
+      this.db.prepare('UPDATE cells SET comment = ?, comment_by = ?, comment_at = ? WHERE id = ?')
+        .run(text, text === null ? null : who, text === null ? null : at, id);
+      this.appendAudit('comment', at, id, cell.comment, text, null, who);
+    }).immediate();
+    this.recordHead();
+    return this.cell(id)!;
+  }
+
+  /** The comment on the whole case (the slide), or null. */
+  caseComment(): CaseComment | null {
+    const row = this.db.prepare('SELECT comment AS text, comment_by AS by, comment_at AS at FROM cases WHERE id = ?').get(this.caseId) as
+      { text: string | null; by: string | null; at: string | null } | undefined;
+    return row?.text == null ? null : { text: row.text, by: row.by!, at: row.at! };
+  }
+
+  /** Sets (or, with null, clears) the case's comment, audited (an entry without a cell); refused once signed off. */
+  setCaseComment(text: string | null, who: string, at = new Date().toISOString()): CaseComment | null {
+    this.db.transaction(() => {
+      if (this.signOff()) throw new WbcError(SIGNED_OFF);
+      const old = this.caseComment()?.text ?? null;
+      if (old === text) return;
+      this.db.prepare('UPDATE cases SET comment = ?, comment_by = ?, comment_at = ? WHERE id = ?')
+        .run(text, text === null ? null : who, text === null ? null : at, this.caseId);
+      this.appendAudit('comment', at, null, old, text, null, who);
+    }).immediate();
+    this.recordHead();
+    return this.caseComment();
   }
 }

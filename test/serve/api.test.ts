@@ -76,17 +76,20 @@ test('the differential counts reviewed labels, puts bins apart, and gives exact 
   assert.ok(csv.some((row) => row[0] === 'bin: artefact' && row[1] === '1'));
 });
 
-test('the predictions export has classify\'s columns plus the review', async () => {
+test('the predictions export has classify\'s columns plus the review and the cell\'s comment', async () => {
   const { app } = await apiFixture();
   await app.inject({ method: 'PUT', url: '/api/cells/1', headers: JSON_HEADERS, payload: { label: 'green', reviewer: 'Ann' } });
+  const comment = await app.inject({ method: 'PUT', url: '/api/cells/1/comment', headers: JSON_HEADERS, payload: { comment: '  =see slide, "smudged"\n', reviewer: 'Ann' } });
+  assert.equal(comment.json().comment, '=see slide, "smudged"', 'trimmed');
   const rows = parseCsv((await app.inject({ method: 'GET', url: '/api/export/predictions.csv', headers: LOCAL })).body);
   assert.deepEqual(rows[0], ['file', 'prediction', 'confidence', 'second', 'second_confidence', 'needs_review', 'out_of_scope_score', 'out_of_scope', ...CLASSES,
-    'group', 'group_confidence', 'reviewed_label', 'reviewed_by', 'reviewed_at']);
+    'group', 'group_confidence', 'reviewed_label', 'reviewed_by', 'reviewed_at', 'comment']);
   assert.deepEqual(rows[1].slice(0, 2), ['a.png', 'red']);
-  assert.deepEqual(rows[1].slice(-5, -3), ['red', '0.9000'], 'under nine the group is the prediction');
-  assert.deepEqual(rows[1].slice(-3, -1), ['green', 'Ann']);
-  assert.ok(!Number.isNaN(Date.parse(rows[1][rows[1].length - 1])));
-  assert.deepEqual(rows[2].slice(-3), ['', '', '']);
+  assert.deepEqual(rows[1].slice(-6, -4), ['red', '0.9000'], 'under nine the group is the prediction');
+  assert.deepEqual(rows[1].slice(-4, -2), ['green', 'Ann']);
+  assert.ok(!Number.isNaN(Date.parse(rows[1][rows[1].length - 2])));
+  assert.equal(rows[1][rows[1].length - 1], '\'=see slide, "smudged"', 'a comment that would start a formula is guarded');
+  assert.deepEqual(rows[2].slice(-4), ['', '', '', '']);
 });
 
 test('sign-off needs a name and every flagged cell reviewed, then freezes the review', async () => {

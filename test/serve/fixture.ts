@@ -3,8 +3,9 @@ import * as path from 'node:path';
 import type { Prediction } from '../../src/classify/predictions';
 import { buildApp } from '../../src/serve/app';
 import { FolderKeeper } from '../../src/serve/background';
+import { ClassifyQueue } from '../../src/serve/classify-queue';
 import { scanFolder } from '../../src/serve/folder-scan';
-import type { AppContext } from '../../src/serve/context';
+import { oneReview, type AppContext } from '../../src/serve/context';
 import { ReviewStore } from '../../src/serve/store';
 import { chooseScheme } from '../../src/scheme/choose-scheme';
 import { makeTempDir, writeSolid } from '../helpers/images';
@@ -51,7 +52,7 @@ export async function apiFixture(overrides: Partial<AppContext> = {}): Promise<A
     prediction(path.join('deeper', 'd.png'), 'blue', 0.95),
   ].map(inScheme), (await scanFolder(fs.realpathSync(imageDir))).sha256);
   // No model: the fixture's images are classified already, so a rescan only checks them.
-  const keeper = new FolderKeeper(store, { modelDir: path.join(dir, 'no-model'), imageDir: fs.realpathSync(imageDir), scheme: { name: scheme.name, categories: scheme.categories } });
+  const keeper = new FolderKeeper(store, fs.realpathSync(imageDir), new ClassifyQueue({ modelDir: path.join(dir, 'no-model'), scheme: { name: scheme.name, categories: scheme.categories } }));
   await keeper.rescan();
   const context: AppContext = {
     store,
@@ -66,8 +67,9 @@ export async function apiFixture(overrides: Partial<AppContext> = {}): Promise<A
     loopbackOnly: true,
     title: 'images',
     modelName: 'model',
+    modelVersion: `sha256:${'0'.repeat(64)}`,
     ...overrides,
   };
-  const app = buildApp(context);
+  const app = buildApp(oneReview(context));
   return { dir, imageDir, db, store, context, app };
 }

@@ -32,6 +32,29 @@ export async function makeServedFolder(perClass = 4): Promise<ServedFolder> {
   return { dir, model, images };
 }
 
+/**
+ * A folder of cases beside the served folder's model: one sub-folder per name, each holding copies of
+ * `perCase` of the slide's images (a different slice for each case).
+ */
+export function makeCasesFolder(served: ServedFolder, names: readonly string[], perCase = 4): string {
+  const cases = path.join(served.dir, 'cases');
+  fs.mkdirSync(cases, { recursive: true });
+  for (const name of names) addCase(served, cases, name, perCase);
+  return cases;
+}
+
+/** Adds one case folder whole: made beside the folder of cases, then renamed into it (as a lab's copy would land). */
+export function addCase(served: ServedFolder, cases: string, name: string, perCase = 4): void {
+  const images = fs.readdirSync(served.images).sort();
+  const building = path.join(served.dir, `.building-${name}`);
+  fs.mkdirSync(building);
+  for (let i = 0; i < perCase; i += 1) {
+    const source = images[(name.length * 7 + i * 3) % images.length];
+    fs.copyFileSync(path.join(served.images, source), path.join(building, `${name}-${i}.png`));
+  }
+  fs.renameSync(building, path.join(cases, name));
+}
+
 /** Starts `wbc serve` on a free port and resolves to its printed URL. */
 export async function startServer(args: string[]): Promise<{ cli: RunningCli; url: string }> {
   const cli = startWbc(['serve', ...args, '--port', '0']);

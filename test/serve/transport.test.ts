@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { buildApp } from '../../src/serve/app';
+import { oneReview } from '../../src/serve/context';
 import { openableUrls } from '../../src/serve/listen-address';
 import { serve } from '../../src/serve/serve';
 import { chooseToken } from '../../src/serve/token-source';
@@ -111,7 +112,7 @@ test('with a certificate and key the server speaks HTTPS and marks the token coo
   const [certFile, keyFile] = selfSignedCertificate();
   const tls = { cert: fs.readFileSync(certFile), key: fs.readFileSync(keyFile) };
   const { context } = await apiFixture({ token: TOKEN, loopbackOnly: false });
-  const app = buildApp(context, { tls });
+  const app = buildApp(oneReview(context), { tls });
   await app.listen({ port: 0, host: '127.0.0.1' });
   try {
     const port = (app.server.address() as { port: number }).port;

@@ -4,17 +4,19 @@ import { chooseToken } from '../../serve/token-source';
 import { parse, positionals, wholeNumber, type Command } from '../args';
 import { printOut, printWarnings } from '../output';
 
-const usage = `Usage: wbc serve <model-dir> <image-dir> [--port 8080] [--host 127.0.0.1] [--db FILE] [--token-file FILE]
+const usage = `Usage: wbc serve <model-dir> <image-dir | cases-dir> [--port 8080] [--host 127.0.0.1] [--db FILE] [--token-file FILE]
                  [--tls-cert FILE --tls-key FILE] [--scheme nine|grouped|FILE]
 
 Starts the review app: classifies the folder in the background and serves a page where a technologist
 checks and corrects the cells, watches the differential with its 95% intervals, and signs it off.
+A folder without images of its own is a folder of cases: each sub-folder holding images is a case (a
+slide or a patient), listed on a worklist, classified one after another; new ones appear while it runs.
 Opening the same folder again resumes the saved review. Stop it with Ctrl-C.
 
   --port N            port to listen on (default 8080; 0 picks a free one)
   --host ADDRESS      address to bind (default 127.0.0.1, this machine only); any other address needs a
                       token, generated and printed when none is given
-  --db FILE           the review database (default: <image-dir>.review.sqlite beside the folder)
+  --db FILE           the review database, of every case (default: <image-dir>.review.sqlite beside the folder)
   --token-file FILE   the token, required on every request as "Authorization: Bearer T" (the page gets it
                       from the printed URL); or set WBC_TOKEN; --token T works too, but every user of the
                       host can read it in ps
@@ -23,7 +25,7 @@ Opening the same folder again resumes the saved review. Stop it with Ctrl-C.
   --export-dir DIR    where "export labelled folder" writes (default: <image-dir>-reviewed beside the folder)
   --scheme S          the reporting scheme: nine (default, class by class), grouped or a JSON file
                       (docs/schemes.md): the queue uses its review threshold, the gallery and the
-                      differential its categories; a review stays in the scheme it was started in
+                      differential its categories; a review (every case in it) stays in the scheme it was started in
   --threads N         CPU threads for classifying (default: all cores)
   --precision auto|fp32|bf16  arithmetic (default auto: bf16 where the CPU has bf16 instructions, else fp32)`;
 
@@ -57,12 +59,15 @@ export const serveCommand: Command = {
     printOut(`Reviewing ${imageDir} (review saved in ${server.db}); open:`);
     for (const url of server.urls) printOut(server.token ? `${url}?token=${server.token}` : url);
     if (server.token && !chosen.token) printOut(`token (send as "Authorization: Bearer <token>"): ${server.token}`);
-    let warned = false;
+    // Each failed classification is told once, naming its case when there are several.
+    const told = new Set<string>();
     const watch = setInterval(() => {
-      if (server.progress.state === 'classifying') return;
-      clearInterval(watch);
-      if (server.progress.state === 'failed' && !warned) printWarnings([`classification failed: ${server.progress.error}`]);
-      warned = true;
+      for (const review of server.reviews.all()) {
+        const { state, error } = review.progress;
+        const failure = `classification${server.reviews.single ? '' : ` of ${review.title}`} failed: ${error}`;
+        if (state === 'failed' && !told.has(failure)) printWarnings([failure]);
+        if (state === 'failed') told.add(failure);
+      }
     }, 500);
     await new Promise<void>((resolve) => {
       const stop = () => {

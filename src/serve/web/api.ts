@@ -3,9 +3,24 @@ import type { Answers, AuditRow, Bodies, Differential, Info, Route } from '../ap
 /** The JSON API the page uses: the one documented for scripts and a LIMS (docs/api.md), with its types. */
 export type { Cell, Info, SignOff } from '../api-schemas.js';
 
+/** The case this page shows, from its address (/cases/7/…); undefined for the one folder served at /. */
+const CASE = /^\/cases\/([1-9][0-9]*)\//.exec(location.pathname)?.[1];
+
+/** A review route's URL for this page's review: /api/… as it is, or for a case the same under /api/cases/:case/. */
+export function reviewUrl(url: string): string {
+  return CASE !== undefined && url.startsWith('/api/') ? `/api/cases/${CASE}/${url.slice('/api/'.length)}` : url;
+}
+
+/** Points the page's links to review routes (`data-review-href`) at this page's review, and shows the way back to the worklist for a case. */
+export function linkReview(): void {
+  for (const link of document.querySelectorAll<HTMLAnchorElement>('a[data-review-href]')) link.href = reviewUrl(link.dataset.reviewHref!);
+  const worklist = document.getElementById('worklist');
+  if (worklist) worklist.hidden = CASE === undefined;
+}
+
 /** A request; a non-2xx answer throws its `error` text. The token, if any, travels as a cookie. */
 async function request(method: string, url: string, body: unknown): Promise<unknown> {
-  const response = await fetch(url, {
+  const response = await fetch(reviewUrl(url), {
     method,
     credentials: 'same-origin',
     headers: body === undefined ? {} : { 'content-type': 'application/json' },
@@ -23,6 +38,11 @@ async function request(method: string, url: string, body: unknown): Promise<unkn
 export function api<R extends Route>(route: R, ...[body]: Bodies[R] extends undefined ? [] : [Bodies[R]]): Promise<NoInfer<Answers[R]>> {
   const [method, url] = route.split(' ');
   return request(method, url, body) as Promise<Answers[R]>;
+}
+
+/** The same for a route with path parameters: `url` is its path with them filled in. */
+export function apiAt<R extends Route>(route: R, url: string, ...[body]: Bodies[R] extends undefined ? [] : [Bodies[R]]): Promise<NoInfer<Answers[R]>> {
+  return request(route.split(' ')[0], url, body) as Promise<Answers[R]>;
 }
 
 /** An element with text and classes; never HTML from data. */

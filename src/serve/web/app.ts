@@ -1,4 +1,5 @@
-import { api, differentialTable, element, isoWithOffset, percent, showRecordChecks, type Cell, type Info, type SignOff } from './api.js';
+import { api, differentialTable, element, isoWithOffset, linkReview, percent, reviewUrl, showRecordChecks, type Cell, type Info, type SignOff } from './api.js';
+import { setUpComments } from './comments.js';
 import { undoStackFromAudit, type Change } from './undo-history.js';
 
 /**
@@ -29,6 +30,19 @@ let undoStack: Change[] = [];
 let queue: Promise<void> = Promise.resolve();
 
 const byId = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
+
+const comments = setUpComments({
+  focusedCell: () => cells.get(order[focused]),
+  reviewer: () => reviewer(),
+  frozen: () => frozen(),
+  updated: (cell) => {
+    cells.set(cell.id, cell);
+    renderTile(cell);
+    showDetail();
+  },
+  backToGallery: () => moveFocus(focused, true),
+  say: (text, isError) => say(text, isError),
+});
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 function say(text: string, isError = false): void {
@@ -126,6 +140,8 @@ function renderTile(cell: Cell): void {
   tile.tabIndex = order[focused] === cell.id ? 0 : -1;
   tile.setAttribute('aria-selected', String(selected.has(cell.id)));
   tile.querySelector('.label')!.textContent = cell.label === null ? '' : `→ ${cell.label}`;
+  tile.classList.toggle('commented', cell.comment !== null);
+  tile.title = cell.comment ?? '';
 }
 
 function makeTile(cell: Cell): HTMLElement {
@@ -133,7 +149,7 @@ function makeTile(cell: Cell): HTMLElement {
   tile.dataset.id = String(cell.id);
   tile.tabIndex = -1;
   const image = element('img');
-  image.src = `/api/cells/${cell.id}/image`;
+  image.src = reviewUrl(`/api/cells/${cell.id}/image`);
   image.alt = cell.file;
   image.loading = 'lazy';
   const caption = element('figcaption');
@@ -180,7 +196,7 @@ function showDetail(): void {
   detail.replaceChildren();
   if (!cell) return;
   const image = element('img', '', 'large');
-  image.src = `/api/cells/${cell.id}/image`;
+  image.src = reviewUrl(`/api/cells/${cell.id}/image`);
   image.alt = cell.file;
   detail.append(image, element('p', cell.file, 'file'));
   detail.append(element('p', cell.label === null ? 'not reviewed' : `reviewed: ${cell.label} (${cell.reviewed_by ?? ''})`, 'state'));
@@ -194,6 +210,8 @@ function showDetail(): void {
     list.append(item);
   });
   detail.append(list);
+  if (cell.comment !== null) detail.append(element('p', `Comment (${cell.comment_by ?? ''}): ${cell.comment}`, 'comment'));
+  comments.show(cell);
 }
 
 /** Moves the focused tile; the browser's focus follows it while it is in the gallery (or nowhere), or when asked. */
@@ -350,6 +368,7 @@ function onGalleryKey(event: KeyboardEvent): void {
   else if (key === ' ') work = () => toggleSelected(order[focused]);
   else if (key === 'Escape') work = clearSelection;
   else if (key === 'z' && !extend) work = undo;
+  else if (key === 'c' && !extend) work = () => comments.edit();
   else {
     const action = labelAction(key);
     if (action) work = () => assign(...action);
@@ -376,7 +395,8 @@ async function signOff(): Promise<void> {
   if (!window.confirm(`Sign off this differential as ${name}? It can no longer change afterwards.`)) return;
   showSignOff(await api('POST /api/sign-off', { name }));
   say('Signed off. The report opens in a new tab.');
-  window.open('/report', '_blank');
+  // Relative: this review's report, at / or under /cases/:case/.
+  window.open('report', '_blank');
 }
 
 async function exportFolder(): Promise<void> {
@@ -394,6 +414,7 @@ async function loadReview(): Promise<void> {
   for (const cell of list) cells.set(cell.id, cell);
   undoStack = undoStackFromAudit(audit);
   renderGallery();
+  await comments.load();
   await refreshDifferential();
 }
 
@@ -428,6 +449,7 @@ function setUpTileSize(): void {
 }
 
 async function start(): Promise<void> {
+  linkReview();
   const name = byId<HTMLInputElement>('reviewer');
   name.value = localStorage.getItem(REVIEWER_KEY) ?? '';
   name.addEventListener('change', () => localStorage.setItem(REVIEWER_KEY, name.value.trim()));
@@ -443,7 +465,7 @@ async function start(): Promise<void> {
   const scheme = info.scheme.name === 'nine' ? '' : `Scheme: ${info.scheme.name} (groups and counts by its categories; keys set the class). `;
   byId('keys').textContent = `${scheme}Keys, once Tab has reached the cells: arrows move · ${[...classKeys].map(([key, name]) => `${key} ${name}`).join(' · ')} · `
     + `${Object.entries(BIN_KEYS).map(([k, bin]) => `${k} ${bin}`).join(' · ')} · Enter confirms each cell's prediction · 0 clear · `
-    + 'Space or Ctrl-click select · Shift+arrows extend · Esc deselect · z undo';
+    + 'Space or Ctrl-click select · Shift+arrows extend · Esc deselect · z undo · c comment on the cell (Enter saves, Esc back)';
   showSignOff(info.sign_off);
   await waitForClassification();
   await loadReview();

@@ -1,8 +1,25 @@
-import { api, differentialTable, element, isoWithOffset, isRelabel, showRecordChecks, type Info } from './api.js';
+import { api, differentialTable, element, isoWithOffset, isRelabel, showRecordChecks, type Cell, type Info } from './api.js';
+import type { CaseComment } from '../api-schemas.js';
 
 /** A term and its value in the report's list of facts. */
 function fact(list: HTMLDListElement, term: string, value: string): void {
   list.append(element('dt', term), element('dd', value));
+}
+
+/** The case's comment (its conclusion) and each commented cell's, with who wrote them. */
+function commentsSection(comment: CaseComment | null, cells: readonly Cell[]): HTMLElement {
+  const section = element('section', '', 'comments');
+  section.append(element('h2', 'Comments'));
+  section.append(element('p', comment ? `Case: ${comment.text} (${comment.by}, ${isoWithOffset(comment.at)})` : 'Case: none.', 'comment case-comment'));
+  const commented = cells.filter((cell) => !cell.missing && cell.comment !== null);
+  if (commented.length > 0) {
+    const list = element('ul', '', 'cell-comments');
+    for (const cell of commented) {
+      list.append(element('li', `${cell.file} (${cell.label ?? cell.prediction}): ${cell.comment} (${cell.comment_by ?? ''})`, 'comment'));
+    }
+    section.append(list);
+  }
+  return section;
 }
 
 /**
@@ -10,11 +27,12 @@ function fact(list: HTMLDListElement, term: string, value: string): void {
  * the offset), how many cells were reviewed and changed, and the differential with its intervals.
  */
 async function start(): Promise<void> {
-  const [info, differential, audit, cells] = await Promise.all([
+  const [info, differential, audit, cells, comment] = await Promise.all([
     api('GET /api/info'),
     api('GET /api/differential'),
     api('GET /api/audit'),
     api('GET /api/cells'),
+    api('GET /api/comment'),
   ]);
   showRecordChecks(info);
   const main = document.getElementById('report')!;
@@ -47,6 +65,7 @@ async function start(): Promise<void> {
   main.append(element('p', `${differential.total} white cells counted. Percentages per 100 classified white cells with exact 95% Clopper–Pearson intervals`
     + `${(differential.non_white ?? []).length ? '; cells that are not white cells are counted apart (nucleated red cells per 100 white cells)' : ''}.`));
   main.append(differentialTable(differential));
+  main.append(commentsSection(comment, cells));
   const print = element('button', 'Print', 'no-print');
   print.addEventListener('click', () => window.print());
   main.append(print);

@@ -7,12 +7,15 @@ export interface Change {
   after: Map<number, string | null>;
 }
 
-function change(rows: readonly Pick<AuditRow, 'cell_id' | 'old_label' | 'new_label'>[]): Change {
+/** A label change always names its cell (a case comment's entry names none). */
+type LabelChange = AuditRow & { cell_id: number };
+
+function change(rows: readonly Pick<LabelChange, 'cell_id' | 'old_label' | 'new_label'>[]): Change {
   return { before: new Map(rows.map((r) => [r.cell_id, r.old_label])), after: new Map(rows.map((r) => [r.cell_id, r.new_label])) };
 }
 
 /** Audit rows that record a person's label change (a record may hold other events too). */
-function isLabelChange(row: AuditRow): boolean {
+function isLabelChange(row: AuditRow): row is LabelChange {
   return isRelabel(row) && typeof row.cell_id === 'number' && 'new_label' in row;
 }
 
