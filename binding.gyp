@@ -26,7 +26,7 @@
         "<!(node -p \"require('node-addon-api').include_dir\")",
         "<!@(node scripts/find-libtorch.js include)"
       ],
-      "libraries": ["<!@(node scripts/find-libtorch.js libs)", "-lturbojpeg"],
+      "libraries": ["<!@(node scripts/find-libtorch.js libs)", "-lturbojpeg", "-lgomp"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_CPP_EXCEPTIONS_ALL", "USE_C10D_GLOO", "<!@(node scripts/find-libtorch.js defines)"],
       "cflags!": ["-fno-exceptions", "-fno-rtti"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17"],

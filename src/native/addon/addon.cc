@@ -14,6 +14,7 @@
 #include "jpeg-batch.h"
 #include "knn.h"
 #include "process-group.h"
+#include "work-thread.h"
 
 namespace {
 
@@ -29,7 +30,7 @@ void keepFreedMemory() {
 }
 
 void SetThreads(const Napi::CallbackInfo& info) {
-  torch::set_num_threads(static_cast<int>(args::wholeNumber(info[0], "threads", 1, 1024)));
+  setEngineThreads(static_cast<int>(args::wholeNumber(info[0], "threads", 1, 1024)));
 }
 
 Napi::Value CudaAvailable(const Napi::CallbackInfo& info) {

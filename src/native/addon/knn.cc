@@ -1,7 +1,5 @@
 #include "knn.h"
 
-#include <ATen/Parallel.h>
-
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -21,20 +19,17 @@ class KnnWorker : public PromiseWorker {
 
  private:
   void Work() override {
-    at::init_num_threads();
     const int64_t rows = static_cast<int64_t>(bank_.size()) / size_;
     const int64_t n = static_cast<int64_t>(queries_.size()) / size_;
     out_.resize(static_cast<size_t>(n));
-    at::parallel_for(0, n, 8, [&](int64_t begin, int64_t end) {
-      std::vector<float> unit(static_cast<size_t>(size_));
-      std::vector<double> top(static_cast<size_t>(k_));
-      for (int64_t q = begin; q < end; ++q) {
-        normalise(queries_.data() + q * size_, unit.data());
-        std::fill(top.begin(), top.end(), -INFINITY);
-        for (int64_t b = 0; b < rows; ++b) keepLargest(top, dot(unit.data(), bank_.data() + b * size_));
-        out_[static_cast<size_t>(q)] = static_cast<float>(std::sqrt(std::max(0.0, 2 - 2 * top[0])));
-      }
-    });
+    std::vector<float> unit(static_cast<size_t>(size_));
+    std::vector<double> top(static_cast<size_t>(k_));
+    for (int64_t q = 0; q < n; ++q) {
+      normalise(queries_.data() + q * size_, unit.data());
+      std::fill(top.begin(), top.end(), -INFINITY);
+      for (int64_t b = 0; b < rows; ++b) keepLargest(top, dot(unit.data(), bank_.data() + b * size_));
+      out_[static_cast<size_t>(q)] = static_cast<float>(std::sqrt(std::max(0.0, 2 - 2 * top[0])));
+    }
   }
 
   // The row scaled to unit length, each value rounded to float (a zero row stays zero).

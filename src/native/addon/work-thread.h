@@ -9,6 +9,12 @@
 #include <mutex>
 #include <thread>
 
+// Sets LibTorch's thread count for the engines' work (setThreads). The JavaScript thread itself is kept
+// to one thread (its LibTorch calls are light: building a network, loading weights), so that it never
+// starts an OpenMP team of its own: once libgomp manages more threads than there are cores it spins only
+// briefly before sleeping, and every parallel region then pays a wake-up.
+void setEngineThreads(int count);
+
 class WorkThread {
  public:
   WorkThread();
