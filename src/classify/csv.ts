@@ -1,6 +1,6 @@
-import { WbcError } from '../util/errors';
-import { predictionRow, predictionsHeader, SCHEME_COLUMNS, schemeFields } from './prediction-columns';
-import type { Prediction } from './predictions';
+import { WbcError } from '../util/errors.js';
+import { predictionRow, predictionsHeader, SCHEME_COLUMNS, schemeFields } from './prediction-columns.js';
+import type { Prediction } from './predictions.js';
 
 /**
  * The per-image results: top-2 classes, review flag, out-of-scope score and flag (empty for models

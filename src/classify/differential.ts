@@ -1,9 +1,9 @@
-import { clopperPearsonInterval } from '../trust/binomial-interval';
-import { csvRow } from '../util/csv';
-import { WbcError } from '../util/errors';
-import { countNonWhite, formatNonWhite, nonWhiteCsvFields, separateNonWhite, type NonWhiteCount } from './non-white-count';
-import { formatItRatio, itRatio, type ItRatio } from './it-ratio';
-import type { Prediction } from './predictions';
+import { clopperPearsonInterval } from '../trust/binomial-interval.js';
+import { csvRow } from '../util/csv.js';
+import { WbcError } from '../util/errors.js';
+import { countNonWhite, formatNonWhite, nonWhiteCsvFields, separateNonWhite, type NonWhiteCount } from './non-white-count.js';
+import { formatItRatio, itRatio, type ItRatio } from './it-ratio.js';
+import type { Prediction } from './predictions.js';
 
 export interface DifferentialRow {
   className: string;

@@ -1,4 +1,4 @@
-import { clopperPearsonInterval } from '../trust/binomial-interval';
+import { clopperPearsonInterval } from '../trust/binomial-interval.js';
 
 /** The immature-to-total neutrophil ratio (I/T), with its exact 95% interval. */
 export interface ItRatio {

@@ -1,6 +1,6 @@
-import { clopperPearsonInterval } from '../trust/binomial-interval';
-import { WbcError } from '../util/errors';
-import type { Prediction } from './predictions';
+import { clopperPearsonInterval } from '../trust/binomial-interval.js';
+import { WbcError } from '../util/errors.js';
+import type { Prediction } from './predictions.js';
 
 /**
  * Kinds reported per 100 white cells, as laboratories report nucleated red cells (and correct the white count

@@ -1,7 +1,7 @@
-import type { PredictionColumns } from './prediction-columns';
-import { categoryProbabilities, topCategory } from '../scheme/category-scores';
-import type { Scheme } from '../scheme/scheme';
-import { WbcError } from '../util/errors';
+import type { PredictionColumns } from './prediction-columns.js';
+import { categoryProbabilities, topCategory } from '../scheme/category-scores.js';
+import type { Scheme } from '../scheme/scheme.js';
+import { WbcError } from '../util/errors.js';
 
 /** One classified image: the predictions CSV's columns (with an out-of-scope flag always given), and its category. */
 export interface Prediction extends PredictionColumns {

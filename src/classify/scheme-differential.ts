@@ -1,10 +1,10 @@
-import type { Scheme } from '../scheme/scheme';
-import { clopperPearsonInterval } from '../trust/binomial-interval';
-import { csvRow } from '../util/csv';
-import { WbcError } from '../util/errors';
-import { formatItRatio, itRatio, type ItRatio } from './it-ratio';
-import { countNonWhite, formatNonWhite, nonWhiteCsvFields, type NonWhiteCount } from './non-white-count';
-import type { Prediction } from './predictions';
+import type { Scheme } from '../scheme/scheme.js';
+import { clopperPearsonInterval } from '../trust/binomial-interval.js';
+import { csvRow } from '../util/csv.js';
+import { WbcError } from '../util/errors.js';
+import { formatItRatio, itRatio, type ItRatio } from './it-ratio.js';
+import { countNonWhite, formatNonWhite, nonWhiteCsvFields, type NonWhiteCount } from './non-white-count.js';
+import type { Prediction } from './predictions.js';
 
 export interface CountWithInterval {
   count: number;

@@ -24,10 +24,15 @@ export const INDEX_HTML = `<!doctype html>
 <progress id="progress" value="0" max="1"></progress>
 <p id="status">Loading the model…</p>
 <button id="download" type="button" disabled>Download CSV</button>
-<h2>Differential count</h2>
-<table><thead><tr><th>Class</th><th>Count</th><th>Share</th></tr></thead><tbody id="differential"></tbody></table>
+<button id="download-differential" type="button" disabled>Download differential CSV</button>
+<h2 id="differential-title">Differential count</h2>
+<table><thead><tr><th>Category</th><th>Count</th><th>Share</th><th>95% interval</th></tr></thead><tbody id="differential"></tbody></table>
+<section id="non-white-section">
+<h2>Not white cells, not in the differential</h2>
+<table><thead><tr><th>Kind</th><th>Count</th><th>Reported as</th></tr></thead><tbody id="non-white"></tbody></table>
+</section>
 <h2>Images</h2>
-<table><thead><tr><th>Image</th><th>File</th><th>Prediction</th><th>Confidence</th><th>Needs review</th></tr></thead><tbody id="results"></tbody></table>
+<table><thead><tr><th>Image</th><th>File</th><th>Prediction</th><th>Confidence</th><th>Category</th><th>Category confidence</th><th>Needs review</th></tr></thead><tbody id="results"></tbody></table>
 </body>
 </html>
 `;
@@ -39,6 +44,9 @@ progress { width: 100%; }
 table { border-collapse: collapse; margin-bottom: 1.5rem; }
 th, td { border-bottom: 1px solid #ddd; padding: 0.25rem 0.75rem; text-align: left; }
 tr.review td { background: #fff4e0; }
+tr.detail td:first-child { padding-left: 2rem; color: #555; }
+tr.ratio td { font-style: italic; }
+body:not([data-non-white="yes"]) #non-white-section { display: none; }
 img.thumb { width: 96px; height: 96px; object-fit: cover; display: block; }
 .note { color: #555; }
 `;

@@ -1,5 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { trustUnderScheme } from '../classifier/scheme-trust';
+import type { ReviewChoice } from '../model/model-schema';
 import { loadModel } from '../model/model-folder';
 import { setUpRuntime } from '../native/runtime';
 import { fsyncDirectory } from '../util/atomic-write';
@@ -7,7 +9,10 @@ import { checkString } from '../util/check';
 import { WbcError } from '../util/errors';
 import type { ExportedModelFacts } from '../runtime/metadata';
 import { onnxModelBytes } from '../runtime/onnx-model';
+import { chooseScheme, type SchemeChoice } from '../scheme/choose-scheme';
+import { trustFor, type ViewChoice } from '../trust/trust-model';
 import { INDEX_HTML, STYLE_CSS } from './page-html';
+import type { ModelFacts } from './page/protocol';
 
 /** ONNX Runtime Web's single-file WebAssembly build and its binary; nothing else of the package is needed. */
 const ORT_FILES = ['ort.wasm.bundle.min.mjs', 'ort-wasm-simd-threaded.wasm'];
@@ -29,26 +34,51 @@ function requireReplaceable(folder: string): void {
   if (entries.length > 0 && !entries.includes(FACTS_FILE)) throw new WbcError(`--web ${folder} is a folder with other files in it; name a new or empty folder`);
 }
 
+export interface WebExportOptions {
+  /** The reporting scheme the page reports in: `nine` (the default), `grouped`, a scheme file's path, or a definition. */
+  scheme?: SchemeChoice;
+}
+
 export interface WebExportResult {
   folder: string;
   files: number;
-  facts: ExportedModelFacts;
+  /** The ONNX facts, and what the page reports with (facts.json holds both). */
+  facts: ExportedModelFacts & ModelFacts;
+  /** How the scheme's own review threshold was chosen; absent when it is the class-level one. */
+  schemeReview?: ReviewChoice;
 }
 
 /**
  * Writes a static page that classifies images in the browser: index.html, the ONNX model, its facts,
- * ONNX Runtime Web and the page's scripts. It is built beside `folder` and renamed into place, so the
- * folder is either the old page or the whole new one.
+ * ONNX Runtime Web and the page's scripts. The facts carry the reporting scheme, its review threshold
+ * (chosen as `wbc classify --scheme` chooses it, for the model's test-time views) and the non-white kinds.
+ * It is built beside `folder` and renamed into place, so the folder is either the old page or the whole new one.
  */
-export function exportWeb(modelDir: string, folder: string): WebExportResult {
+export function exportWeb(modelDir: string, folder: string, options: WebExportOptions = {}): WebExportResult {
   checkString('model folder', modelDir);
   checkString('--web', folder);
+  if (options.scheme !== undefined && typeof options.scheme !== 'string' && (typeof options.scheme !== 'object' || options.scheme === null)) {
+    throw new WbcError('scheme must be nine, grouped, a scheme file\'s path or a scheme definition');
+  }
   requireReplaceable(folder);
   const scripts = path.join(__dirname, '..', '..', 'web');
   if (!fs.existsSync(path.join(scripts, 'export', 'page', 'app.js'))) throw new WbcError(`the page's scripts are not built (${scripts}); run \`npm run build\``);
   const ortDist = path.dirname(require.resolve('onnxruntime-web'));
   setUpRuntime({ device: 'cpu', threads: 1 });
-  const { bytes, facts } = onnxModelBytes(loadModel(modelDir, { device: 'cpu', bfloat16: false }));
+  const model = loadModel(modelDir, { device: 'cpu', bfloat16: false });
+  const { info } = model;
+  const scheme = chooseScheme(options.scheme, info.classes, info.nonWhite);
+  // The page averages the model's own test-time views, so its threshold is classify's for that many views.
+  const classTrust = trustFor(info, model.outOfScopeBytes, info.testTimeViews as ViewChoice);
+  const { trust, review: schemeReview } = trustUnderScheme(modelDir, info, classTrust, scheme);
+  const onnx = onnxModelBytes(model);
+  const { bytes } = onnx;
+  const facts = {
+    ...onnx.facts,
+    scheme: { name: scheme.name, categories: scheme.categories },
+    schemeReviewThreshold: trust.reviewThreshold,
+    nonWhite: info.nonWhite ?? [],
+  };
 
   const target = path.resolve(folder);
   const staging = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.tmp`);
@@ -70,5 +100,5 @@ export function exportWeb(modelDir: string, folder: string): WebExportResult {
     throw new WbcError(`cannot write the page to ${folder}: ${(error as Error).message}`);
   }
   const count = (dir: string): number => fs.readdirSync(dir, { withFileTypes: true }).reduce((n, e) => n + (e.isDirectory() ? count(path.join(dir, e.name)) : 1), 0);
-  return { folder, files: count(target), facts };
+  return { folder, files: count(target), facts, ...(schemeReview && { schemeReview }) };
 }

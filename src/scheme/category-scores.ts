@@ -1,4 +1,4 @@
-import type { Scheme } from './scheme';
+import type { Scheme } from './scheme.js';
 
 /**
  * Each category's probability: the sum of its classes' calibrated probabilities (n × classes in,

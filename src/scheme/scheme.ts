@@ -1,4 +1,4 @@
-import { WbcError } from '../util/errors';
+import { WbcError } from '../util/errors.js';
 
 /**
  * A reporting scheme: the categories a laboratory reports, each a set of the model's classes. One trained

@@ -1,5 +1,5 @@
-import { WbcError } from '../util/errors';
-import { binomialCdf } from './clopper-pearson';
+import { WbcError } from '../util/errors.js';
+import { binomialCdf } from './clopper-pearson.js';
 
 export interface Interval {
   low: number;

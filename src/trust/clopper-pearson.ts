@@ -1,4 +1,4 @@
-import { WbcError } from '../util/errors';
+import { WbcError } from '../util/errors.js';
 
 /** log(a + b) from log a and log b, without overflow. */
 function logAdd(a: number, b: number): number {

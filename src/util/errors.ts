@@ -1,4 +1,4 @@
-import { printable } from './display';
+import { printable } from './display.js';
 
 /**
  * An error caused by the user's input or environment rather than by a bug.

@@ -1,9 +1,10 @@
 import { classify } from '../../classifier/classify';
 import { GROUP_USAGE, groupFromConventions } from '../../distributed/options';
 import { predictionsCsv } from '../../classify/csv';
-import { differentialCsv, formatDifferential } from '../../classify/differential';
+import { formatDifferential } from '../../classify/differential';
+import { differentialCsvFor } from '../../classify/differential-csv';
 import { perFolderCsv } from '../../classify/per-folder';
-import { formatSchemeDifferential, schemeDifferentialCsv } from '../../classify/scheme-differential';
+import { formatSchemeDifferential } from '../../classify/scheme-differential';
 import { describeReviewChoice } from '../../trust/review-threshold';
 import type { EngineChoice } from '../../runtime/predictor';
 import { writeFileAtomic } from '../../util/atomic-write';
@@ -87,8 +88,7 @@ export const classifyCommand: Command = {
     writeFileAtomic(out, predictionsCsv(result.predictions, result.classes));
     const classByClass = result.scheme.identity;
     const perFolder = args.flag('per-folder') ? perFolderCsv(result.predictions, result.classes, result.scheme, result.nonWhite) : undefined;
-    const differentialText = perFolder ? perFolder.csv
-      : classByClass ? differentialCsv(result.differential) : schemeDifferentialCsv(result.schemeDifferential);
+    const differentialText = perFolder ? perFolder.csv : differentialCsvFor(result.predictions, result.classes, result.scheme, result.nonWhite);
     writeFileAtomic(differentialFile, differentialText);
     printOut(`Classified ${result.predictions.length} images (${result.views}; review threshold ${result.reviewThreshold})\n`);
     if (result.schemeReview) printOut(`review threshold fitted for scheme ${result.scheme.name} (on its categories' confidences): ${describeReviewChoice(result.schemeReview)}\n`);

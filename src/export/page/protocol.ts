@@ -1,12 +1,18 @@
-/** Messages between the page (app.ts) and its worker (worker.ts). */
+/** Messages between the page (app.ts) and its worker (worker.ts), and the facts.json they read. */
+import type { SchemeDefinition } from '../../scheme/scheme.js';
 
 export interface ModelFacts {
   classes: string[];
   storedSize: number;
   testTimeViews: number;
-  reviewThreshold: number;
   /** By number of views; 1 where absent (an uncalibrated model). */
   temperatures: Record<string, number>;
+  /** The reporting scheme baked in by `wbc export --scheme` (nine by default), as checked against the classes. */
+  scheme: SchemeDefinition;
+  /** The review threshold on the scheme's category confidence, as `wbc classify --scheme S --tta testTimeViews` has it. */
+  schemeReviewThreshold: number;
+  /** The model's non-white kinds (model.json nonWhite; empty without): left out of the white differential. */
+  nonWhite: string[];
 }
 
 export interface PageResult {
