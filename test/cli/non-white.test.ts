@@ -52,6 +52,17 @@ describe('wbc train --non-white', () => {
     for (const side of ['train', 'validation', 'test'] as const) assert.deepEqual(whiteOnly(withKinds.split[side]), info.split[side], side);
   });
 
+  test('wbc calibrate needs the non-white folder too, and then refits what training fitted', () => {
+    const copy = path.join(work, 'recalibrated');
+    fs.cpSync(model, copy, { recursive: true });
+    const refused = wbc(['calibrate', copy, white, '--force', '--no-cache', '--threads', '1']);
+    assert.equal(refused.status, 1);
+    assert.match(refused.stderr, /wbc calibrate: .* was trained with non-white kinds \(erythroblasts, platelets\); give their folder with --non-white\n$/);
+    const calibrated = wbc(['calibrate', copy, white, '--non-white', nonWhite, '--force', '--no-cache', '--threads', '1']);
+    assert.equal(calibrated.status, 0, calibrated.stderr);
+    assert.match(calibrated.stdout, /refitted from them: [\d.]+ \(model\.json: [\d.]+, the same\)/);
+  });
+
   test('evaluate --split test on the non-white folder scores exactly its held-out images', () => {
     const heldOut = readInfo(model).split.test.filter((file: string) => /^(erythroblasts|platelets)\//.test(file));
     assert.ok(heldOut.length > 0);

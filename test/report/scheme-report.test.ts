@@ -3,21 +3,16 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { evaluate } from '../../src/classifier/evaluate';
-import { train } from '../../src/train/train';
 import { assertCleanFailure, wbc } from '../helpers/cli';
 import { launchBrowser, skipWithoutBrowser } from '../helpers/browser';
-import { makeLabelledFolder, makeNonWhiteFolder, makeTempDir } from '../helpers/images';
+import { makeTempDir } from '../helpers/images';
+import { trainTinyNonWhiteModel } from '../helpers/non-white-model';
 
 const percent = (value: number) => `${(value * 100).toFixed(1)}%`;
 
 test('wbc report --scheme: the scheme\'s categories, accuracy and review threshold; a non-white model\'s crossings', { timeout: 240_000 }, async () => {
   const dir = makeTempDir();
-  const white = path.join(dir, 'white');
-  const nonWhite = path.join(dir, 'non-white');
-  await makeLabelledFolder(white, 12);
-  await makeNonWhiteFolder(nonWhite, 12);
-  const model = path.join(dir, 'model');
-  await train(white, { out: model, nonWhite, inputSize: 16, width: 4, epochs: 8, testTimeViews: 1, cacheDir: null, threads: 1 });
+  const { white, nonWhite, model } = await trainTinyNonWhiteModel(dir);
   // Every labelled cell, white and not, in one folder: evaluate scores the kinds like any class.
   const labelled = path.join(dir, 'labelled');
   for (const folder of [white, nonWhite]) fs.cpSync(folder, labelled, { recursive: true });

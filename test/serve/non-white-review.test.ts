@@ -8,9 +8,9 @@ import { chooseScheme } from '../../src/scheme/choose-scheme';
 import { reviewDifferential, reviewDifferentialCsv } from '../../src/serve/review-differential';
 import type { ReviewState } from '../../src/serve/store';
 import { serve } from '../../src/serve/serve';
-import { train } from '../../src/train/train';
 import { launchBrowser, skipWithoutBrowser } from '../helpers/browser';
-import { makeLabelledFolder, makeNonWhiteFolder, makeTempDir } from '../helpers/images';
+import { makeTempDir } from '../helpers/images';
+import { trainTinyNonWhiteModel } from '../helpers/non-white-model';
 
 const CLASSES = ['blue', 'green', 'red', 'erythroblasts', 'platelets'];
 const KINDS = ['erythroblasts', 'platelets'];
@@ -46,12 +46,7 @@ test('in the browser a cell moves from a white class to erythroblasts by its key
   timeout: 240_000,
 }, async () => {
   const dir = makeTempDir();
-  const white = path.join(dir, 'white');
-  const nonWhite = path.join(dir, 'non-white');
-  await makeLabelledFolder(white, 12);
-  await makeNonWhiteFolder(nonWhite, 12);
-  const model = path.join(dir, 'model');
-  await train(white, { out: model, nonWhite, inputSize: 16, width: 4, epochs: 8, testTimeViews: 1, cacheDir: null, threads: 1 });
+  const { white, nonWhite, model } = await trainTinyNonWhiteModel(dir);
   const images = path.join(dir, 'slide');
   fs.mkdirSync(images);
   for (const [folder, names] of [[white, ['blue', 'green', 'red']], [nonWhite, KINDS]] as const) {
