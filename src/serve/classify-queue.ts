@@ -47,8 +47,7 @@ export class ClassifyQueue {
   }
 
   private startedWorker(): Worker {
-    // threadId is -1 once the thread has ended, possibly before (or, for an idle worker, without) its 'exit' reaching us.
-    if (this.worker && this.worker.threadId !== -1) return this.worker;
+    if (this.worker) return this.worker;
     const worker = new Worker(path.join(__dirname, 'classify-worker.js'), { workerData: this.settings });
     // The server keeps the process alive; an idle worker must not.
     worker.unref();
