@@ -11,10 +11,12 @@ import type { Predictor } from './predictor';
 /**
  * Rows (images × views) per ONNX Runtime call. ONNX Runtime's arena keeps the largest call's activations
  * for good: classifying 10,000 images with 8 views peaked at 1.08 GB with 512 rows a call, 0.72 GB with 256
- * and 0.54 GB with 128, with no speed difference beyond the noise (bench/RESULTS.md). Counting rows, not
- * images, keeps calls of one view as large: 32 images a call made one view cost as much as 1.7 of eight.
+ * and 0.54 GB with 128, at the same speed once running; and a fresh session's first call, which faults the
+ * arena in, cost about 300 ms more than later ones at 256 rows against 150 ms at 128 (bench/RESULTS.md).
+ * Counting rows, not images, keeps calls of one view as large: 32 images a call made one view cost as much
+ * as 1.7 of eight.
  */
-const ROWS_PER_CALL = 256;
+const ROWS_PER_CALL = 128;
 
 interface SessionThread {
   run(request: OnnxRequest): Promise<{ logits: Float32Array; features: Float32Array }>;

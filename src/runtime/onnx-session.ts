@@ -7,7 +7,12 @@ function messageOf(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).split('\n')[0];
 }
 
-/** Runs `bytes` (an exported model) in ONNX Runtime on the CPU with `threads` threads. */
+/**
+ * Runs `bytes` (an exported model) in ONNX Runtime on the CPU with `threads` threads. Without the memory
+ * pattern: with it, ONNX Runtime allocates (and the kernel faults in) a second, planned block at the second
+ * run of each input shape, which cost every opening about 280 ms more on a 256-row call. Threads that wait
+ * without spinning: the same wall time, 8–10% less CPU time, left to decoding (bench/RESULTS.md).
+ */
 export async function onnxSession(bytes: Uint8Array, threads: number): Promise<ort.InferenceSession> {
   try {
     return await ort.InferenceSession.create(bytes, {
@@ -16,6 +21,8 @@ export async function onnxSession(bytes: Uint8Array, threads: number): Promise<o
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
+      enableMemPattern: false,
+      extra: { session: { intra_op: { allow_spinning: '0' } } },
     });
   } catch (error) {
     throw new WbcError(`ONNX Runtime cannot load the model: ${messageOf(error)}`);
