@@ -166,6 +166,10 @@ export const LabelledExport = Type.Object({
   folder: Type.String(),
   images: Type.Integer({ minimum: 1 }),
   perClass: Type.Record(Type.String(), Type.Integer({ minimum: 1 }), { description: 'images per class' }),
+  trainArguments: Type.Array(Type.String(), {
+    minItems: 1,
+    description: "the folders for `wbc train`: the folder itself, or for a model with non-white kinds `<folder>/white` and, when a cell was reviewed as a kind, `--non-white <folder>/non-white`",
+  }),
 }, { title: 'LabelledExport', description: 'what the export wrote', additionalProperties: false });
 export type LabelledExport = Static<typeof LabelledExport>;
 
@@ -338,7 +342,7 @@ export const REVIEW_API = {
     response: { 200: { description: 'a FHIR R4 Bundle of type collection: a DiagnosticReport, a Device (the model) and an Observation per category, count and bin, as docs/fhir.md describes', content: { 'application/fhir+json': { schema: FhirBundle } } }, ...errors() },
   },
   'POST /export/labelled-folder': {
-    summary: 'Write the cells reviewed as a class into the export folder, one sub-folder per class: a folder wbc train accepts',
+    summary: 'Write the cells reviewed as a class into the export folder, one sub-folder per class (non-white kinds apart): folders wbc train accepts',
     body: Type.Object({}, { additionalProperties: false }),
     response: {
       200: LabelledExport,

@@ -49,12 +49,25 @@ function requireClassifiedContent(cell: Cell, exported: string): void {
 const EXPORT_MARKER = '.wbc-review-export';
 
 /**
- * Writes the cells reviewed as one of the classes into `folder/<class>/` (hard links where the file
- * system allows, else copies), a folder `wbc train` accepts. The folder is built beside its place and
- * renamed into it, replacing an earlier export, so that it is never seen half-written. Each image must
- * still have the content it was classified from (its sha256), or nothing is exported.
+ * Where each reviewed cell goes: `<class>/`, or for a model with non-white kinds `white/<class>/` and
+ * `non-white/<kind>/`, so that `wbc train` never takes a kind for a white class.
  */
-export function exportLabelledFolder(cells: readonly Cell[], resolveImage: (cell: Cell) => string, folder: string): LabelledExport {
+function exportLayout(folder: string, nonWhite: readonly string[]): { subfolder(label: string): string; trainArguments: string[] } {
+  if (nonWhite.length === 0) return { subfolder: (label) => label, trainArguments: [folder] };
+  return {
+    subfolder: (label) => path.join(nonWhite.includes(label) ? 'non-white' : 'white', label),
+    trainArguments: [path.join(folder, 'white'), '--non-white', path.join(folder, 'non-white')],
+  };
+}
+
+/**
+ * Writes the cells reviewed as one of the classes into a folder `wbc train` accepts (hard links where the
+ * file system allows, else copies): one sub-folder per class, the non-white kinds apart (exportLayout). The
+ * folder is built beside its place and renamed into it, replacing an earlier export, so that it is never
+ * seen half-written. Each image must still have the content it was classified from (its sha256), or
+ * nothing is exported.
+ */
+export function exportLabelledFolder(cells: readonly Cell[], resolveImage: (cell: Cell) => string, folder: string, nonWhite: readonly string[] = []): LabelledExport {
   const reviewed = cells.filter((cell) => cell.label !== null && !isBin(cell.label));
   if (reviewed.length === 0) throw new WbcError('no cell has been reviewed as one of the classes yet; nothing to export');
   if (fs.existsSync(folder) && !fs.existsSync(path.join(folder, EXPORT_MARKER))) {
@@ -64,13 +77,14 @@ export function exportLabelledFolder(cells: readonly Cell[], resolveImage: (cell
   makeFolders(parent);
   const building = path.join(parent, `.${path.basename(folder)}.${process.pid}.building`);
   fs.rmSync(building, { recursive: true, force: true });
+  const layout = exportLayout(folder, nonWhite);
   const perClass: Record<string, number> = {};
   try {
     fs.mkdirSync(building);
     fs.writeFileSync(path.join(building, EXPORT_MARKER), '');
     for (const cell of reviewed) {
-      const classDir = path.join(building, cell.label!);
-      if (!perClass[cell.label!]) fs.mkdirSync(classDir);
+      const classDir = path.join(building, layout.subfolder(cell.label!));
+      if (!perClass[cell.label!]) fs.mkdirSync(classDir, { recursive: true });
       perClass[cell.label!] = (perClass[cell.label!] ?? 0) + 1;
       const exported = path.join(classDir, exportName(cell));
       linkOrCopy(resolveImage(cell), exported);
@@ -83,5 +97,7 @@ export function exportLabelledFolder(cells: readonly Cell[], resolveImage: (cell
     throw error instanceof WbcError ? error : new WbcError(`cannot export to ${folder}: ${(error as Error).message}`);
   }
   fsyncDirectory(parent);
-  return { folder, images: reviewed.length, perClass };
+  // Without a cell reviewed as a kind there is no non-white folder to train with.
+  const withKinds = nonWhite.some((kind) => perClass[kind]);
+  return { folder, images: reviewed.length, perClass, trainArguments: withKinds ? layout.trainArguments : layout.trainArguments.slice(0, 1) };
 }

@@ -140,6 +140,27 @@ test('the labelled-folder export holds the cells reviewed as a class, one sub-fo
   assert.equal(fs.readFileSync(path.join(folder, 'precious.txt'), 'utf8'), 'keep me');
 });
 
+test('for a model with non-white kinds the export puts the kinds apart from the white classes, and names the folders to train with', async () => {
+  // The fixture's 'blue' plays a non-white kind here.
+  const { app, context } = await apiFixture({ nonWhite: ['blue'] });
+  const exportFolder = () => app.inject({ method: 'POST', url: '/api/export/labelled-folder', headers: JSON_HEADERS, payload: {} });
+  await app.inject({ method: 'PUT', url: '/api/cells/1', headers: JSON_HEADERS, payload: { reviewer: 'Ann Tech', label: 'red' } });
+  const whiteOnly = await exportFolder();
+  assert.equal(whiteOnly.statusCode, 200, whiteOnly.body);
+  const folder = context.exportDir;
+  assert.deepEqual(whiteOnly.json().trainArguments, [path.join(folder, 'white')], 'no kind reviewed: nothing to pass as --non-white');
+  await app.inject({ method: 'PUT', url: '/api/cells', headers: JSON_HEADERS, payload: { reviewer: 'Ann Tech', ids: [3, 4], label: 'blue' } });
+  const exported = await exportFolder();
+  assert.equal(exported.statusCode, 200, exported.body);
+  assert.deepEqual(exported.json(), {
+    folder, images: 3, perClass: { red: 1, blue: 2 },
+    trainArguments: [path.join(folder, 'white'), '--non-white', path.join(folder, 'non-white')],
+  });
+  assert.deepEqual(fs.readdirSync(folder).filter((name) => !name.startsWith('.')).sort(), ['non-white', 'white']);
+  assert.deepEqual(fs.readdirSync(path.join(folder, 'white')), ['red']);
+  assert.deepEqual(fs.readdirSync(path.join(folder, 'non-white', 'blue')).sort(), ['3-c.png', '4-deeper__d.png']);
+});
+
 test('the labelled-folder export refuses, in one line, an image changed or gone since it was classified, and writes nothing', async () => {
   const { app, context, imageDir, dir } = await apiFixture();
   const exportFolder = () => app.inject({ method: 'POST', url: '/api/export/labelled-folder', headers: JSON_HEADERS, payload: {} });

@@ -35,7 +35,7 @@ export function exportRoutes({ schemas, reviewOf }: ReviewMount): FastifyPluginA
         return file;
       };
       try {
-        return exportLabelledFolder(context.store.presentCells(), resolve, context.exportDir);
+        return exportLabelledFolder(context.store.presentCells(), resolve, context.exportDir, context.nonWhite);
       } catch (error) {
         if (error instanceof WbcError) return fail(reply, 409, error.message);
         throw error;

@@ -401,7 +401,7 @@ async function signOff(): Promise<void> {
 
 async function exportFolder(): Promise<void> {
   const result = await api('POST /api/export/labelled-folder', {});
-  say(`Exported ${result.images} reviewed images to ${result.folder}`);
+  say(`Exported ${result.images} reviewed images to ${result.folder}; train with: wbc train ${result.trainArguments.join(' ')}`);
 }
 
 /** The review as the server has it now: the record checks, the cells (gallery regrouped) and the undo history. */
