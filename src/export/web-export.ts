@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { trustUnderScheme } from '../classifier/scheme-trust';
 import type { ReviewChoice } from '../model/model-schema';
-import { loadModel } from '../model/model-folder';
+import { loadModel, type ModelInfo } from '../model/model-folder';
 import { setUpRuntime } from '../native/runtime';
 import { fsyncDirectory } from '../util/atomic-write';
 import { checkString } from '../util/check';
@@ -10,12 +10,15 @@ import { WbcError } from '../util/errors';
 import type { ExportedModelFacts } from '../runtime/metadata';
 import { onnxModelBytes } from '../runtime/onnx-model';
 import { chooseScheme, type SchemeChoice } from '../scheme/choose-scheme';
+import { KNN_NEIGHBOURS } from '../trust/out-of-scope';
 import { trustFor, type ViewChoice } from '../trust/trust-model';
 import { INDEX_HTML, STYLE_CSS } from './page-html';
 import type { ModelFacts } from './page/protocol';
 
 /** ONNX Runtime Web's single-file WebAssembly build and its binary; nothing else of the package is needed. */
 const ORT_FILES = ['ort.wasm.bundle.min.mjs', 'ort-wasm-simd-threaded.wasm'];
+/** The k-NN bank (unit-length feature rows of training images), as the model folder holds it. */
+const OUT_OF_SCOPE_FILE = 'out-of-scope.bin';
 /** Marks a folder as one this command wrote, so that exporting again may replace it. */
 const FACTS_FILE = 'facts.json';
 
@@ -25,6 +28,13 @@ function copyTree(from: string, to: string): void {
     if (entry.isDirectory()) copyTree(path.join(from, entry.name), path.join(to, entry.name));
     else if (entry.name.endsWith('.js')) fs.copyFileSync(path.join(from, entry.name), path.join(to, entry.name));
   }
+}
+
+/** The out-of-scope check the page runs: the k-NN one (src/export/page/knn.ts); the Mahalanobis one stays CLI-only. */
+function pageOutOfScope(info: ModelInfo): ModelFacts['outOfScope'] {
+  const spec = info.outOfScope;
+  if (spec?.method !== 'knn') return null;
+  return { featureSize: spec.featureSize, neighbours: spec.neighbours ?? KNN_NEIGHBOURS, threshold: spec.threshold };
 }
 
 function requireReplaceable(folder: string): void {
@@ -51,7 +61,8 @@ export interface WebExportResult {
 /**
  * Writes a static page that classifies images in the browser: index.html, the ONNX model, its facts,
  * ONNX Runtime Web and the page's scripts. The facts carry the reporting scheme, its review threshold
- * (chosen as `wbc classify --scheme` chooses it, for the model's test-time views) and the non-white kinds.
+ * (chosen as `wbc classify --scheme` chooses it, for the model's test-time views), the non-white kinds and
+ * the k-NN out-of-scope check (with its bank, out-of-scope.bin).
  * It is built beside `folder` and renamed into place, so the folder is either the old page or the whole new one.
  */
 export function exportWeb(modelDir: string, folder: string, options: WebExportOptions = {}): WebExportResult {
@@ -78,6 +89,7 @@ export function exportWeb(modelDir: string, folder: string, options: WebExportOp
     scheme: { name: scheme.name, categories: scheme.categories },
     schemeReviewThreshold: trust.reviewThreshold,
     nonWhite: info.nonWhite ?? [],
+    outOfScope: pageOutOfScope(info),
   };
 
   const target = path.resolve(folder);
@@ -89,6 +101,7 @@ export function exportWeb(modelDir: string, folder: string, options: WebExportOp
     fs.writeFileSync(path.join(staging, 'style.css'), STYLE_CSS);
     fs.writeFileSync(path.join(staging, 'model.onnx'), bytes);
     fs.writeFileSync(path.join(staging, FACTS_FILE), `${JSON.stringify(facts, null, 2)}\n`);
+    if (facts.outOfScope && model.outOfScopeBytes) fs.writeFileSync(path.join(staging, OUT_OF_SCOPE_FILE), model.outOfScopeBytes);
     for (const file of ORT_FILES) fs.copyFileSync(path.join(ortDist, file), path.join(staging, 'ort', file));
     copyTree(scripts, path.join(staging, 'js'));
     fs.rmSync(target, { recursive: true, force: true });

@@ -73,6 +73,7 @@ describe('the exported page under a reporting scheme, for a model with non-white
       if (choice === 'file') assert.match(exported.stdout, /reports in scheme cool-warm\.json \(4 categories\), review threshold [\d.]+, fitted on its categories' confidences/);
       const facts = JSON.parse(fs.readFileSync(path.join(page, 'facts.json'), 'utf8'));
       assert.deepEqual(facts.nonWhite, ['erythroblasts', 'platelets']);
+      assert.ok(facts.outOfScope && fs.existsSync(path.join(page, 'out-of-scope.bin')), 'the page runs the model\'s k-NN out-of-scope check');
 
       // The page averages the model's own views (one here), in ONNX Runtime as the page does.
       const out = path.join(work, `cli-${choice}.csv`);
@@ -104,10 +105,9 @@ describe('the exported page under a reporting scheme, for a model with non-white
         const expected = byFile.get(row[0]);
         assert.ok(expected, row[0]);
         header.forEach((name, i) => {
-          if (NUMERIC.test(name)) assert.ok(Math.abs(Number(row[i]) - Number(expected[i])) <= 1e-3, `${row[0]} ${name}: page ${row[i]}, CLI ${expected[i]}`);
-          else if (name === 'out_of_scope_score' || name === 'out_of_scope') assert.equal(row[i], '', 'the page computes no out-of-scope score');
-          // An out-of-scope cell is flagged by the CLI whatever its confidence; the page has no such check.
-          else if (name !== 'needs_review' || expected[column('out_of_scope')] !== 'true') assert.equal(row[i], expected[i], `${row[0]} ${name}`);
+          if (NUMERIC.test(name) || name === 'out_of_scope_score') {
+            assert.ok(row[i] !== '' && Math.abs(Number(row[i]) - Number(expected[i])) <= 1e-3, `${row[0]} ${name}: page ${row[i]}, CLI ${expected[i]}`);
+          } else assert.equal(row[i], expected[i], `${row[0]} ${name}`);
         });
         if (expected[column('out_of_scope')] === 'true') outOfScope += 1;
       }
@@ -115,11 +115,9 @@ describe('the exported page under a reporting scheme, for a model with non-white
       assert.ok(predicted.has('erythroblasts') || predicted.has('platelets'), 'the model names a non-white kind');
       if (choice === 'file') assert.ok(rows.some((row) => row[column('group')] === 'cool'), 'cells are answered in the scheme\'s categories');
 
-      // The differential, count for count: categories (with the class detail and exact intervals) and the
-      // non-white kinds apart; only the review and out-of-scope counts may differ, by the CLI's out-of-scope cells.
-      const flaggedOnly = new Set(['needs_review', 'out_of_scope', 'non_white_needs_review']);
-      const comparable = (csv: string[][]) => (outOfScope === 0 ? csv : csv.filter((row) => !flaggedOnly.has(row[0])));
-      assert.deepEqual(comparable(shown.differential), comparable(cliDifferential));
+      // The differential, count for count: categories (with the class detail and exact intervals), the
+      // review and out-of-scope counts, and the non-white kinds apart.
+      assert.deepEqual(shown.differential, cliDifferential);
       console.log(`# --scheme ${choice}: ${rows.length} cells, ${outOfScope} out of scope for the CLI; ${shown.differential.length - 1} differential rows equal`);
       const categories = cliDifferential.filter((row) => (choice === 'file' ? row[1] === '' : true) && /^(blue|green|red|cool|warm)$/.test(row[0])).length;
       assert.ok(shown.differentialRows >= categories, `the page shows the ${categories} white categories`);

@@ -15,6 +15,9 @@ import { launchBrowser, skipWithoutBrowser } from '../helpers/browser';
 const IMAGES = 50;
 
 
+/** How far the page's out-of-scope score may be from the CLI's: its pixels differ by a level or two (below). */
+const SCORE_TOLERANCE = 0.03;
+
 test('the exported page, served by wbc export --serve, classifies 50 real images in Chromium like wbc classify, and nothing leaves its origin', { skip: skipWithoutBrowser() || skipWithoutData(LABELLED) }, async () => {
   requireData(LABELLED);
   const work = makeTempDir();
@@ -56,7 +59,7 @@ test('the exported page, served by wbc export --serve, classifies 50 real images
     await tab.waitForSelector('body[data-state="ready"]', { timeout: 60_000 });
     await tab.setInputFiles('#pick', files);
     await tab.waitForSelector('body[data-state="done"]', { timeout: 5 * 60_000 });
-    const shown = await tab.evaluate(() => (window as unknown as { wbcResults: { rows: { file: string; prediction: string; confidence: number }[]; seconds: number } }).wbcResults);
+    const shown = await tab.evaluate(() => (window as unknown as { wbcResults: { rows: { file: string; prediction: string; confidence: number; outOfScopeScore: number | null; outOfScope: boolean }[]; seconds: number } }).wbcResults);
     assert.deepEqual(errors, []);
     assert.equal(shown.rows.length, IMAGES);
     assert.equal(await tab.locator('#results tr').count(), IMAGES);
@@ -102,6 +105,9 @@ test('the exported page, served by wbc export --serve, classifies 50 real images
     let agree = 0;
     let worst = 0;
     let widestDisagreement = 0;
+    let outOfScope = 0;
+    let worstScore = 0;
+    const threshold = (JSON.parse(fs.readFileSync(path.join(page, 'facts.json'), 'utf8')) as { outOfScope: { threshold: number } }).outOfScope.threshold;
     for (const row of shown.rows) {
       const expected = byFile.get(row.file);
       assert.ok(expected, row.file);
@@ -112,9 +118,18 @@ test('the exported page, served by wbc export --serve, classifies 50 real images
         console.log(`# differs: ${row.file} cli ${expected[1]} ${expected[2]} (second ${expected[3]} ${expected[4]}, margin ${margin.toFixed(4)}), page ${row.prediction} ${row.confidence.toFixed(4)}`);
       }
       worst = Math.max(worst, Math.abs(Number(expected[2]) - row.confidence));
+      // The k-NN out-of-scope check on the page's own features (from its own pixels, so the score moves a
+      // little as the confidence does): the CLI's score, and its flag wherever the score is not at the threshold.
+      assert.ok(row.outOfScopeScore !== null, `${row.file} has no out-of-scope score`);
+      const scoreDifference = Math.abs(row.outOfScopeScore - Number(expected[6]));
+      worstScore = Math.max(worstScore, scoreDifference);
+      assert.ok(scoreDifference <= SCORE_TOLERANCE, `${row.file} out-of-scope score: page ${row.outOfScopeScore}, CLI ${expected[6]}`);
+      if (Math.abs(Number(expected[6]) - threshold) > SCORE_TOLERANCE) assert.equal(String(row.outOfScope), expected[7], `${row.file} out of scope`);
+      if (row.outOfScope) outOfScope += 1;
     }
     console.log(`# browser: top-1 agreement with wbc classify ${agree}/${IMAGES}, largest confidence difference ${worst.toFixed(4)}, ${(IMAGES / shown.seconds).toFixed(1)} images/s in Chromium (WebAssembly, 1 thread, decode included)`);
     console.log(`# widest CLI margin (top minus second probability) among disagreements: ${widestDisagreement.toFixed(4)}`);
+    console.log(`# out of scope in the page: ${outOfScope} of ${IMAGES} (the CLI: ${cli.slice(1).filter((row) => row[7] === 'true').length}); largest out-of-scope score difference ${worstScore.toFixed(4)}`);
     // Issue 13's figure. The pixels differ only where the page box-averages what libjpeg scales in its DCT.
     assert.ok(agree / IMAGES >= 0.98, `top-1 agreement ${agree}/${IMAGES}`);
 

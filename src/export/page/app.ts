@@ -31,8 +31,8 @@ const downloadDifferential = element<HTMLButtonElement>('download-differential')
 let facts: ModelFacts | undefined;
 let scheme: Scheme | undefined;
 /**
- * The CLI's answers for the readable images. The page computes no out-of-scope score, so those CSV
- * columns stay empty (as the CLI leaves them for a model without that check) and no cell is flagged for it.
+ * The CLI's answers for the readable images. Without a k-NN out-of-scope check (facts.outOfScope null) the
+ * out-of-scope columns stay empty, as the CLI leaves them for a model without a check, and no cell is flagged for it.
  */
 let rows: Prediction[] = [];
 /** The files sent to the worker, in order: its results come back in the same order, one per file. */
@@ -100,7 +100,11 @@ function show(results: PageResult[], seconds: number): void {
   const unreadable = results.filter((r) => r.probabilities === null);
   const readable = results.flatMap((r, i) => (r.probabilities === null ? [] : [{ result: { ...r, probabilities: r.probabilities }, file: sent[i] }]));
   const probabilities = Float32Array.from(readable.flatMap(({ result }) => result.probabilities));
-  rows = toPredictions(readable.map(({ result }) => result.file), probabilities, classes, schemeReviewThreshold, { scheme });
+  const check = facts.outOfScope;
+  const outOfScopeScores = check ? Float32Array.from(readable, ({ result }) => result.outOfScopeScore ?? Number.NaN) : null;
+  rows = toPredictions(readable.map(({ result }) => result.file), probabilities, classes, schemeReviewThreshold, {
+    scheme, outOfScopeScores, outOfScopeThreshold: check?.threshold,
+  });
   tableBody.replaceChildren();
   for (const url of thumbnails) URL.revokeObjectURL(url);
   thumbnails = [];
@@ -112,7 +116,7 @@ function show(results: PageResult[], seconds: number): void {
     cell(tr, percent(r.confidence));
     cell(tr, r.group);
     cell(tr, percent(r.groupConfidence));
-    cell(tr, r.needsReview ? 'yes' : '');
+    cell(tr, r.outOfScope ? 'yes, out of scope' : r.needsReview ? 'yes' : '');
     if (r.needsReview) tr.className = 'review';
   }
   const differential = schemeDifferential(rows, classes, scheme);

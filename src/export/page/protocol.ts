@@ -13,12 +13,19 @@ export interface ModelFacts {
   schemeReviewThreshold: number;
   /** The model's non-white kinds (model.json nonWhite; empty without): left out of the white differential. */
   nonWhite: string[];
+  /**
+   * The model's k-NN out-of-scope check, run on out-of-scope.bin as `wbc classify` runs it; null where the
+   * model has no check the page can run (none, or the Mahalanobis one): those CSV columns then stay empty.
+   */
+  outOfScope: { featureSize: number; neighbours: number; threshold: number } | null;
 }
 
 export interface PageResult {
   file: string;
   /** null when the browser could not decode the file. */
   probabilities: number[] | null;
+  /** The plain view's k-NN distance (facts.outOfScope); null without that check or when unreadable. */
+  outOfScopeScore: number | null;
   error?: string;
 }
 

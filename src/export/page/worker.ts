@@ -1,9 +1,11 @@
 /**
  * The page's Web Worker: turns each image into the CLI's stored square (the browser's decode, then ../resize.ts),
- * then runs the exported model in ONNX Runtime Web (WebAssembly, one thread), averaging the logits of the model's test-time views.
+ * then runs the exported model in ONNX Runtime Web (WebAssembly, one thread), averaging the logits of the model's test-time views,
+ * and scores the plain view's features against the k-NN bank where the model has that out-of-scope check.
  */
 import { averageViews, softmaxRows, viewBatch } from '../../model/views.js';
 import { storedPixels } from './decode.js';
+import { knnDistances } from './knn.js';
 import type { FromWorker, ModelFacts, PageResult, ToWorker } from './protocol.js';
 
 interface OrtTensor { data: Float32Array }
@@ -28,6 +30,7 @@ async function start(): Promise<void> {
   ort.env.wasm.numThreads = 1; // threads need cross-origin isolation, which a plain static server does not give
   const facts = (await (await fetch(new URL('../../../facts.json', import.meta.url))).json()) as ModelFacts;
   const session = await ort.InferenceSession.create(new URL('../../../model.onnx', import.meta.url).href, { executionProviders: ['wasm'] });
+  const bank = facts.outOfScope ? new Float32Array(await (await fetch(new URL('../../../out-of-scope.bin', import.meta.url))).arrayBuffer()) : null;
   scope.postMessage({ kind: 'ready', facts });
 
   scope.onmessage = (event) => {
@@ -41,7 +44,7 @@ async function start(): Promise<void> {
     const views = facts.testTimeViews;
     const results: PageResult[] = [];
     for (let first = 0; first < files.length; first += BATCH) {
-      const batch: PageResult[] = files.slice(first, first + BATCH).map((file) => ({ file: file.name, probabilities: null }));
+      const batch: PageResult[] = files.slice(first, first + BATCH).map((file) => ({ file: file.name, probabilities: null, outOfScopeScore: null }));
       const decoded: { row: PageResult; pixels: Uint8Array }[] = [];
       for (const [i, row] of batch.entries()) {
         try {
@@ -55,9 +58,15 @@ async function start(): Promise<void> {
         decoded.forEach((d, i) => images.set(d.pixels, i * size * size * 3));
         const input = new ort.Tensor('uint8', viewBatch(images, decoded.length, size, views), [views * decoded.length, size, size, 3]);
         // As the CLI combines views: the views' logits averaged, then softmax(average / temperature).
-        const output = await session.run({ image: input }, ['logits']);
+        const check = facts.outOfScope;
+        const output = await session.run({ image: input }, check ? ['logits', 'features'] : ['logits']);
         const average = softmaxRows(averageViews(output.logits.data, decoded.length, classes, views), classes, facts.temperatures[String(views)] ?? 1);
-        decoded.forEach((d, i) => { d.row.probabilities = Array.from(average.subarray(i * classes, (i + 1) * classes)); });
+        // The rows are view by view, so the plain view's features come first, as the CLI scores them.
+        const scores = check && bank ? knnDistances(bank, output.features.data.subarray(0, decoded.length * check.featureSize), check.featureSize, check.neighbours) : null;
+        decoded.forEach((d, i) => {
+          d.row.probabilities = Array.from(average.subarray(i * classes, (i + 1) * classes));
+          d.row.outOfScopeScore = scores ? scores[i] : null;
+        });
       }
       results.push(...batch);
       scope.postMessage({ kind: 'progress', done: results.length, total: files.length });
