@@ -23,6 +23,15 @@ interface WorkerScope {
 const scope = self as unknown as WorkerScope;
 const BATCH = 16;
 
+/** The k-NN bank beside facts.json: whole rows of `featureSize` floats, or the page does not start. */
+async function outOfScopeBank(featureSize: number): Promise<Float32Array> {
+  const response = await fetch(new URL('../../../out-of-scope.bin', import.meta.url));
+  if (!response.ok) throw new Error(`out-of-scope.bin: HTTP ${response.status}`);
+  const bytes = await response.arrayBuffer();
+  if (bytes.byteLength === 0 || bytes.byteLength % (4 * featureSize) !== 0) throw new Error(`out-of-scope.bin holds ${bytes.byteLength} bytes, not rows of ${featureSize} floats`);
+  return new Float32Array(bytes);
+}
+
 async function start(): Promise<void> {
   // This script is js/export/page/worker.js (the scripts keep src/'s layout), three folders below the page's files.
   // @ts-expect-error: a browser module beside this script, not a package TypeScript can resolve.
@@ -30,7 +39,7 @@ async function start(): Promise<void> {
   ort.env.wasm.numThreads = 1; // threads need cross-origin isolation, which a plain static server does not give
   const facts = (await (await fetch(new URL('../../../facts.json', import.meta.url))).json()) as ModelFacts;
   const session = await ort.InferenceSession.create(new URL('../../../model.onnx', import.meta.url).href, { executionProviders: ['wasm'] });
-  const bank = facts.outOfScope ? new Float32Array(await (await fetch(new URL('../../../out-of-scope.bin', import.meta.url))).arrayBuffer()) : null;
+  const bank = facts.outOfScope ? await outOfScopeBank(facts.outOfScope.featureSize) : null;
   scope.postMessage({ kind: 'ready', facts });
 
   scope.onmessage = (event) => {
