@@ -30,11 +30,14 @@ function copyTree(from: string, to: string): void {
   }
 }
 
-/** The out-of-scope check the page runs: the k-NN one (src/export/page/knn.ts); the Mahalanobis one stays CLI-only. */
-function pageOutOfScope(info: ModelInfo): ModelFacts['outOfScope'] {
+/**
+ * The out-of-scope check the page runs, with its bank: the k-NN one (src/export/page/knn.ts); the
+ * Mahalanobis one stays CLI-only.
+ */
+function pageOutOfScope(info: ModelInfo, bytes: Uint8Array | undefined): { facts: ModelFacts['outOfScope']; bank?: Uint8Array } {
   const spec = info.outOfScope;
-  if (spec?.method !== 'knn') return null;
-  return { featureSize: spec.featureSize, neighbours: spec.neighbours ?? KNN_NEIGHBOURS, threshold: spec.threshold };
+  if (spec?.method !== 'knn' || !bytes) return { facts: null };
+  return { facts: { featureSize: spec.featureSize, neighbours: spec.neighbours ?? KNN_NEIGHBOURS, threshold: spec.threshold }, bank: bytes };
 }
 
 function requireReplaceable(folder: string): void {
@@ -83,13 +86,14 @@ export function exportWeb(modelDir: string, folder: string, options: WebExportOp
   const classTrust = trustFor(info, model.outOfScopeBytes, info.testTimeViews as ViewChoice);
   const { trust, review: schemeReview } = trustUnderScheme(modelDir, info, classTrust, scheme);
   const onnx = onnxModelBytes(model);
+  const outOfScope = pageOutOfScope(info, model.outOfScopeBytes);
   const { bytes } = onnx;
   const facts = {
     ...onnx.facts,
     scheme: { name: scheme.name, categories: scheme.categories },
     schemeReviewThreshold: trust.reviewThreshold,
     nonWhite: info.nonWhite ?? [],
-    outOfScope: pageOutOfScope(info),
+    outOfScope: outOfScope.facts,
   };
 
   const target = path.resolve(folder);
@@ -101,7 +105,7 @@ export function exportWeb(modelDir: string, folder: string, options: WebExportOp
     fs.writeFileSync(path.join(staging, 'style.css'), STYLE_CSS);
     fs.writeFileSync(path.join(staging, 'model.onnx'), bytes);
     fs.writeFileSync(path.join(staging, FACTS_FILE), `${JSON.stringify(facts, null, 2)}\n`);
-    if (facts.outOfScope && model.outOfScopeBytes) fs.writeFileSync(path.join(staging, OUT_OF_SCOPE_FILE), model.outOfScopeBytes);
+    if (outOfScope.bank) fs.writeFileSync(path.join(staging, OUT_OF_SCOPE_FILE), outOfScope.bank);
     for (const file of ORT_FILES) fs.copyFileSync(path.join(ortDist, file), path.join(staging, 'ort', file));
     copyTree(scripts, path.join(staging, 'js'));
     fs.rmSync(target, { recursive: true, force: true });
