@@ -32,11 +32,7 @@ export interface EngineOptions {
  * runs one call at a time: any call made while one of its promises is pending is refused (await each call).
  */
 export interface NativeEngine {
-  configureTraining(options: {
-    weightDecay: number; labelSmoothing: number; classWeights: Float32Array;
-    /** With categoryLossWeight: each class's category index (0..), whose cross-entropy the loss adds. */
-    categoryOfClass?: Int32Array; categoryLossWeight?: number;
-  }): void;
+  configureTraining(options: { weightDecay: number; labelSmoothing: number; classWeights: Float32Array }): void;
   /**
    * In a process group (joinGroup), this rank's images are rows shareOffset.. of a global batch of globalSize
    * images, both required; loss and correct are then the whole global batch's.

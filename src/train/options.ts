@@ -4,7 +4,6 @@ import { resolveDistributedOptions, type DistributedOptions } from '../distribut
 import type { Balance } from '../model/model-folder';
 import { checkRuntimeOptions, type DeviceChoice, type PrecisionChoice } from '../native/runtime';
 import { VIEW_CHOICES, type ViewChoice } from '../trust/trust-model';
-import type { SchemeChoice } from '../scheme/choose-scheme';
 import { checkBoolean, checkInteger, checkNumber, checkOneOf, checkString, optional } from '../util/check';
 import { WbcError } from '../util/errors';
 import type { TrainingListener } from './events';
@@ -39,13 +38,6 @@ export interface TrainOptions {
   learningRate?: number;
   weightDecay?: number;
   labelSmoothing?: number;
-  /**
-   * Also train on a reporting scheme's categories (e.g. `grouped`): the loss adds schemeLossWeight times the
-   * cross-entropy of the category probabilities, so that errors across the scheme's categories cost more.
-   */
-  schemeLoss?: SchemeChoice;
-  /** The weight of schemeLoss's term (default 1 when schemeLoss is given). */
-  schemeLossWeight?: number;
   /** Stop after this many epochs without a better validation accuracy. */
   patience?: number;
   /** Test-time views the model uses by default: `auto` (adaptive, src/trust/adaptive-views.ts) or 1, 2, 4, 8. */
@@ -139,8 +131,6 @@ export function resolveTrainSettings(options: TrainOptions): TrainSettings {
   checkNumber('--lr', settings.learningRate, { min: 0, max: 1, minInclusive: false });
   checkNumber('--weight-decay', settings.weightDecay, { min: 0, max: 1 });
   checkNumber('--label-smoothing', settings.labelSmoothing, { min: 0, max: 1, maxInclusive: false });
-  optional(settings.schemeLossWeight, (v) => checkNumber('--scheme-loss-weight', v, { min: 0, max: 100 }));
-  if (settings.schemeLossWeight !== undefined && settings.schemeLoss === undefined) throw new WbcError('--scheme-loss-weight needs --scheme-loss');
   checkInteger('--patience', settings.patience, 1, 10_000);
   checkOneOf('--tta', settings.testTimeViews, VIEW_CHOICES);
   optional(settings.maxPerClass, (v) => checkInteger('--max-per-class', v, 1, 1e9));

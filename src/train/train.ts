@@ -3,7 +3,6 @@ import * as path from 'node:path';
 import { DEFAULT_AUGMENT_POLICY } from '../augment/policy';
 import { openPixelCache, type PixelCache } from '../data/pixel-cache';
 import { SPLIT_METHOD } from '../data/split';
-import { chooseScheme } from '../scheme/choose-scheme';
 import { Group, fingerprint } from '../distributed/group';
 import { computeMetrics } from '../evaluate/metrics';
 import { networkSpec } from '../model/architecture';
@@ -56,8 +55,6 @@ function optionsThatShapeTraining(settings: TrainSettings, precision: Precision)
     groupBy: settings.groupBy ?? null,
     splitMethod: SPLIT_METHOD,
     precision,
-    schemeLoss: settings.schemeLoss ?? null,
-    schemeLossWeight: settings.schemeLossWeight ?? null,
   };
 }
 
@@ -213,10 +210,6 @@ function trainingEngine(settings: TrainSettings, data: TrainingData, runtime: Ru
     weightDecay: settings.weightDecay,
     labelSmoothing: settings.labelSmoothing,
     classWeights: settings.balance === 'weights' ? inverseFrequencyWeights(trainCounts) : new Float32Array(data.classes.length).fill(1),
-    ...(settings.schemeLoss !== undefined && {
-      categoryOfClass: chooseScheme(settings.schemeLoss, data.classes, data.nonWhite).categoryOfClass,
-      categoryLossWeight: settings.schemeLossWeight ?? 1,
-    }),
   });
   return engine;
 }

@@ -31,9 +31,6 @@ split apart, and writes a model folder with the weights, the split and the test 
   --lr F                     peak learning rate of the one-cycle schedule (default ${d.learningRate})
   --weight-decay F           AdamW weight decay (default ${d.weightDecay})
   --label-smoothing F        (default ${d.labelSmoothing})
-  --scheme-loss SCHEME       also train on a reporting scheme's categories (grouped or a scheme file): errors
-                             across its categories cost more (docs/schemes.md)
-  --scheme-loss-weight F     weight of that term against the class loss (default 1)
   --patience N               stop after N epochs without a better validation score (default ${d.patience})
   --tta auto|N               test-time views at prediction: auto (one view, all eight where it is not
                              sure; the default) or 1, 2, 4 or 8 flips/turns averaged for every image
@@ -94,7 +91,7 @@ export const trainCommand: Command = {
       out: { type: 'string' }, force: { type: 'boolean' }, resume: { type: 'boolean' }, epochs: { type: 'string' }, width: { type: 'string' },
       size: { type: 'string' }, crop: { type: 'string' }, batch: { type: 'string' }, balance: { type: 'string' },
       lr: { type: 'string' }, 'weight-decay': { type: 'string' }, 'label-smoothing': { type: 'string' },
-      'scheme-loss': { type: 'string' }, 'scheme-loss-weight': { type: 'string' }, patience: { type: 'string' }, tta: { type: 'string' }, 'test-fraction': { type: 'string' },
+      patience: { type: 'string' }, tta: { type: 'string' }, 'test-fraction': { type: 'string' },
       'validation-fraction': { type: 'string' }, seed: { type: 'string' }, 'group-by': { type: 'string' }, 'non-white': { type: 'string' }, 'max-per-class': { type: 'string' },
       confusion: { type: 'string' }, 'max-accepted-error': { type: 'string' }, 'out-of-scope-rate': { type: 'string' }, ...CACHE_OPTIONS, ...RUNTIME_OPTIONS,
       ...GROUP_OPTIONS,
@@ -120,8 +117,6 @@ export const trainCommand: Command = {
       learningRate: decimal(args.text('lr'), 'lr'),
       weightDecay: decimal(args.text('weight-decay'), 'weight-decay'),
       labelSmoothing: decimal(args.text('label-smoothing'), 'label-smoothing'),
-      schemeLoss: args.text('scheme-loss'),
-      schemeLossWeight: decimal(args.text('scheme-loss-weight'), 'scheme-loss-weight'),
       patience: wholeNumber(args.text('patience'), 'patience'),
       testTimeViews: viewChoice(args.text('tta')),
       testFraction: decimal(args.text('test-fraction'), 'test-fraction'),

@@ -216,25 +216,7 @@ void Engine::ConfigureTraining(const Napi::CallbackInfo& info) {
   args::elementsWithin(weights, "classWeights", {0, kMaxClassWeight});
   std::vector<float> copied(weights.Data(), weights.Data() + weights.ElementLength());
   if (std::all_of(copied.begin(), copied.end(), [](float w) { return w == 0; })) args::throwRange(info.Env(), "classWeights must not all be zero");
-  double categoryLossWeight = 0;
-  std::vector<int64_t> categoryOfClass;
-  if (options.Get("categoryOfClass").IsUndefined()) {
-    if (!options.Get("categoryLossWeight").IsUndefined()) args::throwRange(info.Env(), "categoryLossWeight needs categoryOfClass");
-  } else {
-    categoryLossWeight = args::number(options.Get("categoryLossWeight"), "categoryLossWeight", {0, 100});
-    auto categories = args::int32Array(options.Get("categoryOfClass"), "categoryOfClass");
-    if (categories.ElementLength() != static_cast<size_t>(core->classes())) args::throwRange(info.Env(), "categoryOfClass must have one category per class");
-    categoryOfClass.assign(categories.Data(), categories.Data() + categories.ElementLength());
-    // Categories are numbered 0.. with none empty, so each has classes to sum.
-    std::vector<bool> used(categoryOfClass.size(), false);
-    for (int64_t category : categoryOfClass) {
-      if (category < 0 || category >= core->classes()) args::throwRange(info.Env(), "categoryOfClass must hold category indices from 0 to classes - 1");
-      used[static_cast<size_t>(category)] = true;
-    }
-    int64_t count = *std::max_element(categoryOfClass.begin(), categoryOfClass.end()) + 1;
-    if (!std::all_of(used.begin(), used.begin() + count, [](bool u) { return u; })) args::throwRange(info.Env(), "categoryOfClass must not skip a category index");
-  }
-  core->configureTraining(weightDecay, smoothing, copied, categoryOfClass, categoryLossWeight);
+  core->configureTraining(weightDecay, smoothing, copied);
 }
 
 BatchRequest Engine::batchRequest(const Napi::CallbackInfo& info, int augmentAt, bool augmentRequired) {

@@ -88,23 +88,9 @@ torch::Tensor EngineCore::forward(const torch::Tensor& batch) {
   return withAutocast(bfloat16_, [&] { return network_->forward(batch); });
 }
 
-void EngineCore::configureTraining(double weightDecay, double labelSmoothing, const std::vector<float>& classWeights,
-                                   const std::vector<int64_t>& categoryOfClass, double categoryLossWeight) {
+void EngineCore::configureTraining(double weightDecay, double labelSmoothing, const std::vector<float>& classWeights) {
   classWeights_ = torch::tensor(classWeights, torch::kFloat).to(device_);
   labelSmoothing_ = labelSmoothing;
-  categoryLossWeight_ = categoryLossWeight;
-  categoryMembers_.clear();
-  if (categoryLossWeight > 0) {
-    categoryOfClass_ = torch::tensor(categoryOfClass, torch::kLong).to(device_);
-    int64_t categories = *std::max_element(categoryOfClass.begin(), categoryOfClass.end()) + 1;
-    for (int64_t category = 0; category < categories; ++category) {
-      std::vector<int64_t> members;
-      for (size_t c = 0; c < categoryOfClass.size(); ++c) {
-        if (categoryOfClass[c] == category) members.push_back(static_cast<int64_t>(c));
-      }
-      categoryMembers_.push_back(torch::tensor(members, torch::kLong).to(device_));
-    }
-  }
   optimizer_ = std::make_unique<torch::optim::AdamW>(network_->parameters(), torch::optim::AdamWOptions(1e-3).weight_decay(weightDecay));
 }
 
@@ -121,21 +107,18 @@ TrainResult EngineCore::trainStep(const TrainRequest& request) {
     // The weighted mean loss of one process is sum(weight * loss) / sum(weight) over the global batch:
     // each rank back-propagates its sum, and the gradients are divided by the global weight after the all-reduce.
     auto logits = groupTrainForward(batch, request.shareOffset, request.globalSize);
-    auto summed = lossSum(logits, target);
-    summed.backward();
-    auto result = reduceGradients(summed, classWeights_.index_select(0, target).sum(), logits.argmax(1).eq(target).sum());
+    auto lossSum = torch::nn::functional::cross_entropy(
+        logits, target,
+        torch::nn::functional::CrossEntropyFuncOptions().weight(classWeights_).label_smoothing(labelSmoothing_).reduction(torch::kSum));
+    lossSum.backward();
+    auto result = reduceGradients(lossSum, classWeights_.index_select(0, target).sum(), logits.argmax(1).eq(target).sum());
     optimizer_->step();
     return result;
   }
   auto logits = forward(batch);
-  torch::Tensor loss;
-  if (categoryLossWeight_ > 0) {
-    loss = lossSum(logits, target) / classWeights_.index_select(0, target).sum();
-  } else {
-    loss = torch::nn::functional::cross_entropy(
-        logits, target,
-        torch::nn::functional::CrossEntropyFuncOptions().weight(classWeights_).label_smoothing(labelSmoothing_));
-  }
+  auto loss = torch::nn::functional::cross_entropy(
+      logits, target,
+      torch::nn::functional::CrossEntropyFuncOptions().weight(classWeights_).label_smoothing(labelSmoothing_));
   loss.backward();
   optimizer_->step();
   return {loss.item<double>(), logits.argmax(1).eq(target).sum().item<int64_t>()};
@@ -157,20 +140,6 @@ torch::Tensor EngineCore::groupTrainForward(const torch::Tensor& batch, int64_t 
     }
     return network_->linearHead()->forward(features);
   });
-}
-
-torch::Tensor EngineCore::lossSum(const torch::Tensor& logits, const torch::Tensor& target) const {
-  auto loss = torch::nn::functional::cross_entropy(
-      logits, target,
-      torch::nn::functional::CrossEntropyFuncOptions().weight(classWeights_).label_smoothing(labelSmoothing_).reduction(torch::kSum));
-  if (categoryLossWeight_ <= 0) return loss;
-  auto logProbabilities = torch::log_softmax(logits, 1);
-  std::vector<torch::Tensor> categoryLogProbabilities;
-  for (const auto& members : categoryMembers_) {
-    categoryLogProbabilities.push_back(torch::logsumexp(logProbabilities.index_select(1, members), 1));
-  }
-  auto ofTarget = torch::stack(categoryLogProbabilities, 1).gather(1, categoryOfClass_.index_select(0, target).unsqueeze(1)).squeeze(1);
-  return loss - categoryLossWeight_ * (classWeights_.index_select(0, target) * ofTarget).sum();
 }
 
 TrainResult EngineCore::reduceGradients(const torch::Tensor& lossSum, const torch::Tensor& weightSum, const torch::Tensor& correct) {

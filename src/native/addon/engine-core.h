@@ -66,11 +66,8 @@ class EngineCore {
   bool trainingConfigured() const { return optimizer_ != nullptr; }
   bool inGroup() const { return group_ != nullptr; }
 
-  // A fresh AdamW optimiser; classWeights holds one weight per class. With categoryLossWeight > 0 the loss adds
-  // that multiple of the cross-entropy of the categories (categoryOfClass: each class's category index), whose
-  // probability is the sum of their classes': errors across categories then cost more than errors within one.
-  void configureTraining(double weightDecay, double labelSmoothing, const std::vector<float>& classWeights,
-                         const std::vector<int64_t>& categoryOfClass, double categoryLossWeight);
+  // A fresh AdamW optimiser; classWeights holds one weight per class.
+  void configureTraining(double weightDecay, double labelSmoothing, const std::vector<float>& classWeights);
   // In a group, loss and correct are the global batch's, and every rank applies the same all-reduced gradients.
   TrainResult trainStep(const TrainRequest& request);
   // rowSize(rows) floats per image, evaluated in chunks that bound memory.
@@ -99,8 +96,6 @@ class EngineCore {
   // norm, and the dropout mask of the whole global batch drawn as one process would draw it.
   torch::Tensor groupTrainForward(const torch::Tensor& batch, int64_t offset, int64_t globalSize);
   // All-reduces the gradients (averaged as one process would over the global batch); returns the global batch's result.
-  // The class weights' sum of the per-image losses: class cross-entropy, plus the weighted category term.
-  torch::Tensor lossSum(const torch::Tensor& logits, const torch::Tensor& target) const;
   TrainResult reduceGradients(const torch::Tensor& lossSum, const torch::Tensor& weightSum, const torch::Tensor& correct);
   void averageAcrossGroup(const NormStates& norms, int64_t mine, int64_t chunks);
 
@@ -113,8 +108,5 @@ class EngineCore {
   std::unique_ptr<torch::optim::AdamW> optimizer_;
   torch::Tensor classWeights_;
   double labelSmoothing_ = 0.0;
-  std::vector<torch::Tensor> categoryMembers_;  // per category, the indices of its classes
-  torch::Tensor categoryOfClass_;
-  double categoryLossWeight_ = 0.0;
   std::shared_ptr<GroupLink> group_;
 };
