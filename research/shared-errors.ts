@@ -14,6 +14,7 @@ import { openClassifier } from '../src/classifier/open-classifier';
 import { loadImages } from '../src/data/load-images';
 import { PixelCache, defaultCacheDir } from '../src/data/pixel-cache';
 import { argmaxRows } from '../src/model/predict';
+import { categoryProbabilities, topCategory } from '../src/scheme/category-scores';
 import { chooseScheme } from '../src/scheme/choose-scheme';
 import type { Scheme } from '../src/scheme/scheme';
 
@@ -50,17 +51,17 @@ async function score(modelDir: string): Promise<Scored> {
   }
 }
 
-/** The images whose scheme category is wrong, and the class and category accuracies. */
+/** The images whose scheme category is wrong, and the class and category accuracies (as `wbc evaluate --scheme` counts them). */
 function errorsOf(scored: Scored, scheme: Scheme, truth: Int32Array): { wrong: Set<string>; classAccuracy: number; schemeAccuracy: number } {
   const k = scored.classes.length;
   const predicted = argmaxRows(scored.probabilities, k);
+  const categories = categoryProbabilities(scored.probabilities, scheme);
+  const width = scheme.categories.length;
   const wrong = new Set<string>();
   let classRight = 0;
   for (let i = 0; i < truth.length; i += 1) {
     if (predicted[i] === truth[i]) classRight += 1;
-    const mass = new Float64Array(scheme.categories.length);
-    for (let c = 0; c < k; c += 1) mass[scheme.categoryOfClass[c]] += scored.probabilities[i * k + c];
-    const category = mass.indexOf(Math.max(...mass));
+    const { category } = topCategory(categories.subarray(i * width, (i + 1) * width));
     if (category !== scheme.categoryOfClass[truth[i]]) wrong.add(scored.test[i]);
   }
   return { wrong, classAccuracy: classRight / truth.length, schemeAccuracy: 1 - wrong.size / truth.length };
