@@ -126,10 +126,13 @@ export function groupChoice(args: ParsedArgs) {
   };
 }
 
-/** `--scheme`, shared by the commands that report answers. */
-export const SCHEME_USAGE = `  --scheme S           the reporting scheme: nine (default, class by class), grouped (bands with
+/** `--scheme` and the review target, shared by the commands that report answers; `schemeNote` follows `--scheme`. */
+export function schemeUsage(schemeNote?: string): string {
+  const note = schemeNote === undefined ? '' : `\n                       ${schemeNote}`;
+  return `  --scheme S           the reporting scheme: nine (default, class by class), grouped (bands with
                        neutrophils, metamyelocytes and myelocytes as immature granulocytes) or a JSON
-                       file of your own (docs/schemes.md); answers, review flags and counts follow it
+                       file of your own (docs/schemes.md); answers, review flags and counts follow it${note}
   --max-accepted-error F  the review target: at most F of accepted answers wrong (95% upper bound),
                        fitted on the model's calibration scores (default: the model's, 0.02 unless
                        trained otherwise)`;
+}

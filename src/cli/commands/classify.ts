@@ -10,7 +10,7 @@ import type { EngineChoice } from '../../runtime/predictor';
 import { writeFileAtomic } from '../../util/atomic-write';
 import { WbcError } from '../../util/errors';
 import { checkOutputPaths } from '../../util/output-paths';
-import { GROUP_OPTIONS, RUNTIME_OPTIONS, RUNTIME_USAGE, SCHEME_USAGE, decimal, groupChoice, parse, positionals, runtimeChoice, viewChoice, type Command } from '../args';
+import { GROUP_OPTIONS, RUNTIME_OPTIONS, RUNTIME_USAGE, decimal, groupChoice, parse, positionals, runtimeChoice, schemeUsage, viewChoice, type Command } from '../args';
 import { printOut, printWarnings } from '../output';
 import { ProgressLine, bar } from '../progress';
 
@@ -33,7 +33,7 @@ and for --always-review classes.
                           last column \`folder\`: \`(all)\` for the whole folder, then e.g. \`slide-1/\`
                           (in the --scheme's categories)
   --always-review CLASS   mark every cell predicted as CLASS for review (repeat, or separate with commas)
-${SCHEME_USAGE}
+${schemeUsage()}
 ${RUNTIME_USAGE}
 
 Sharded over several processes or machines (each classifies a share; rank 0 writes the CSV):

@@ -7,7 +7,7 @@ import type { ReviewOutcome } from '../../trust/assess';
 import { writeReliabilityImage } from '../../trust/reliability-image';
 import { writeFileAtomic } from '../../util/atomic-write';
 import { checkOutputPaths, type OutputPath } from '../../util/output-paths';
-import { CACHE_OPTIONS, RUNTIME_OPTIONS, RUNTIME_USAGE, SCHEME_USAGE, SCORING_USAGE, cacheChoice, decimal, parse, positionals, runtimeChoice, viewChoice, type Command } from '../args';
+import { CACHE_OPTIONS, RUNTIME_OPTIONS, RUNTIME_USAGE, SCORING_USAGE, cacheChoice, decimal, parse, positionals, runtimeChoice, schemeUsage, viewChoice, type Command } from '../args';
 import { printOut, printWarnings } from '../output';
 import { ProgressLine, bar } from '../progress';
 
@@ -22,8 +22,7 @@ error (15 bins, top label) and how the review flag did (share flagged, accuracy 
   --reliability FILE   write the reliability diagram (accuracy per confidence bin) as .svg or .png
   --predictions FILE   write one row per image: file, true_class, prediction, confidence, correct (.csv)
   --split all|test     all images in the folder (default), or only the model's held-out test images
-${SCHEME_USAGE}
-                       (scored beside the classes: accuracy, macro-F1, per category, confusion, review)
+${schemeUsage('(scored beside the classes: accuracy, macro-F1, per category, confusion, review)')}
 ${SCORING_USAGE}
 ${RUNTIME_USAGE}`;
 
