@@ -6,6 +6,7 @@ import { listImages } from '../../src/data/image-folder';
 import { networkSpec, storedSizeFor } from '../../src/model/architecture';
 import { newEngine, saveModel } from '../../src/model/model-folder';
 import type { EngineChoice } from '../../src/runtime/predictor';
+import { TRAIN_DEFAULTS } from '../../src/train/options';
 import { largestTimerGap } from '../helpers/event-loop';
 import { makeLabelledFolder, makeTempDir } from '../helpers/images';
 
@@ -14,13 +15,14 @@ const CLASSES = ['blue', 'green', 'red'];
 const LARGEST_GAP_MS = 100;
 
 /**
- * A model of the default shape (width 16, 64 px input) with untrained weights, scoring 4 test-time views:
+ * A model of the default shape (width, input size and crop) with untrained weights, scoring 4 test-time views:
  * each runtime call (LibTorch: one view of 300 images; ONNX Runtime: 32 images × 4 views) is a few hundred
  * milliseconds of network work on one thread, far beyond the allowed gap if it held the JavaScript thread.
  */
 function savedModel(dir: string): string {
-  const input = { inputSize: 64, storedSize: storedSizeFor(64, 0.75), mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] };
-  const network = networkSpec(16, CLASSES.length);
+  const { inputSize, crop, width } = TRAIN_DEFAULTS;
+  const input = { inputSize, storedSize: storedSizeFor(inputSize, crop), mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] };
+  const network = networkSpec(width, CLASSES.length);
   const engine = newEngine(network, input, { device: 'cpu', bfloat16: false, seed: 1 });
   saveModel(dir, { classes: CLASSES, network, input, testTimeViews: 4, reviewThreshold: 0.5 }, engine);
   return dir;
