@@ -68,8 +68,8 @@ export interface TrainOptions {
  * 64–80 px and 20–40 epochs scored within about half a point of each other; epochs and test-time
  * views paid most, so the default spends its CPU time there. Widths are kept to multiples of 16,
  * the channel block of oneDNN's AVX-512 kernels: width 20 trained half as fast as width 16.
- * The crop of 0.6 gives the cell in the centre the pixels of an 80–96 px input at the cost of 64 px:
- * on two seeds it cut the errors between reporting categories (issue 22) as much as --size 96 did.
+ * The crop of 0.6 gives the cell in the centre the pixels that 80 px gave at a 0.75 crop, for the work of
+ * 64 px: it cut the errors between reporting categories (issue 22) on three of four models, none worse.
  */
 export const TRAIN_DEFAULTS = {
   epochs: 40,
