@@ -126,13 +126,23 @@ export function groupChoice(args: ParsedArgs) {
   };
 }
 
-/** `--scheme` and the review target, shared by the commands that report answers; `schemeNote` follows `--scheme`. */
-export function schemeUsage(schemeNote?: string): string {
-  const note = schemeNote === undefined ? '' : `\n                       ${schemeNote}`;
-  return `  --scheme S           the reporting scheme: nine (default, class by class), grouped (bands with
-                       neutrophils, metamyelocytes and myelocytes as immature granulocytes) or a JSON
-                       file of your own (docs/schemes.md); answers, review flags and counts follow it${note}
-  --max-accepted-error F  the review target: at most F of accepted answers wrong (95% upper bound),
-                       fitted on the model's calibration scores (default: the model's, 0.02 unless
-                       trained otherwise)`;
+/**
+ * `--scheme` and the review target, shared by the commands that report answers, laid out with their
+ * descriptions from `column` like the command's other options; `schemeNote` follows `--scheme`.
+ */
+export function schemeUsage(column: number, schemeNote?: string): string {
+  const option = (name: string, lines: string[]) =>
+    [`  ${name}`.padEnd(column - 2) + `  ${lines[0]}`, ...lines.slice(1).map((line) => ' '.repeat(column) + line)].join('\n');
+  const scheme = [
+    'the reporting scheme: nine (default, class by class), grouped (bands with',
+    'neutrophils, metamyelocytes and myelocytes as immature granulocytes) or a JSON',
+    'file of your own (docs/schemes.md); answers, review flags and counts follow it',
+    ...(schemeNote === undefined ? [] : [schemeNote]),
+  ];
+  const target = [
+    'the review target: at most F of accepted answers wrong (95% upper bound),',
+    "fitted on the model's calibration scores (default: the model's, 0.02 unless",
+    'trained otherwise)',
+  ];
+  return `${option('--scheme S', scheme)}\n${option('--max-accepted-error F', target)}`;
 }

@@ -127,4 +127,16 @@ describe('bad input gets a one-line error, never a stack trace', () => {
       assert.match(result.stdout, new RegExp(`Usage: wbc ${command}`));
     }
   });
+
+  test('--scheme is described from the same column as the options around it', () => {
+    const descriptionColumn = (help: string, option: string) => {
+      const line = help.split('\n').find((l) => l.startsWith(`  ${option} `));
+      assert.ok(line, `${option} in the help`);
+      return /^ {2}--\S+(?: \S+)? +/.exec(line)![0].length;
+    };
+    for (const [command, neighbour] of [['classify', '--out'], ['evaluate', '--json']]) {
+      const help = wbc([command, '--help']).stdout;
+      assert.equal(descriptionColumn(help, '--scheme'), descriptionColumn(help, neighbour), command);
+    }
+  });
 });

@@ -33,7 +33,7 @@ and for --always-review classes.
                           last column \`folder\`: \`(all)\` for the whole folder, then e.g. \`slide-1/\`
                           (in the --scheme's categories)
   --always-review CLASS   mark every cell predicted as CLASS for review (repeat, or separate with commas)
-${schemeUsage()}
+${schemeUsage(26)}
 ${RUNTIME_USAGE}
 
 Sharded over several processes or machines (each classifies a share; rank 0 writes the CSV):

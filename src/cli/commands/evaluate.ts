@@ -22,7 +22,7 @@ error (15 bins, top label) and how the review flag did (share flagged, accuracy 
   --reliability FILE   write the reliability diagram (accuracy per confidence bin) as .svg or .png
   --predictions FILE   write one row per image: file, true_class, prediction, confidence, correct (.csv)
   --split all|test     all images in the folder (default), or only the model's held-out test images
-${schemeUsage('(scored beside the classes: accuracy, macro-F1, per category, confusion, review)')}
+${schemeUsage(23, '(scored beside the classes: accuracy, macro-F1, per category, confusion, review)')}
 ${SCORING_USAGE}
 ${RUNTIME_USAGE}`;
 
