@@ -1,5 +1,3 @@
-#include <random>
-#include <cstdlib>
 #include "engine-core.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -117,23 +115,10 @@ TrainResult EngineCore::trainStep(const TrainRequest& request) {
     optimizer_->step();
     return result;
   }
-  // Research only (issue 22, reverted by the next commit): mixup with a Beta(a, a) weight per batch.
-  static const double mixAlpha = std::getenv("WBC_MIXUP_ALPHA") ? std::atof(std::getenv("WBC_MIXUP_ALPHA")) : 0.0;
-  static std::mt19937_64 mixRng(12345);
-  auto options = torch::nn::functional::CrossEntropyFuncOptions().weight(classWeights_).label_smoothing(labelSmoothing_);
-  torch::Tensor logits, loss;
-  if (mixAlpha > 0) {
-    std::gamma_distribution<double> gamma(mixAlpha, 1.0);
-    double a = gamma(mixRng), b = gamma(mixRng), lambda = a / (a + b);
-    auto perm = torch::randperm(n, torch::TensorOptions().dtype(torch::kLong).device(device_));
-    auto mixed = batch * lambda + batch.index_select(0, perm) * (1 - lambda);
-    logits = forward(mixed);
-    loss = lambda * torch::nn::functional::cross_entropy(logits, target, options) +
-           (1 - lambda) * torch::nn::functional::cross_entropy(logits, target.index_select(0, perm), options);
-  } else {
-    logits = forward(batch);
-    loss = torch::nn::functional::cross_entropy(logits, target, options);
-  }
+  auto logits = forward(batch);
+  auto loss = torch::nn::functional::cross_entropy(
+      logits, target,
+      torch::nn::functional::CrossEntropyFuncOptions().weight(classWeights_).label_smoothing(labelSmoothing_));
   loss.backward();
   optimizer_->step();
   return {loss.item<double>(), logits.argmax(1).eq(target).sum().item<int64_t>()};
