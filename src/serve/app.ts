@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { WbcError } from '../util/errors';
 import { BODY_LIMIT_BYTES } from './api-schemas';
+import { endConnectionsWhenClosing } from './close-connections';
 import type { Reviews } from './context';
 import { caseRoutes } from './routes/cases';
 import { cellRoutes } from './routes/cells';
@@ -35,6 +36,7 @@ export function buildApp(reviews: Reviews, transport: Transport = {}): FastifyIn
     // Reject what does not match a schema instead of coercing or silently dropping it.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  endConnectionsWhenClosing(app, transport.tls !== undefined);
   addSecurity(app, { token: reviews.token, loopbackOnly: reviews.loopbackOnly, secure: transport.tls !== undefined });
   app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import { loadImages } from '../../src/data/load-images';
 import { Rng } from '../../src/util/rng';
+import { within } from './deadline';
 import { withExifOrientation } from './images';
 
 /** A valid image file that mutations start from. */
@@ -77,14 +78,6 @@ export function mutate(bytes: Buffer, rng: Rng): Buffer {
 export async function runFuzzCase(file: string, bytes: Buffer, timeoutMs: number): Promise<FuzzOutcome> {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, bytes);
-  let timer: NodeJS.Timeout | undefined;
-  const hang = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-  });
-  try {
-    const result = await Promise.race([loadImages([file], 16), hang]);
-    return result.loaded.length === 1 ? 'decoded' : 'refused';
-  } finally {
-    clearTimeout(timer);
-  }
+  const result = await within(loadImages([file], 16), timeoutMs, 'no answer');
+  return result.loaded.length === 1 ? 'decoded' : 'refused';
 }

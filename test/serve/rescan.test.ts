@@ -4,10 +4,10 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import type { AuditRow, Cell, Differential, Info, Progress } from '../../src/serve/api-schemas';
+import type { AuditRow, Cell, Differential, Info } from '../../src/serve/api-schemas';
 import { scanFolder } from '../../src/serve/folder-scan';
 import { serve, type RunningServer } from '../../src/serve/serve';
-import { makeServedFolder } from './served-folder';
+import { classified, makeServedFolder } from './served-folder';
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
 
@@ -15,16 +15,6 @@ async function get<T>(server: RunningServer, url: string): Promise<T> {
   const response = await fetch(`${server.url}${url}`);
   assert.equal(response.status, 200, `${url}: ${await response.clone().text()}`);
   return (await response.json()) as T;
-}
-
-async function classified(server: RunningServer): Promise<void> {
-  for (let tries = 0; tries < 600; tries += 1) {
-    const progress = await get<Progress>(server, 'api/progress');
-    assert.notEqual(progress.state, 'failed', progress.error);
-    if (progress.state === 'done') return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  assert.fail('the classification did not finish');
 }
 
 const sha256 = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');

@@ -4,8 +4,9 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { serve, type RunningServer } from '../../src/serve/serve';
+import { within } from '../helpers/deadline';
 import { makeTempDir } from '../helpers/images';
-import { makeServedFolder, type ServedFolder } from './served-folder';
+import { classified, makeServedFolder, type ServedFolder } from './served-folder';
 import { launchBrowser, skipWithoutBrowser } from '../helpers/browser';
 
 const SKIP = skipWithoutBrowser();
@@ -38,7 +39,8 @@ async function withServer(work: (server: RunningServer) => Promise<void>, token?
   try {
     await work(server);
   } finally {
-    await server.close();
+    // A stop that hangs fails here, by name, before the test's own timeout.
+    await within(server.close(), 20_000, 'the server did not stop');
   }
 }
 
@@ -212,17 +214,6 @@ function copyOfFolder(): string {
   const copy = path.join(makeTempDir(), 'slide');
   fs.cpSync(folder.images, copy, { recursive: true });
   return copy;
-}
-
-/** Waits (up to 60 s) until the server says the classification is done; fails with the progress it last saw. */
-async function classified(server: RunningServer): Promise<void> {
-  let progress: { state: string } = { state: 'not asked' };
-  for (let i = 0; i < 600; i += 1) {
-    progress = await (await fetch(`${server.url}api/progress`)).json() as { state: string };
-    if (progress.state === 'done') return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  assert.fail(`the classification did not finish within 60 s: ${JSON.stringify(progress)}`);
 }
 
 async function rescanned(server: RunningServer): Promise<void> {

@@ -1,5 +1,7 @@
+import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { Progress } from '../../src/serve/api-schemas';
 import { train } from '../../src/train/train';
 import { startWbc, type RunningCli } from '../helpers/cli';
 import { makeLabelledFolder, makeTempDir } from '../helpers/images';
@@ -68,4 +70,20 @@ export async function startServer(args: string[]): Promise<{ cli: RunningCli; ur
     void cli.finished.then((result) => reject(new Error(`wbc serve ended: ${result.stderr}`)));
   });
   return { cli, url };
+}
+
+/**
+ * Waits until the served review's classification is done; fails at once with the error of one that
+ * failed, and after `ms` (a deadline, not a count of polls: each poll is slower on a loaded machine) with
+ * the progress it last saw.
+ */
+export async function classified(server: { url: string }, ms = 30_000): Promise<void> {
+  let progress: Progress | undefined;
+  for (const deadline = Date.now() + ms; Date.now() < deadline;) {
+    progress = (await (await fetch(`${server.url}api/progress`, { signal: AbortSignal.timeout(ms) })).json()) as Progress;
+    assert.notEqual(progress.state, 'failed', `the classification failed: ${progress.error}`);
+    if (progress.state === 'done') return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.fail(`the classification did not finish within ${ms / 1000} s: ${JSON.stringify(progress)}`);
 }
