@@ -52,6 +52,20 @@ test('without the JPEG shrink-on-load the pixels are sharp\'s, byte for byte (li
   }
 });
 
+test('a picture smaller than the square is enlarged as sharp enlarges it, byte for byte (libvips\' bicubic affine)', async () => {
+  const dir = makeTempDir();
+  const texture = (x: number, y: number) => [(x * 37 + y * 11) % 256, (x * y + 3 * y) % 256, Math.round(127.5 + 127.5 * Math.sin(x / 3) * Math.cos(y / 5))];
+  for (const [width, height] of [[20, 30], [50, 37], [33, 80], [97, 96], [1, 1]]) {
+    const file = await writeImage(path.join(dir, `t${width}x${height}.png`), width, height, texture);
+    const { data, channels } = await fullDecode(file);
+    for (const size of [48, 86, 106]) {
+      if (Math.min(width, height) >= size) continue;
+      const ours = storedSquare(data, width, height, channels, size, false);
+      assert.deepEqual(pixelDifferences(ours, await decodeImage(file, size)), { mean: 0, p99: 0, max: 0 }, `${width}×${height} to ${size}`);
+    }
+  }
+});
+
 test('on real JPEGs the page\'s pixels are within a level or two of the CLI\'s (only the DCT shrink-on-load is approximated)', { skip: skipWithoutData(LABELLED) }, async () => {
   requireData(LABELLED);
   // Every 200th photo of each class: the pool's sizes and chroma subsamplings (4:4:4 and 4:2:0) both occur.
