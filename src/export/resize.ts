@@ -224,15 +224,50 @@ function enlarge(image: RgbImage, shrink: number): RgbImage {
 }
 
 /**
+ * `image` turned as EXIF `orientation` (1-8) says, which a browser does on decoding: 2-4 mirror or turn it
+ * half round, 5-8 swap its sides (6 turns it a quarter clockwise, 8 anticlockwise).
+ */
+export function orient(image: RgbImage, orientation: number): RgbImage {
+  const { width, height, pixels } = image;
+  // Where output pixel (x, y) is found in the input, for orientations 2-8.
+  const source = ([
+    (x, y) => [width - 1 - x, y],
+    (x, y) => [width - 1 - x, height - 1 - y],
+    (x, y) => [x, height - 1 - y],
+    (x, y) => [y, x],
+    (x, y) => [y, height - 1 - x],
+    (x, y) => [width - 1 - y, height - 1 - x],
+    (x, y) => [width - 1 - y, x],
+  ] as ((x: number, y: number) => [number, number])[])[orientation - 2];
+  if (!source) return image;
+  const outWidth = orientation >= 5 ? height : width;
+  const outHeight = orientation >= 5 ? width : height;
+  const out = new Uint8Array(pixels.length);
+  for (let y = 0; y < outHeight; y += 1) {
+    for (let x = 0; x < outWidth; x += 1) {
+      const [sx, sy] = source(x, y);
+      const at = (sy * width + sx) * 3;
+      out.set(pixels.subarray(at, at + 3), (y * outWidth + x) * 3);
+    }
+  }
+  return { width: outWidth, height: outHeight, pixels: out };
+}
+
+/** The orientation that undoes `orientation`: the quarter turns swap, the rest undo themselves. */
+const UNDO_ORIENTATION = [1, 1, 2, 3, 4, 5, 8, 7, 6];
+
+/**
  * The `size`×`size` RGB square the CLI stores for a decoded picture (`channels` 3 or 4 bytes a pixel, any alpha
  * already flattened): shrunk on load when it is a JPEG, reduced so that its shorter side is `size`, then the
- * centre cut out as sharp does, (excess + 1) / 2 from the top left.
+ * centre cut out as sharp does, (excess + 1) / 2 from the top left. A picture the browser turned by its EXIF
+ * `orientation` is turned back first and turned again after the resize, before the cut: sharp's order.
  */
-export function storedSquare(pixels: Uint8Array | Uint8ClampedArray, width: number, height: number, channels: number, size: number, jpeg: boolean): Uint8Array {
+export function storedSquare(pixels: Uint8Array | Uint8ClampedArray, width: number, height: number, channels: number, size: number, jpeg: boolean, orientation = 1): Uint8Array {
+  const asStored = orientation === 1 ? { pixels, width, height, channels } : { ...orient(boxShrink(pixels, width, height, channels, 1), UNDO_ORIENTATION[orientation] ?? 1), channels: 3 };
   const load = jpeg ? jpegLoadShrink(Math.min(width, height), size) : 1;
-  const loaded = boxShrink(pixels, width, height, channels, load);
+  const loaded = boxShrink(asStored.pixels, asStored.width, asStored.height, asStored.channels, load);
   const shrink = Math.min(loaded.width, loaded.height) / size;
-  const resized = shrink >= 1 ? vipsReduce(loaded, shrink) : enlarge(loaded, shrink);
+  const resized = orient(shrink >= 1 ? vipsReduce(loaded, shrink) : enlarge(loaded, shrink), orientation);
   if (resized.width < size || resized.height < size) throw new Error(`the picture resized to ${resized.width}×${resized.height}, below ${size}×${size}`);
   const left = (resized.width - size + 1) >> 1;
   const top = (resized.height - size + 1) >> 1;

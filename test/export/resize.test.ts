@@ -4,10 +4,14 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import sharp from 'sharp';
 import { decodeImage } from '../../src/data/decode';
+import { jpegOrientation } from '../../src/export/exif-orientation';
 import { jpegLoadShrink, storedSquare } from '../../src/export/resize';
 import { LABELLED, requireData, skipWithoutData } from '../helpers/data';
 import { makeTempDir, pixelDifferences, writeImage } from '../helpers/images';
 
+
+/** Texture with every level in play. */
+const texture = (x: number, y: number) => [(x * 37 + y * 11) % 256, (x * y + 3 * y) % 256, Math.round(127.5 + 127.5 * Math.sin(x / 3) * Math.cos(y / 5))];
 
 /** The full-size decode a browser hands the page (sharp's, without its resize). */
 async function fullDecode(file: string): Promise<{ data: Buffer; width: number; height: number; channels: number }> {
@@ -40,8 +44,7 @@ test('a JPEG shrinks on load as sharp decides: 8, 4 or 2, one step less when the
 
 test('without the JPEG shrink-on-load the pixels are sharp\'s, byte for byte (libvips\' reduce, box shrink and centre crop)', async () => {
   const dir = makeTempDir();
-  // Texture with every level in play, at sizes that take each path: Lanczos alone, box then Lanczos, odd crops.
-  const texture = (x: number, y: number) => [(x * 37 + y * 11) % 256, (x * y + 3 * y) % 256, Math.round(127.5 + 127.5 * Math.sin(x / 3) * Math.cos(y / 5))];
+  // At sizes that take each path: Lanczos alone, box then Lanczos, odd crops.
   for (const [width, height] of [[360, 363], [517, 301], [1200, 1000], [97, 96]]) {
     const file = await writeImage(path.join(dir, `t${width}x${height}.png`), width, height, texture);
     const { data, channels } = await fullDecode(file);
@@ -54,7 +57,6 @@ test('without the JPEG shrink-on-load the pixels are sharp\'s, byte for byte (li
 
 test('a picture smaller than the square is enlarged as sharp enlarges it, byte for byte (libvips\' bicubic affine)', async () => {
   const dir = makeTempDir();
-  const texture = (x: number, y: number) => [(x * 37 + y * 11) % 256, (x * y + 3 * y) % 256, Math.round(127.5 + 127.5 * Math.sin(x / 3) * Math.cos(y / 5))];
   for (const [width, height] of [[20, 30], [50, 37], [33, 80], [97, 96], [1, 1]]) {
     const file = await writeImage(path.join(dir, `t${width}x${height}.png`), width, height, texture);
     const { data, channels } = await fullDecode(file);
@@ -64,6 +66,32 @@ test('a picture smaller than the square is enlarged as sharp enlarges it, byte f
       assert.deepEqual(pixelDifferences(ours, await decodeImage(file, size)), { mean: 0, p99: 0, max: 0 }, `${width}×${height} to ${size}`);
     }
   }
+});
+
+test('a turned photo (EXIF orientation 2-8) is resized as stored and turned after, as sharp does: byte for byte', async () => {
+  const dir = makeTempDir();
+  for (let orientation = 2; orientation <= 8; orientation += 1) {
+    // Reduced, and enlarged; sides of both parities, so that a wrong turn moves the centre cut.
+    for (const [width, height, size] of [[517, 301, 86], [50, 37, 48]]) {
+      const file = await writeImage(path.join(dir, `o${orientation}-${width}x${height}.png`), width, height, texture, orientation);
+      const { data, width: shownWidth, height: shownHeight, channels } = await fullDecode(file);
+      const ours = storedSquare(data, shownWidth, shownHeight, channels, size, false, orientation);
+      assert.deepEqual(pixelDifferences(ours, await decodeImage(file, size)), { mean: 0, p99: 0, max: 0 }, `orientation ${orientation}, ${width}×${height} to ${size}`);
+    }
+  }
+});
+
+test('the EXIF orientation of a JPEG is read from its APP1 segment; none or another format reads as 1, a cut file never throws', async () => {
+  const dir = makeTempDir();
+  for (let orientation = 1; orientation <= 8; orientation += 1) {
+    const file = await writeImage(path.join(dir, `o${orientation}.jpg`), 12, 8, texture, orientation);
+    assert.equal(jpegOrientation(fs.readFileSync(file)), orientation);
+  }
+  const plain = fs.readFileSync(await writeImage(path.join(dir, 'plain.jpg'), 12, 8, texture));
+  assert.equal(jpegOrientation(plain), 1);
+  assert.equal(jpegOrientation(fs.readFileSync(await writeImage(path.join(dir, 'turned.png'), 12, 8, texture, 6))), 1);
+  const turned = fs.readFileSync(path.join(dir, 'o6.jpg'));
+  for (let end = 0; end < 200; end += 1) assert.ok([1, 6].includes(jpegOrientation(turned.subarray(0, end))), `cut at ${end}`);
 });
 
 test('on real JPEGs the page\'s pixels are within a level or two of the CLI\'s (only the DCT shrink-on-load is approximated)', { skip: skipWithoutData(LABELLED) }, async () => {

@@ -1,15 +1,23 @@
 /** The browser's half of the page's preprocessing; the worker uses it, and the browser test checks its pixels. */
+import { jpegOrientation } from '../exif-orientation.js';
 import { storedSquare } from '../resize.js';
 
-/** Whether the file starts like a JPEG, whose decode sharp shrinks on load (resize.ts). */
-async function isJpeg(file: Blob): Promise<boolean> {
-  const start = new Uint8Array(await file.slice(0, 3).arrayBuffer());
-  return start[0] === 0xff && start[1] === 0xd8 && start[2] === 0xff;
+/** Enough of a JPEG to hold its EXIF (APP1) segment: it comes first or after JFIF's APP0, each at most 64 KiB. */
+const EXIF_WITHIN_BYTES = 2 * 65_538;
+
+/**
+ * Whether the file starts like a JPEG, whose decode sharp shrinks on load (resize.ts), and the EXIF
+ * orientation the browser turned it by (1 when none, or not a JPEG).
+ */
+async function jpegFacts(file: Blob): Promise<{ jpeg: boolean; orientation: number }> {
+  const start = new Uint8Array(await file.slice(0, EXIF_WITHIN_BYTES).arrayBuffer());
+  const jpeg = start[0] === 0xff && start[1] === 0xd8 && start[2] === 0xff;
+  return { jpeg, orientation: jpeg ? jpegOrientation(start) : 1 };
 }
 
 /**
  * The stored square the CLI makes of `file`: the browser decodes it at full size (EXIF orientation applied,
- * an embedded colour profile converted to sRGB as sharp does, alpha not premultiplied), transparency goes
+ * which resize.ts undoes for the resize and redoes after it, as sharp turns after resizing; an embedded colour profile converted to sRGB as sharp does, alpha not premultiplied), transparency goes
  * on white, and resize.ts shrinks it and cuts out the centre square the way sharp does.
  */
 export async function storedPixels(file: Blob, size: number): Promise<Uint8Array> {
@@ -22,5 +30,6 @@ export async function storedPixels(file: Blob, size: number): Promise<Uint8Array
   context.fillRect(0, 0, width, height);
   context.drawImage(bitmap, 0, 0);
   bitmap.close();
-  return storedSquare(context.getImageData(0, 0, width, height).data, width, height, 4, size, await isJpeg(file));
+  const { jpeg, orientation } = await jpegFacts(file);
+  return storedSquare(context.getImageData(0, 0, width, height).data, width, height, 4, size, jpeg, orientation);
 }
