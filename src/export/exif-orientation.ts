@@ -1,12 +1,18 @@
 /**
- * The EXIF orientation (1-8) of a JPEG, read from its APP1 segment: the page needs it to resize a turned photo
+ * The EXIF orientation (1-8) that a browser turns a picture by on decoding: a JPEG's, from its APP1 segment,
+ * or a PNG's, from its eXIf chunk (Chromium ignores a WebP's). The page needs it to resize a turned picture
  * before turning it, as sharp does (resize.ts). 1 (as stored) when there is none or it is not 1-8.
  * No imports: the page compiles this file too.
  */
-export function jpegOrientation(bytes: Uint8Array): number {
+export function exifOrientation(bytes: Uint8Array): number {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (bytes.length < 4 || view.getUint16(0) !== 0xffd8) return 1;
-  // Segments up to the first scan: marker (2 bytes), then a length that counts itself.
+  if (bytes.length >= 4 && view.getUint16(0) === 0xffd8) return jpegOrientation(bytes, view);
+  if (bytes.length >= 8 && view.getUint32(0) === 0x89504e47 && view.getUint32(4) === 0x0d0a1a0a) return pngOrientation(bytes, view);
+  return 1;
+}
+
+/** Segments up to the first scan: a marker (2 bytes), then a length that counts itself. */
+function jpegOrientation(bytes: Uint8Array, view: DataView): number {
   for (let at = 2; at + 4 <= bytes.length && bytes[at] === 0xff;) {
     const marker = bytes[at + 1];
     const length = view.getUint16(at + 2);
@@ -15,6 +21,18 @@ export function jpegOrientation(bytes: Uint8Array): number {
       return tiffOrientation(view, at + 10, Math.min(at + 2 + length, bytes.length));
     }
     at += 2 + length;
+  }
+  return 1;
+}
+
+/** Chunks up to the image data: length (4 bytes), type (4), data, CRC (4). */
+function pngOrientation(bytes: Uint8Array, view: DataView): number {
+  for (let at = 8; at + 8 <= bytes.length;) {
+    const length = view.getUint32(at);
+    const type = String.fromCharCode(...bytes.subarray(at + 4, at + 8));
+    if (type === 'IDAT') return 1;
+    if (type === 'eXIf') return tiffOrientation(view, at + 8, Math.min(at + 8 + length, bytes.length));
+    at += 12 + length;
   }
   return 1;
 }

@@ -129,7 +129,7 @@ describe('the exported page under a reporting scheme, for a model with non-white
     });
   }
 
-  test('a turned JPEG (EXIF orientation) gives the page the CLI\'s stored square: resized as stored, turned after', async () => {
+  test('a JPEG or PNG turned by its EXIF orientation gives the page the CLI\'s stored square: resized as stored, turned after', async () => {
     const page = path.join(work, 'page-turned');
     const exported = wbc(['export', model, '--web', page]);
     assert.equal(exported.status, 0, exported.stderr);
@@ -138,7 +138,9 @@ describe('the exported page under a reporting scheme, for a model with non-white
     const texture = (x: number, y: number) => [(x * 37 + y * 11) % 256, (x * y + 3 * y) % 256, (x * 5 + y * 23) % 256];
     const turned: string[] = [];
     for (const orientation of [1, 3, 5, 6, 8]) {
-      for (const [width, height] of [[41, 30], [75, 52]]) turned.push(await writeImage(path.join(work, 'turned', `o${orientation}-${width}x${height}.jpg`), width, height, texture, orientation));
+      for (const [width, height] of [[41, 30], [75, 52]]) {
+        for (const format of ['jpg', 'png']) turned.push(await writeImage(path.join(work, 'turned', `o${orientation}-${width}x${height}.${format}`), width, height, texture, orientation));
+      }
     }
     const server = await servePage(page, { port: 0 });
     const browser = await launchBrowser();

@@ -47,6 +47,7 @@ export async function writeImage(
   const extension = path.extname(file).toLowerCase();
   if (extension === '.jpg') image = image.jpeg({ quality: 95 });
   else if (extension === '.tif') image = image.tiff();
+  else if (extension === '.webp') image = image.webp({ lossless: true });
   else image = image.png();
   await image.toFile(file);
   return file;

@@ -1,18 +1,17 @@
 /** The browser's half of the page's preprocessing; the worker uses it, and the browser test checks its pixels. */
-import { jpegOrientation } from '../exif-orientation.js';
+import { exifOrientation } from '../exif-orientation.js';
 import { storedSquare } from '../resize.js';
 
-/** Enough of a JPEG to hold its EXIF (APP1) segment: it comes first or after JFIF's APP0, each at most 64 KiB. */
+/** Enough of a file to hold its EXIF: a JPEG's APP1 segment comes first or after JFIF's APP0, each at most 64 KiB. */
 const EXIF_WITHIN_BYTES = 2 * 65_538;
 
 /**
- * Whether the file starts like a JPEG, whose decode sharp shrinks on load (resize.ts), and the EXIF
- * orientation the browser turned it by (1 when none, or not a JPEG).
+ * Whether the file starts like a JPEG, whose decode sharp shrinks on load, and the EXIF orientation the
+ * browser turned it by (resize.ts needs both).
  */
-async function jpegFacts(file: Blob): Promise<{ jpeg: boolean; orientation: number }> {
+async function fileFacts(file: Blob): Promise<{ jpeg: boolean; orientation: number }> {
   const start = new Uint8Array(await file.slice(0, EXIF_WITHIN_BYTES).arrayBuffer());
-  const jpeg = start[0] === 0xff && start[1] === 0xd8 && start[2] === 0xff;
-  return { jpeg, orientation: jpeg ? jpegOrientation(start) : 1 };
+  return { jpeg: start[0] === 0xff && start[1] === 0xd8 && start[2] === 0xff, orientation: exifOrientation(start) };
 }
 
 /**
@@ -30,6 +29,6 @@ export async function storedPixels(file: Blob, size: number): Promise<Uint8Array
   context.fillRect(0, 0, width, height);
   context.drawImage(bitmap, 0, 0);
   bitmap.close();
-  const { jpeg, orientation } = await jpegFacts(file);
+  const { jpeg, orientation } = await fileFacts(file);
   return storedSquare(context.getImageData(0, 0, width, height).data, width, height, 4, size, jpeg, orientation);
 }
