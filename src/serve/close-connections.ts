@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 
@@ -15,7 +16,7 @@ export function endConnectionsWhenClosing(app: FastifyInstance, tls: boolean): v
     requestsUnderWay.set(socket, 0);
     socket.once('close', () => requestsUnderWay.delete(socket));
   });
-  app.server.on('request', (request: { socket: Socket }, response: { once(event: 'close', done: () => void): void }) => {
+  app.server.on('request', (request: IncomingMessage, response: ServerResponse) => {
     const socket = request.socket;
     requestsUnderWay.set(socket, (requestsUnderWay.get(socket) ?? 0) + 1);
     response.once('close', () => {

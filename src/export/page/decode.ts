@@ -15,9 +15,10 @@ async function fileFacts(file: Blob): Promise<{ jpeg: boolean; orientation: numb
 }
 
 /**
- * The stored square the CLI makes of `file`: the browser decodes it at full size (EXIF orientation applied,
- * which resize.ts undoes for the resize and redoes after it, as sharp turns after resizing; an embedded colour profile converted to sRGB as sharp does, alpha not premultiplied), transparency goes
- * on white, and resize.ts shrinks it and cuts out the centre square the way sharp does.
+ * The stored square the CLI makes of `file`: the browser decodes it at full size (turned by its EXIF
+ * orientation, an embedded colour profile converted to sRGB as sharp does, alpha not premultiplied),
+ * transparency goes on white, and resize.ts resizes it and cuts out the centre square the way sharp does
+ * (which turns a picture after resizing it).
  */
 export async function storedPixels(file: Blob, size: number): Promise<Uint8Array> {
   const bitmap = await createImageBitmap(file, { imageOrientation: 'from-image', premultiplyAlpha: 'none' });
