@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { isLoopback } from '../util/loopback';
 import { checkInteger, checkString, optional } from '../util/check';
+import { endConnectionsWhenClosing } from '../util/close-connections';
 import { WbcError } from '../util/errors';
 import { CONTENT_SECURITY_POLICY } from './page-html';
 
@@ -46,6 +47,7 @@ export function pageApp(folder: string): FastifyInstance {
     throw new WbcError(`${folder} is not a page written by wbc export --web`);
   }
   const app = Fastify({ logger: false });
+  endConnectionsWhenClosing(app, false);
   // Against DNS rebinding: a page on another site that resolves its name to 127.0.0.1 gets nothing.
   app.addHook('onRequest', async (request, reply) => {
     if (!isLoopback(request.hostname)) return reply.code(403).type('text/plain').send('this server answers only requests addressed to 127.0.0.1 or localhost');

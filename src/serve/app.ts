@@ -1,9 +1,9 @@
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { endConnectionsWhenClosing } from '../util/close-connections';
 import { WbcError } from '../util/errors';
 import { BODY_LIMIT_BYTES } from './api-schemas';
-import { endConnectionsWhenClosing } from './close-connections';
 import type { Reviews } from './context';
 import { caseRoutes } from './routes/cases';
 import { cellRoutes } from './routes/cells';

@@ -8,6 +8,7 @@ import { CONTENT_SECURITY_POLICY } from '../../src/export/page-html';
 import { saveModel } from '../../src/model/model-folder';
 import { TINY_INPUT, TINY_NETWORK, tinyEngine } from '../helpers/engines';
 import { assertCleanFailure, startWbc, wbc } from '../helpers/cli';
+import { within } from '../helpers/deadline';
 import { makeTempDir } from '../helpers/images';
 
 const LOCAL = { host: '127.0.0.1:8000' };
@@ -156,8 +157,11 @@ test('wbc export --web --serve prints the URL, serves the page, and stops cleanl
   const wasm = await fetch(`${url}ort/ort-wasm-simd-threaded.wasm`);
   assert.equal(wasm.headers.get('content-type'), 'application/wasm');
   assert.ok((await wasm.arrayBuffer()).byteLength > 1_000_000);
+  // A browser's spare connection, open without a request: the stop once waited for it forever.
+  const spare = net.connect(Number(new URL(url).port), '127.0.0.1');
+  await new Promise((resolve) => spare.once('connect', resolve));
   running.child.kill('SIGINT');
-  const result = await running.finished;
+  const result = await within(running.finished, 20_000, 'wbc export --serve did not stop').finally(() => spare.destroy());
   assert.equal(result.status, 0, result.stderr);
   assert.equal(result.stderr, '');
 });
