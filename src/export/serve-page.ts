@@ -10,6 +10,7 @@ import { isLoopback } from '../util/loopback';
 import { checkInteger, checkString, optional } from '../util/check';
 import { endConnectionsWhenClosing } from '../util/close-connections';
 import { WbcError } from '../util/errors';
+import { endSilentConnections } from '../util/silent-connections';
 import { CONTENT_SECURITY_POLICY } from './page-html';
 
 const HOST = '127.0.0.1';
@@ -48,6 +49,7 @@ export function pageApp(folder: string): FastifyInstance {
   }
   const app = Fastify({ logger: false });
   endConnectionsWhenClosing(app, false);
+  endSilentConnections(app, false);
   // Against DNS rebinding: a page on another site that resolves its name to 127.0.0.1 gets nothing.
   app.addHook('onRequest', async (request, reply) => {
     if (!isLoopback(request.hostname)) return reply.code(403).type('text/plain').send('this server answers only requests addressed to 127.0.0.1 or localhost');

@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { endConnectionsWhenClosing } from '../util/close-connections';
 import { WbcError } from '../util/errors';
+import { endSilentConnections } from '../util/silent-connections';
 import { BODY_LIMIT_BYTES } from './api-schemas';
 import type { Reviews } from './context';
 import { caseRoutes } from './routes/cases';
@@ -37,6 +38,7 @@ export function buildApp(reviews: Reviews, transport: Transport = {}): FastifyIn
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   endConnectionsWhenClosing(app, transport.tls !== undefined);
+  endSilentConnections(app, transport.tls !== undefined);
   addSecurity(app, { token: reviews.token, loopbackOnly: reviews.loopbackOnly, secure: transport.tls !== undefined });
   app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
