@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 
 /** How long a connection may stay silent before its first request: Node's own limit for a request's headers. */
-export const SILENT_CONNECTION_MS = 60_000;
+const SILENT_CONNECTION_MS = 60_000;
 
 /**
  * Ends a connection that sends nothing within `ms` of opening. Node limits how long a request's headers may
