@@ -9,6 +9,7 @@ import { servePage } from '../../src/export/serve-page';
 import { assertCleanFailure, wbc } from '../helpers/cli';
 import { makeLabelledFolder, makeNonWhiteFolder, makeTempDir, pixelDifferences, writeImage } from '../helpers/images';
 import { launchBrowser, skipWithoutBrowser } from '../helpers/browser';
+import { pageStoredSquares } from './page-pixels';
 
 // As test/cli/non-white.test.ts: enough epochs that the tiny network names the non-white kinds. The stored
 // side (26 px at the default crop) is above the 24 px images: the page enlarges them as sharp does.
@@ -148,16 +149,7 @@ describe('the exported page under a reporting scheme, for a model with non-white
     try {
       const tab = await (await browser.newContext()).newPage();
       await tab.goto(server.url);
-      const encoded = turned.map((file) => fs.readFileSync(file).toString('base64'));
-      // A string, not a function: TypeScript would compile a function's import() into require().
-      squares = (await tab.evaluate(`(async () => {
-        const { storedPixels } = await import('${server.url.replace(/\/$/, '')}/js/export/page/decode.js');
-        const squares = [];
-        for (const image of ${JSON.stringify(encoded)}) {
-          squares.push(Array.from(await storedPixels(new Blob([Uint8Array.from(atob(image), (c) => c.charCodeAt(0))]), ${storedSize})));
-        }
-        return squares;
-      })()`)) as number[][];
+      squares = await pageStoredSquares(tab, server.url, turned, storedSize);
     } finally {
       await browser.close();
       await server.close();

@@ -11,6 +11,7 @@ import { wbc } from '../helpers/cli';
 import { LABELLED, requireData, skipWithoutData } from '../helpers/data';
 import { makeTempDir, pixelDifferences } from '../helpers/images';
 import { launchBrowser, skipWithoutBrowser } from '../helpers/browser';
+import { pageStoredSquares } from './page-pixels';
 
 const IMAGES = 50;
 
@@ -85,16 +86,7 @@ test('the exported page, served by wbc export --serve, classifies 50 real images
 
     // The page's stored squares, made by Chromium's decoder and the page's resize, against the CLI's (native decoder).
     const storedSize = (JSON.parse(fs.readFileSync(path.join(page, 'facts.json'), 'utf8')) as { storedSize: number }).storedSize;
-    const encoded = files.map((file) => fs.readFileSync(file).toString('base64'));
-    // A string, not a function: TypeScript would compile a function's import() into require().
-    const pagePixels = (await tab.evaluate(`(async () => {
-      const { storedPixels } = await import('${origin}/js/export/page/decode.js');
-      const squares = [];
-      for (const image of ${JSON.stringify(encoded)}) {
-        squares.push(Array.from(await storedPixels(new Blob([Uint8Array.from(atob(image), (c) => c.charCodeAt(0))]), ${storedSize})));
-      }
-      return squares;
-    })()`)) as number[][];
+    const pagePixels = await pageStoredSquares(tab, origin, files, storedSize);
     const cliPixels = await loadImages(files, storedSize);
     assert.equal(cliPixels.skipped.length, 0);
     const pixels = pixelDifferences(Uint8Array.from(pagePixels.flat()), cliPixels.pixels);
